@@ -1,0 +1,161 @@
+package actions
+
+// Default returns the registry of every action oktabot knows: the fourteen
+// Okta actions of the seed and the bot's own audit log. Each parameter names
+// the seed parameter it comes from. The seed's "Also Run On Scope" is a
+// property of its original host and has no meaning in Slack.
+func Default() *Registry {
+	sendEmail := func(seed, help string) Param {
+		return Param{Name: "send-email", Seed: seed, Type: Bool, Default: "false", Help: help}
+	}
+	return NewRegistry(
+		&Action{
+			Name:    "ping",
+			Summary: "Check that Okta answers, whose token the bot uses and how fast",
+			Run:     runPing,
+		},
+		&Action{
+			Name:            "get-user",
+			Summary:         "Show users: status, name, login, email and key dates",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Run:             runGetUser,
+		},
+		&Action{
+			Name:    "list-users",
+			Summary: "List users, optionally matching a query, filter or search",
+			Params: []Param{
+				{Name: "query", Seed: "Query", Type: String, Help: "prefix of first name, last name or email"},
+				{Name: "filter", Seed: "Filter", Type: String, Help: `Okta filter expression, e.g. status eq "ACTIVE"`},
+				{Name: "search", Seed: "Search", Type: String, Help: `Okta search expression, e.g. profile.department eq "Sales"`},
+				{Name: "limit", Seed: "Limit", Type: Int, Default: "200", Help: "at most this many users"},
+			},
+			Run: runListUsers,
+		},
+		&Action{
+			Name:            "list-user-groups",
+			Summary:         "List the groups users belong to",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Run:             runListUserGroups,
+		},
+		&Action{
+			Name:            "get-group",
+			Summary:         "Show groups by id or exact name",
+			Targets:         GroupTargets,
+			TargetsRequired: true,
+			Params: []Param{
+				{Name: "is-id", Seed: "Is Id", Type: Bool, Default: "false", Help: "the targets are group ids, not names"},
+			},
+			Run: runGetGroup,
+		},
+		&Action{
+			Name:            "add-group",
+			Summary:         "Create an Okta group",
+			Targets:         NameTarget,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "description", Seed: "Group Description", Type: String, Help: "what the group is for"},
+			},
+			Run: runAddGroup,
+		},
+		&Action{
+			Name:            "list-roles",
+			Summary:         "List the admin roles assigned to users",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Run:             runListRoles,
+		},
+		&Action{
+			Name:            "assign-role",
+			Summary:         "Assign admin roles to users",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "role", Seed: "Role Types", Type: Choice, Multi: true, Required: true, Choices: RoleTypes, Help: "role types to assign"},
+			},
+			Run: runAssignRole,
+		},
+		&Action{
+			Name:            "unassign-role",
+			Summary:         "Remove admin roles from users",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "role", Seed: "Role IDs Or Names", Type: String, Multi: true, Required: true, Help: "role assignment ids (with --is-id) or role types"},
+				{Name: "is-id", Seed: "Is Id", Type: Bool, Default: "false", Help: "the roles are assignment ids, not types"},
+			},
+			Run: runUnassignRole,
+		},
+		&Action{
+			Name:    "list-providers",
+			Summary: "List identity providers",
+			Params: []Param{
+				{Name: "query", Seed: "Query", Type: String, Help: "part of the provider's name"},
+				{Name: "type", Seed: "Type", Type: Choice, Choices: IdentityProviderTypes, Help: "only providers of this type"},
+				{Name: "limit", Seed: "Limit", Type: Int, Default: "20", Help: "at most this many providers"},
+			},
+			Run: runListProviders,
+		},
+		&Action{
+			Name:            "enable-user",
+			Summary:         "Unsuspend users, or activate them with --activate",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "activate", Seed: "Is Activate", Type: Bool, Default: "false", Help: "activate (staged or deprovisioned users) instead of unsuspending"},
+				sendEmail("Send Email If Activate", "email the activation link to the user instead of returning it to you"),
+			},
+			Run: runEnableUser,
+		},
+		&Action{
+			Name:            "disable-user",
+			Summary:         "Suspend users, or deactivate them with --deactivate",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "deactivate", Seed: "Is Deactivate", Type: Bool, Default: "false", Help: "deactivate instead of suspending"},
+				sendEmail("Send Email If Deactivate", "email the admin about the deactivation"),
+			},
+			Run: runDisableUser,
+		},
+		&Action{
+			Name:            "reset-password",
+			Summary:         "Start a password reset: a one-time link for you, or an email to the user",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				sendEmail("Send Email", "email the reset link to the user instead of returning it to you"),
+			},
+			Run: runResetPassword,
+		},
+		&Action{
+			Name:            "set-password",
+			Summary:         "Set users' password without the old one (the password is typed only in the modal)",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "password", Seed: "New Password", Type: Password, Required: true, Help: "the new password (modal only)"},
+				{Name: "add-random-chars", Seed: "Add 10 Random Chars", Type: Bool, Default: "false", Help: "append 10 random characters per user; you get each result privately"},
+			},
+			Run: runSetPassword,
+		},
+		&Action{
+			Name:    "audit",
+			Summary: "Show recent audit records",
+			Local:   true,
+			Params: []Param{
+				{Name: "user", Type: String, Multi: true, Help: "only records by these Slack users"},
+				{Name: "action", Type: String, Help: "only records of this action"},
+				{Name: "limit", Type: Int, Default: "20", Help: "at most this many records"},
+			},
+		},
+	)
+}

@@ -1,0 +1,53 @@
+package actions
+
+import "context"
+
+// Directory is the Okta org as the actions see it. The okta package
+// implements it over the Okta SDK; every method honours ctx's deadline and
+// returns *Error values whose Kind says what went wrong.
+//
+// User-taking methods accept an Okta user id or login unless they say
+// otherwise; FindUser turns any reference a person may type into a user.
+type Directory interface {
+	// Whoami returns the user the API token belongs to (GET /users/me).
+	Whoami(ctx context.Context) (User, error)
+
+	// FindUser resolves a reference: an id, a login, an email, or a short
+	// login ("alice" for "alice@corp.com") that matches exactly one user.
+	// No match is KindNotFound; several are KindAmbiguous.
+	FindUser(ctx context.Context, ref string) (User, error)
+	// SearchUsers returns up to limit users whose login, email, first or last
+	// name starts with prefix, for type-ahead.
+	SearchUsers(ctx context.Context, prefix string, limit int) ([]User, error)
+	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
+	ListUserGroups(ctx context.Context, userID string) ([]Group, error)
+
+	GetGroup(ctx context.Context, id string) (Group, error)
+	// FindGroupsByName returns the groups whose name is exactly name.
+	FindGroupsByName(ctx context.Context, name string) ([]Group, error)
+	// SearchGroups returns up to limit groups whose name starts with prefix.
+	SearchGroups(ctx context.Context, prefix string, limit int) ([]Group, error)
+	CreateGroup(ctx context.Context, name, description string) (Group, error)
+
+	// Role methods take user ids only (Okta's role endpoints do).
+	ListRoles(ctx context.Context, userID string) ([]Role, error)
+	AssignRole(ctx context.Context, userID, roleType string) (Role, error)
+	UnassignRole(ctx context.Context, userID, assignmentID string) error
+
+	ListIdentityProviders(ctx context.Context, q IdentityProviderQuery) ([]IdentityProvider, error)
+
+	// Lifecycle. Activate returns a one-time link when sendEmail is false.
+	ActivateUser(ctx context.Context, userID string, sendEmail bool) (Activation, error)
+	ReactivateUser(ctx context.Context, userID string, sendEmail bool) (Activation, error)
+	UnsuspendUser(ctx context.Context, userID string) error
+	UnlockUser(ctx context.Context, userID string) error
+	DeactivateUser(ctx context.Context, userID string, sendEmail bool) error
+	SuspendUser(ctx context.Context, userID string) error
+
+	// ResetPassword returns Okta's one-time reset URL when sendEmail is
+	// false; with sendEmail Okta emails the user and the URL is zero.
+	ResetPassword(ctx context.Context, userID string, sendEmail bool) (Secret, error)
+	// SetPassword sets the password without the old one, by a partial update
+	// that leaves the profile alone.
+	SetPassword(ctx context.Context, userID string, password Secret) error
+}

@@ -1,0 +1,377 @@
+package actions
+
+import (
+	"fmt"
+	"html"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// MaxTargets bounds how many targets one request may name.
+const MaxTargets = 500
+
+// maxLimit bounds --limit values.
+const maxLimit = 10000
+
+// Parsed is a command line turned into a request. Missing lists the
+// required values that were not given ("targets" or parameter names); a
+// caller that can ask for them (a modal) does, others refuse.
+type Parsed struct {
+	Request Request
+	Missing []string
+}
+
+// Parse turns the text after the slash command into a request for one of
+// the registry's actions:
+//
+//	<action> [target…] [--flag[=value]…] [--reason "…"] [--public]
+//
+// Targets are separated by spaces or commas; double quotes (straight or
+// curly, as Slack clients type them) group words. Slack's HTML escaping of
+// &, < and > is undone. Errors are *Error of KindInvalid with a message for
+// the caller; they never repeat the value of a Password parameter.
+func (r *Registry) Parse(text string) (Parsed, error) {
+	words, err := tokenize(html.UnescapeString(text))
+	if err != nil {
+		return Parsed{}, err
+	}
+	if len(words) == 0 {
+		return Parsed{}, Errorf(KindInvalid, "no action given")
+	}
+	name := strings.ToLower(words[0].text)
+	a := r.Lookup(name)
+	if a == nil {
+		return Parsed{}, r.unknownAction(name)
+	}
+	req := Request{Action: a, Values: map[string]string{}}
+	seen := map[string]bool{}
+	var targets []string
+	for i := 1; i < len(words); i++ {
+		w := words[i]
+		if w.quoted || !strings.HasPrefix(w.text, "--") {
+			targets = append(targets, splitTargets(w)...)
+			continue
+		}
+		flag, value, hasValue := strings.Cut(w.text[2:], "=")
+		flag = strings.ToLower(flag)
+		switch flag {
+		case "public":
+			b, err := parseBool("public", value, hasValue)
+			if err != nil {
+				return Parsed{}, err
+			}
+			req.Public = b
+			continue
+		case "reason":
+			if !hasValue {
+				if i+1 >= len(words) {
+					return Parsed{}, Errorf(KindInvalid, "--reason needs a value, e.g. --reason \"ticket INC-123\"")
+				}
+				i++
+				value = words[i].text
+			}
+			req.Reason = strings.TrimSpace(value)
+			continue
+		}
+		p := a.Param(flag)
+		if p == nil {
+			return Parsed{}, unknownFlag(a, flag)
+		}
+		if p.Type == Password {
+			return Parsed{}, Errorf(KindInvalid, "--%s is accepted only in the %s form, never on the command line (Slack shows commands to others and keeps them). Nothing was run and what you typed is not repeated here; if it was a real password, choose another. Run `/okta %s` with your targets to open the form.", p.Name, a.Name, a.Name)
+		}
+		if seen[p.Name] {
+			return Parsed{}, Errorf(KindInvalid, "--%s is given twice", p.Name)
+		}
+		seen[p.Name] = true
+		if p.Type == Bool {
+			b, err := parseBool(p.Name, value, hasValue)
+			if err != nil {
+				return Parsed{}, err
+			}
+			req.Values[p.Name] = strconv.FormatBool(b)
+			continue
+		}
+		if !hasValue {
+			if i+1 >= len(words) || (!words[i+1].quoted && strings.HasPrefix(words[i+1].text, "--")) {
+				return Parsed{}, Errorf(KindInvalid, "--%s needs a value", p.Name)
+			}
+			i++
+			value = words[i].text
+		}
+		v, err := p.normalize(value)
+		if err != nil {
+			return Parsed{}, err
+		}
+		req.Values[p.Name] = v
+	}
+	req.Targets = dedupe(targets)
+
+	var missing []string
+	switch a.Targets {
+	case NoTargets:
+		if len(req.Targets) > 0 {
+			return Parsed{}, Errorf(KindInvalid, "%s takes no targets, but got %s", a.Name, quoteList(req.Targets))
+		}
+	case NameTarget:
+		if len(req.Targets) > 1 {
+			return Parsed{}, Errorf(KindInvalid, "%s takes one name; put a name with spaces in quotes, e.g. \"On-call rota\"", a.Name)
+		}
+	}
+	if len(req.Targets) > MaxTargets {
+		return Parsed{}, Errorf(KindInvalid, "%d targets is more than the %d one request may name", len(req.Targets), MaxTargets)
+	}
+	if a.TargetsRequired && len(req.Targets) == 0 {
+		missing = append(missing, "targets")
+	}
+	for _, p := range a.Params {
+		if _, ok := req.Values[p.Name]; ok {
+			continue
+		}
+		if p.Required {
+			missing = append(missing, p.Name)
+			continue
+		}
+		if p.Default != "" {
+			req.Values[p.Name] = p.Default
+		}
+	}
+	return Parsed{Request: req, Missing: missing}, nil
+}
+
+// normalize checks a flag value against the parameter's type and returns
+// its canonical form.
+func (p *Param) normalize(value string) (string, error) {
+	value = strings.TrimSpace(value)
+	switch p.Type {
+	case Int:
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 {
+			return "", Errorf(KindInvalid, "--%s must be a whole number of at least 1, not %q", p.Name, value)
+		}
+		if n > maxLimit {
+			return "", Errorf(KindInvalid, "--%s may be at most %d", p.Name, maxLimit)
+		}
+		return strconv.Itoa(n), nil
+	case Choice:
+		vals := []string{value}
+		if p.Multi {
+			vals = splitList(value)
+		}
+		if len(vals) == 0 || vals[0] == "" {
+			return "", Errorf(KindInvalid, "--%s needs a value: one of %s", p.Name, strings.Join(p.Choices, ", "))
+		}
+		for i, v := range vals {
+			c, ok := choose(p.Choices, v)
+			if !ok {
+				return "", Errorf(KindInvalid, "%q is not a valid --%s; choose from %s", v, p.Name, strings.Join(p.Choices, ", "))
+			}
+			vals[i] = c
+		}
+		return strings.Join(dedupe(vals), ","), nil
+	default:
+		if p.Multi {
+			vals := splitList(value)
+			if len(vals) == 0 {
+				return "", Errorf(KindInvalid, "--%s needs a value", p.Name)
+			}
+			return strings.Join(dedupe(vals), ","), nil
+		}
+		if value == "" {
+			return "", Errorf(KindInvalid, "--%s needs a value", p.Name)
+		}
+		return value, nil
+	}
+}
+
+func choose(choices []string, v string) (string, bool) {
+	for _, c := range choices {
+		if strings.EqualFold(c, v) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+func parseBool(name, value string, hasValue bool) (bool, error) {
+	if !hasValue {
+		return true, nil
+	}
+	switch strings.ToLower(strings.TrimSpace(value)) {
+	case "true", "yes", "on", "1":
+		return true, nil
+	case "false", "no", "off", "0":
+		return false, nil
+	}
+	return false, Errorf(KindInvalid, "--%s is a switch: give it alone, or as --%s=true or --%s=false", name, name, name)
+}
+
+func (r *Registry) unknownAction(name string) error {
+	msg := fmt.Sprintf("there is no action %q", name)
+	if s := closest(name, r.Names()); s != "" {
+		msg += fmt.Sprintf("; did you mean `%s`?", s)
+	}
+	return Errorf(KindInvalid, "%s Try `/okta help`.", msg)
+}
+
+func unknownFlag(a *Action, flag string) error {
+	var names []string
+	for _, p := range a.Params {
+		if p.Type != Password {
+			names = append(names, "--"+p.Name)
+		}
+	}
+	names = append(names, "--reason", "--public")
+	msg := fmt.Sprintf("%s has no flag --%s", a.Name, flag)
+	if s := closest("--"+flag, names); s != "" {
+		msg += fmt.Sprintf("; did you mean `%s`?", s)
+	}
+	return Errorf(KindInvalid, "%s (flags: %s)", msg, strings.Join(names, " "))
+}
+
+// closest returns the candidate within edit distance 2 of s, if any.
+func closest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+type word struct {
+	text   string
+	quoted bool
+}
+
+// tokenize splits on unquoted white space. Quoted text keeps its spaces
+// and commas:
+//   - double quotes, straight or curly (Slack clients curl them); inside,
+//     \" is a literal quote, so Okta expressions can be written
+//     --filter "status eq \"ACTIVE\"";
+//   - single quotes, straight or curly, opening at the start of a word and
+//     closing at its end, so --search 'profile.department eq "Sales"' works
+//     and an apostrophe inside a word (o'brien) stays a letter.
+func tokenize(s string) ([]word, error) {
+	var (
+		words  []word
+		cur    strings.Builder
+		inWord bool
+		quoted bool
+		quote  rune // 0, '"' or '\''
+	)
+	flush := func() {
+		if inWord {
+			words = append(words, word{text: cur.String(), quoted: quoted})
+		}
+		cur.Reset()
+		inWord, quoted = false, false
+	}
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case quote == '"':
+			switch {
+			case r == '\\' && i+1 < len(rs) && (rs[i+1] == '"' || rs[i+1] == '\\'):
+				i++
+				cur.WriteRune(rs[i])
+			case isDoubleQuote(r):
+				quote = 0
+			default:
+				cur.WriteRune(r)
+			}
+		case quote == '\'':
+			if (r == '\'' || r == '’') && (i+1 == len(rs) || isSpace(rs[i+1])) {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case isDoubleQuote(r):
+			quote = '"'
+			inWord, quoted = true, true
+		case (r == '\'' || r == '‘') && !inWord:
+			quote = '\''
+			inWord, quoted = true, true
+		case isSpace(r):
+			flush()
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, Errorf(KindInvalid, "a quote is not closed")
+	}
+	flush()
+	return words, nil
+}
+
+func isDoubleQuote(r rune) bool { return r == '"' || r == '“' || r == '”' }
+
+func isSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u00a0'
+}
+
+// splitTargets splits an unquoted word on commas; a quoted word is one
+// target.
+func splitTargets(w word) []string {
+	if w.quoted {
+		if t := strings.TrimSpace(w.text); t != "" {
+			return []string{t}
+		}
+		return nil
+	}
+	var out []string
+	for _, t := range strings.Split(w.text, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		k := strings.ToLower(s)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+func quoteList(in []string) string {
+	q := make([]string, len(in))
+	for i, s := range in {
+		q[i] = strconv.Quote(s)
+	}
+	sort.Strings(q)
+	return strings.Join(q, ", ")
+}

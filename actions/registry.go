@@ -1,0 +1,187 @@
+package actions
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Targets says what an action's positional arguments are.
+type Targets int
+
+const (
+	// NoTargets: the action takes no positional arguments.
+	NoTargets Targets = iota
+	// UserTargets: Okta users by id, login, short login, email or Slack
+	// mention; one or many.
+	UserTargets
+	// GroupTargets: Okta groups by id (with --is-id) or exact name.
+	GroupTargets
+	// NameTarget: exactly one free-text name (add-group).
+	NameTarget
+)
+
+// ParamType is the type of a flag's value.
+type ParamType int
+
+const (
+	// String is free text.
+	String ParamType = iota
+	// Bool is a switch: --flag, --flag=true, --flag=false.
+	Bool
+	// Int is a positive whole number.
+	Int
+	// Choice is one or more (Multi) values out of Choices.
+	Choice
+	// Password is a secret typed only into a modal, never a command line.
+	Password
+)
+
+// Param is one flag of an action, after a parameter of the seed.
+type Param struct {
+	Name     string // flag name without dashes: "send-email"
+	Seed     string // the seed's parameter name, for traceability
+	Type     ParamType
+	Default  string
+	Required bool
+	Multi    bool     // comma-separated list of values
+	Choices  []string // for Choice
+	Help     string
+}
+
+// Action is one entry of the registry: everything grammar, help, modals,
+// policy and audit need to know about an action.
+type Action struct {
+	Name    string
+	Summary string
+	Targets Targets
+	// TargetsRequired: at least one target must be given.
+	TargetsRequired bool
+	Params          []Param
+	// Writes: the action changes Okta (policy and audit treat it as risky).
+	Writes bool
+	// Local: the action reads the bot's own state, not Okta (audit).
+	Local bool
+	// Run performs the action. Nil means it is declared (so policies may name
+	// it) but not available in this build.
+	Run func(ctx context.Context, env Env, req Request) (Result, error)
+}
+
+// Param returns the named parameter, or nil.
+func (a *Action) Param(name string) *Param {
+	for i := range a.Params {
+		if a.Params[i].Name == name {
+			return &a.Params[i]
+		}
+	}
+	return nil
+}
+
+// Available reports whether this build can run the action.
+func (a *Action) Available() bool { return a.Run != nil }
+
+// Env is what an action runs with.
+type Env struct {
+	Dir Directory
+	Now func() time.Time
+}
+
+// Request is a parsed, validated invocation of an action.
+type Request struct {
+	Action  *Action
+	Targets []string
+	// Values holds every parameter by name, defaults filled in.
+	Values map[string]string
+	// Password is set only from a modal, for Password parameters.
+	Password Secret
+	Reason   string
+	Public   bool
+}
+
+// Bool returns a Bool parameter's value.
+func (r Request) Bool(name string) bool { return r.Values[name] == "true" }
+
+// List returns a Multi parameter's values.
+func (r Request) List(name string) []string { return splitList(r.Values[name]) }
+
+// Result is what an action produced. Which fields are set depends on the
+// action; Outcomes has one entry per target, in the order given.
+type Result struct {
+	Whoami    *Whoami
+	Outcomes  []Outcome
+	Users     []User
+	Providers []IdentityProvider
+	// Query describes what a listing was asked for, for its heading.
+	Query string
+}
+
+// Whoami is ping's answer.
+type Whoami struct {
+	User User
+	RTT  time.Duration
+}
+
+// Outcome is the result for one target.
+type Outcome struct {
+	Target string // as the caller typed it
+	User   *User
+	Group  *Group
+	Groups []Group
+	Roles  []Role
+	// Done describes what happened in a few words: "suspended",
+	// "already suspended". Changed says whether Okta was changed; a target
+	// already in the wanted state is an answer, not a failure.
+	Done    string
+	Changed bool
+	// Secret is a one-time link or password for the caller only;
+	// SecretLabel says what it is.
+	Secret      Secret
+	SecretLabel string
+	Err         error
+}
+
+// Registry is the one list of actions.
+type Registry struct {
+	list   []*Action
+	byName map[string]*Action
+}
+
+// NewRegistry builds a registry from actions, in the order given.
+func NewRegistry(list ...*Action) *Registry {
+	r := &Registry{byName: map[string]*Action{}}
+	for _, a := range list {
+		if _, dup := r.byName[a.Name]; dup {
+			panic("actions: duplicate action " + a.Name)
+		}
+		r.list = append(r.list, a)
+		r.byName[a.Name] = a
+	}
+	return r
+}
+
+// Lookup returns the named action, or nil.
+func (r *Registry) Lookup(name string) *Action { return r.byName[strings.ToLower(name)] }
+
+// All returns every action in registry order.
+func (r *Registry) All() []*Action { return append([]*Action(nil), r.list...) }
+
+// Names returns every action name, sorted.
+func (r *Registry) Names() []string {
+	n := make([]string, 0, len(r.list))
+	for _, a := range r.list {
+		n = append(n, a.Name)
+	}
+	sort.Strings(n)
+	return n
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func runPing(ctx context.Context, env Env, _ Request) (Result, error) {
+	start := env.Now()
+	u, err := env.Dir.Whoami(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Whoami: &Whoami{User: u, RTT: env.Now().Sub(start).Round(time.Millisecond)}}, nil
+}
+
+// forEachUser resolves each target to a user and, when that works, calls
+// fn with the outcome (User set) to finish it.
+func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Context, *Outcome)) Result {
+	return Result{Outcomes: eachTarget(ctx, req.Targets, func(ctx context.Context, o *Outcome) {
+		u, err := env.Dir.FindUser(ctx, o.Target)
+		if err != nil {
+			o.Err = err
+			return
+		}
+		o.User = &u
+		if fn != nil {
+			fn(ctx, o)
+		}
+	})}
+}
+
+func runGetUser(ctx context.Context, env Env, req Request) (Result, error) {
+	return forEachUser(ctx, env, req, nil), nil
+}
+
+func runListUsers(ctx context.Context, env Env, req Request) (Result, error) {
+	q := UserQuery{
+		Query:  req.Values["query"],
+		Filter: req.Values["filter"],
+		Search: req.Values["search"],
+		Limit:  atoi(req.Values["limit"], 200),
+	}
+	users, err := env.Dir.ListUsers(ctx, q)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Users: users, Query: describe(map[string]string{"query": q.Query, "filter": q.Filter, "search": q.Search})}, nil
+}
+
+func runListUserGroups(ctx context.Context, env Env, req Request) (Result, error) {
+	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
+		gs, err := env.Dir.ListUserGroups(ctx, o.User.ID)
+		if err != nil {
+			o.Err = err
+			return
+		}
+		o.Groups = gs
+		if o.Groups == nil {
+			o.Groups = []Group{}
+		}
+	}), nil
+}
+
+func runGetGroup(ctx context.Context, env Env, req Request) (Result, error) {
+	byID := req.Bool("is-id")
+	return Result{Outcomes: eachTarget(ctx, req.Targets, func(ctx context.Context, o *Outcome) {
+		if byID {
+			g, err := env.Dir.GetGroup(ctx, o.Target)
+			if err != nil {
+				o.Err = err
+				return
+			}
+			o.Group = &g
+			return
+		}
+		gs, err := env.Dir.FindGroupsByName(ctx, o.Target)
+		switch {
+		case err != nil:
+			o.Err = err
+		case len(gs) == 0:
+			o.Err = Errorf(KindNotFound, "no Okta group is named %q (names are matched exactly; use --is-id for a group id)", o.Target)
+		case len(gs) > 1:
+			ids := make([]string, len(gs))
+			for i, g := range gs {
+				ids[i] = g.ID
+			}
+			o.Err = Errorf(KindAmbiguous, "%d groups are named %q: %s; ask by id with --is-id", len(gs), o.Target, strings.Join(ids, ", "))
+		default:
+			o.Group = &gs[0]
+		}
+	})}, nil
+}
+
+func runListRoles(ctx context.Context, env Env, req Request) (Result, error) {
+	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
+		roles, err := env.Dir.ListRoles(ctx, o.User.ID)
+		if err != nil {
+			o.Err = err
+			return
+		}
+		o.Roles = roles
+		if o.Roles == nil {
+			o.Roles = []Role{}
+		}
+	}), nil
+}
+
+func runListProviders(ctx context.Context, env Env, req Request) (Result, error) {
+	q := IdentityProviderQuery{Query: req.Values["query"], Type: req.Values["type"], Limit: atoi(req.Values["limit"], 20)}
+	ps, err := env.Dir.ListIdentityProviders(ctx, q)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Providers: ps, Query: describe(map[string]string{"query": q.Query, "type": q.Type})}, nil
+}
+
+func atoi(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// describe renders the non-empty query parameters of a listing.
+func describe(kv map[string]string) string {
+	var parts []string
+	for _, k := range []string{"query", "filter", "search", "type"} {
+		if v := kv[k]; v != "" {
+			parts = append(parts, fmt.Sprintf("--%s %s", k, strconv.Quote(v)))
+		}
+	}
+	return strings.Join(parts, " ")
+}

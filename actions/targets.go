@@ -1,0 +1,33 @@
+package actions
+
+import (
+	"context"
+	"sync"
+)
+
+// MaxConcurrentTargets bounds how many targets of one request are worked on
+// at once.
+const MaxConcurrentTargets = 16
+
+// eachTarget runs fn for every target, at most MaxConcurrentTargets at a
+// time, and returns the outcomes in the order of targets.
+func eachTarget(ctx context.Context, targets []string, fn func(context.Context, *Outcome)) []Outcome {
+	out := make([]Outcome, len(targets))
+	sem := make(chan struct{}, MaxConcurrentTargets)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		out[i].Target = t
+		if err := ctx.Err(); err != nil {
+			out[i].Err = &Error{Kind: KindUnavailable, Message: "not attempted: the request ran out of time", Err: err}
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(o *Outcome) {
+			defer func() { <-sem; wg.Done() }()
+			fn(ctx, o)
+		}(&out[i])
+	}
+	wg.Wait()
+	return out
+}
