@@ -1,0 +1,284 @@
+package actions
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// memDir is a small in-memory Directory for the actions' own logic; the
+// end-to-end tests run the same actions against the Okta fake.
+type memDir struct {
+	mu    sync.Mutex
+	users map[string]*User // by id
+	roles map[string][]Role
+	calls []string
+	pw    map[string]string
+}
+
+func newMemDir(users ...User) *memDir {
+	d := &memDir{users: map[string]*User{}, roles: map[string][]Role{}, pw: map[string]string{}}
+	for i := range users {
+		u := users[i]
+		d.users[u.ID] = &u
+	}
+	return d
+}
+
+func (d *memDir) call(s string) { d.mu.Lock(); d.calls = append(d.calls, s); d.mu.Unlock() }
+
+func (d *memDir) Whoami(context.Context) (User, error) {
+	return User{ID: "00uadmin", Login: "admin@corp.com"}, nil
+}
+func (d *memDir) FindUser(_ context.Context, ref string) (User, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, u := range d.users {
+		if u.ID == ref || u.Login == ref || strings.TrimSuffix(u.Login, "@corp.com") == ref {
+			return *u, nil
+		}
+	}
+	return User{}, Errorf(KindNotFound, "no Okta user matches %q", ref)
+}
+func (d *memDir) SearchUsers(context.Context, string, int) ([]User, error)   { return nil, nil }
+func (d *memDir) ListUsers(context.Context, UserQuery) ([]User, error)       { return nil, nil }
+func (d *memDir) ListUserGroups(context.Context, string) ([]Group, error)    { return nil, nil }
+func (d *memDir) GetGroup(context.Context, string) (Group, error)            { return Group{}, nil }
+func (d *memDir) FindGroupsByName(context.Context, string) ([]Group, error)  { return nil, nil }
+func (d *memDir) SearchGroups(context.Context, string, int) ([]Group, error) { return nil, nil }
+func (d *memDir) CreateGroup(context.Context, string, string) (Group, error) { return Group{}, nil }
+func (d *memDir) ListIdentityProviders(context.Context, IdentityProviderQuery) ([]IdentityProvider, error) {
+	return nil, nil
+}
+func (d *memDir) ListRoles(_ context.Context, id string) ([]Role, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]Role(nil), d.roles[id]...), nil
+}
+func (d *memDir) AssignRole(_ context.Context, id, typ string) (Role, error) {
+	d.call("assign " + id + " " + typ)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range d.roles[id] {
+		if r.Type == typ {
+			return Role{}, Errorf(KindConflict, "already assigned")
+		}
+	}
+	r := Role{ID: "ra" + typ, Type: typ, AssignmentType: "USER"}
+	d.roles[id] = append(d.roles[id], r)
+	return r, nil
+}
+func (d *memDir) UnassignRole(_ context.Context, id, rid string) error {
+	d.call("unassign " + id + " " + rid)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	rs := d.roles[id][:0]
+	for _, r := range d.roles[id] {
+		if r.ID != rid {
+			rs = append(rs, r)
+		}
+	}
+	d.roles[id] = rs
+	return nil
+}
+func (d *memDir) setStatus(id, call, status string) error {
+	d.call(call + " " + id)
+	d.mu.Lock()
+	d.users[id].Status = status
+	d.mu.Unlock()
+	return nil
+}
+func (d *memDir) ActivateUser(_ context.Context, id string, send bool) (Activation, error) {
+	d.setStatus(id, "activate", StatusActive)
+	if send {
+		return Activation{}, nil
+	}
+	return Activation{URL: NewSecret("https://acme.okta.com/activate/tok-" + id)}, nil
+}
+func (d *memDir) ReactivateUser(ctx context.Context, id string, send bool) (Activation, error) {
+	return d.ActivateUser(ctx, id, send)
+}
+func (d *memDir) UnsuspendUser(_ context.Context, id string) error {
+	return d.setStatus(id, "unsuspend", StatusActive)
+}
+func (d *memDir) UnlockUser(_ context.Context, id string) error {
+	return d.setStatus(id, "unlock", StatusActive)
+}
+func (d *memDir) DeactivateUser(_ context.Context, id string, _ bool) error {
+	return d.setStatus(id, "deactivate", StatusDeprovisioned)
+}
+func (d *memDir) SuspendUser(_ context.Context, id string) error {
+	return d.setStatus(id, "suspend", StatusSuspended)
+}
+func (d *memDir) ResetPassword(_ context.Context, id string, send bool) (Secret, error) {
+	d.call("reset " + id)
+	if send {
+		return Secret{}, nil
+	}
+	return NewSecret("https://acme.okta.com/reset/tok-" + id), nil
+}
+func (d *memDir) SetPassword(_ context.Context, id string, pw Secret) error {
+	d.call("setpw " + id)
+	d.mu.Lock()
+	d.pw[id] = pw.Reveal()
+	d.mu.Unlock()
+	return nil
+}
+
+var _ Directory = (*memDir)(nil)
+
+func run(t *testing.T, d Directory, text string) Result {
+	t.Helper()
+	p, err := Default().Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Request.Action.Run(context.Background(), Env{Dir: d, Now: time.Now}, p.Request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func statuses() *memDir {
+	return newMemDir(
+		User{ID: "u1", Login: "active@corp.com", Status: StatusActive},
+		User{ID: "u2", Login: "suspended@corp.com", Status: StatusSuspended},
+		User{ID: "u3", Login: "staged@corp.com", Status: StatusStaged},
+		User{ID: "u4", Login: "gone@corp.com", Status: StatusDeprovisioned},
+		User{ID: "u5", Login: "locked@corp.com", Status: StatusLockedOut},
+		User{ID: "u6", Login: "provisioned@corp.com", Status: StatusProvisioned},
+	)
+}
+
+func outcomeSummary(o Outcome) string {
+	if o.Err != nil {
+		return "error: " + o.Err.Error()
+	}
+	return o.Done
+}
+
+func TestLifecycle(t *testing.T) {
+	tests := []struct {
+		cmd  string
+		want []string // per target, in order: active suspended staged gone locked provisioned
+	}{
+		{"disable-user active suspended staged gone locked provisioned", []string{
+			"suspended", "already suspended", "error: staged@corp.com is STAGED; Okta suspends only active users",
+			"already deactivated", "error: locked@corp.com is LOCKED_OUT", "error: provisioned@corp.com is PROVISIONED"}},
+		{"disable-user active suspended staged gone locked provisioned --deactivate", []string{
+			"deactivated", "deactivated", "deactivated", "already deactivated", "deactivated", "deactivated"}},
+		{"enable-user active suspended staged gone locked provisioned", []string{
+			"already active", "unsuspended", "error: staged@corp.com is STAGED, not suspended; add --activate",
+			"error: gone@corp.com is DEPROVISIONED, not suspended", "unlocked", "already activated and waiting"}},
+		{"enable-user active suspended staged gone locked provisioned --activate --send-email", []string{
+			"already active", "unsuspended", "activated; Okta emailed the activation link to the user",
+			"activated; Okta emailed", "unlocked", "activation sent again; Okta emailed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			res := run(t, statuses(), tt.cmd)
+			if len(res.Outcomes) != len(tt.want) {
+				t.Fatalf("%d outcomes", len(res.Outcomes))
+			}
+			for i, o := range res.Outcomes {
+				if got := outcomeSummary(o); !strings.HasPrefix(got, tt.want[i]) {
+					t.Errorf("%s: got %q, want prefix %q", o.Target, got, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestActivateWithoutEmailReturnsTheLinkAsASecret(t *testing.T) {
+	res := run(t, statuses(), "enable-user staged --activate")
+	o := res.Outcomes[0]
+	if o.Secret.Reveal() != "https://acme.okta.com/activate/tok-u3" || !o.Changed {
+		t.Errorf("outcome = %+v", o)
+	}
+}
+
+func TestResetPassword(t *testing.T) {
+	res := run(t, statuses(), "reset-password active")
+	if o := res.Outcomes[0]; o.Secret.Reveal() != "https://acme.okta.com/reset/tok-u1" || o.SecretLabel == "" {
+		t.Errorf("without --send-email: %+v", o)
+	}
+	res = run(t, statuses(), "reset-password active --send-email")
+	if o := res.Outcomes[0]; !o.Secret.IsZero() || !strings.Contains(o.Done, "emailed") {
+		t.Errorf("with --send-email: %+v", o)
+	}
+}
+
+func TestSetPasswordRandomCharsAreFreshPerUser(t *testing.T) {
+	d := statuses()
+	p, err := Default().Parse("set-password active suspended --add-random-chars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Request.Password = NewSecret("Base-Passw0rd")
+	res, err := p.Request.Action.Run(context.Background(), Env{Dir: d, Now: time.Now}, p.Request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := d.pw["u1"], d.pw["u2"]
+	for _, pw := range []string{a, b} {
+		if len(pw) != len("Base-Passw0rd")+RandomSuffixLength || !strings.HasPrefix(pw, "Base-Passw0rd") {
+			t.Errorf("password %q is not the base plus %d characters (not cumulative)", pw, RandomSuffixLength)
+		}
+	}
+	if a == b {
+		t.Error("two users got the same random suffix")
+	}
+	if res.Outcomes[0].Secret.Reveal() != a || res.Outcomes[1].Secret.Reveal() != b {
+		t.Error("the caller is not given each generated password")
+	}
+	// Without --add-random-chars the caller's own password is not echoed.
+	p, _ = Default().Parse("set-password active")
+	p.Request.Password = NewSecret("Base-Passw0rd")
+	res, _ = p.Request.Action.Run(context.Background(), Env{Dir: d, Now: time.Now}, p.Request)
+	if !res.Outcomes[0].Secret.IsZero() {
+		t.Error("the typed password is echoed back")
+	}
+	// Without a password nothing runs.
+	p, _ = Default().Parse("set-password active")
+	if _, err := p.Request.Action.Run(context.Background(), Env{Dir: d, Now: time.Now}, p.Request); !IsKind(err, KindInvalid) {
+		t.Errorf("no password: err = %v", err)
+	}
+}
+
+func TestRoles(t *testing.T) {
+	d := statuses()
+	d.roles["u1"] = []Role{{ID: "raHELP", Type: "HELP_DESK_ADMIN", AssignmentType: "USER"}, {ID: "raGRP", Type: "READ_ONLY_ADMIN", AssignmentType: "GROUP"}}
+	res := run(t, d, "assign-role active --role USER_ADMIN,HELP_DESK_ADMIN")
+	if got := outcomeSummary(res.Outcomes[0]); got != "assigned USER_ADMIN; already had HELP_DESK_ADMIN" {
+		t.Errorf("assign: %q", got)
+	}
+	res = run(t, d, "unassign-role active --role USER_ADMIN,SUPER_ADMIN")
+	if got := outcomeSummary(res.Outcomes[0]); got != "removed USER_ADMIN; did not have SUPER_ADMIN" {
+		t.Errorf("unassign by type: %q", got)
+	}
+	res = run(t, d, "unassign-role active --role raHELP --is-id")
+	if got := outcomeSummary(res.Outcomes[0]); got != "removed HELP_DESK_ADMIN" {
+		t.Errorf("unassign by id: %q", got)
+	}
+	res = run(t, d, "unassign-role active --role READ_ONLY_ADMIN")
+	if o := res.Outcomes[0]; o.Err == nil || !strings.Contains(o.Err.Error(), "through a group") {
+		t.Errorf("group-assigned role: %+v", o)
+	}
+}
+
+func TestManyTargetsKeepOrderAndFailIndependently(t *testing.T) {
+	d := statuses()
+	res := run(t, d, "get-user active ghost suspended")
+	want := []string{"active", "ghost", "suspended"}
+	for i, o := range res.Outcomes {
+		if o.Target != want[i] {
+			t.Errorf("outcome %d is for %q, want %q", i, o.Target, want[i])
+		}
+	}
+	if res.Outcomes[1].Err == nil || !IsKind(res.Outcomes[1].Err, KindNotFound) || res.Outcomes[0].Err != nil || res.Outcomes[2].Err != nil {
+		t.Errorf("outcomes = %+v", res.Outcomes)
+	}
+}
