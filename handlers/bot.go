@@ -1,0 +1,201 @@
+// Package handlers is everything Slack-shaped: it takes Socket Mode
+// envelopes, acknowledges them at once, and does the work on a bounded pool:
+// parsing commands against the action registry, asking the policy, running
+// actions against Okta, and rendering and delivering the answers.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"oktabot/actions"
+	"oktabot/auth"
+)
+
+// Authorizer is the policy as the handlers need it.
+type Authorizer interface {
+	Decide(ctx context.Context, caller, action, channel string) (auth.Decision, error)
+	Permitted(ctx context.Context, caller string, all []string) ([]string, error)
+}
+
+// Config is what a Bot needs. Zero durations take the defaults.
+type Config struct {
+	// Command is the slash command, "/okta".
+	Command  string
+	OrgURL   string
+	Registry *actions.Registry
+	Dir      actions.Directory
+	Auth     Authorizer
+	Slack    *slack.Client
+	Logger   zerolog.Logger
+	Now      func() time.Time
+
+	// Workers bounds how many requests run at once; a request that finds
+	// every worker busy is told so at once rather than queued.
+	Workers int
+	// RequestTimeout bounds one request's work against Okta.
+	RequestTimeout time.Duration
+	// DrainTimeout bounds how long shutdown waits for requests in flight.
+	DrainTimeout time.Duration
+	// AckTimeout bounds how long an acknowledgement may wait to be sent.
+	AckTimeout time.Duration
+}
+
+// Bot handles Socket Mode envelopes.
+type Bot struct {
+	cfg   Config
+	log   zerolog.Logger
+	ready atomic.Bool
+
+	slots chan struct{}
+	wg    sync.WaitGroup
+}
+
+// New returns a Bot.
+func New(cfg Config) *Bot {
+	if cfg.Command == "" {
+		cfg.Command = "/okta"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 2 * time.Minute
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 25 * time.Second
+	}
+	if cfg.AckTimeout <= 0 {
+		cfg.AckTimeout = 2 * time.Second
+	}
+	return &Bot{cfg: cfg, log: cfg.Logger, slots: make(chan struct{}, cfg.Workers)}
+}
+
+// Ready reports whether the Socket Mode connection is up.
+func (b *Bot) Ready() bool { return b.ready.Load() }
+
+// Run connects sm and handles its envelopes until ctx is done. Then it stops
+// taking work, lets requests in flight finish (up to DrainTimeout), and
+// returns nil. It returns an error if the connection fails for good (a
+// revoked or wrong app token).
+func (b *Bot) Run(ctx context.Context, sm *socketmode.Client) error {
+	// Work outlives ctx so that shutdown can drain it; it is cancelled only
+	// when draining takes too long.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+
+	connCtx, stopConn := context.WithCancel(ctx)
+	defer stopConn()
+	connErr := make(chan error, 1)
+	go func() { connErr <- sm.RunContext(connCtx) }()
+
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-connErr:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				runErr = err
+			}
+			break loop
+		case evt := <-sm.Events:
+			b.dispatch(workCtx, sm, evt)
+		}
+	}
+	b.ready.Store(false)
+	stopConn()
+	b.log.Info().Msg("stopped taking work; finishing requests in flight")
+
+	done := make(chan struct{})
+	go func() { b.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(b.cfg.DrainTimeout):
+		b.log.Warn().Dur("drain_timeout", b.cfg.DrainTimeout).Msg("requests still in flight at the drain deadline; cancelling them")
+		cancelWork()
+		<-done
+	}
+	return runErr
+}
+
+func (b *Bot) dispatch(workCtx context.Context, sm *socketmode.Client, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		b.ready.Store(false)
+		b.log.Info().Msg("connecting to Slack")
+	case socketmode.EventTypeConnected:
+		b.ready.Store(true)
+		b.log.Info().Msg("connected to Slack")
+	case socketmode.EventTypeHello:
+		b.ready.Store(true)
+	case socketmode.EventTypeConnectionError:
+		b.ready.Store(false)
+		b.log.Warn().Msg("Slack connection failed; retrying")
+	case socketmode.EventTypeInvalidAuth:
+		b.ready.Store(false)
+		b.log.Error().Msg("Slack refused the app token (invalid_auth)")
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			return
+		}
+		b.accept(workCtx, sm, evt.Request, busyMessage(), func(ctx context.Context) { b.handleSlash(ctx, cmd) })
+	case socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		// Nothing here acts on these yet; acknowledge so Slack does not
+		// show an error or redeliver.
+		if evt.Request != nil {
+			b.ack(sm, evt.Request, nil)
+		}
+	}
+}
+
+// accept acknowledges an envelope and starts its work, or, when every
+// worker is busy, acknowledges it with busy instead. The acknowledgement is
+// always sent before any work starts, so no Okta call can delay it.
+func (b *Bot) accept(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, busy any, work func(context.Context)) {
+	select {
+	case b.slots <- struct{}{}:
+	default:
+		b.log.Warn().Str("envelope_id", req.EnvelopeID).Int("workers", b.cfg.Workers).Msg("all workers busy; told the user to try again")
+		b.ack(sm, req, busy)
+		return
+	}
+	b.wg.Add(1)
+	b.ack(sm, req, nil)
+	go func() {
+		defer func() {
+			<-b.slots
+			b.wg.Done()
+		}()
+		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
+		defer cancel()
+		work(ctx)
+	}()
+}
+
+func (b *Bot) ack(sm *socketmode.Client, req *socketmode.Request, payload any) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.AckTimeout)
+	defer cancel()
+	if err := sm.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
+		b.log.Error().Err(err).Str("envelope_id", req.EnvelopeID).Msg("could not acknowledge envelope")
+	}
+}
+
+func busyMessage() map[string]any {
+	return map[string]any{
+		"response_type": slack.ResponseTypeEphemeral,
+		"text":          ":hourglass: oktabot is busy with other requests right now. Nothing was run; please try again in a moment.",
+	}
+}

@@ -1,0 +1,114 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"oktabot/actions"
+)
+
+// usage is an action's command line, derived from the registry.
+func usage(command string, a *actions.Action) string {
+	parts := []string{command, a.Name}
+	switch a.Targets {
+	case actions.UserTargets:
+		parts = append(parts, "USER…")
+	case actions.GroupTargets:
+		parts = append(parts, "GROUP…")
+	case actions.NameTarget:
+		parts = append(parts, "NAME")
+	}
+	for _, p := range a.Params {
+		if p.Type == actions.Password {
+			continue
+		}
+		f := "--" + p.Name
+		switch p.Type {
+		case actions.String, actions.Choice:
+			f += " " + strings.ToUpper(strings.ReplaceAll(p.Name, "-", "_"))
+		case actions.Int:
+			f += " N"
+		}
+		if !p.Required {
+			f = "[" + f + "]"
+		}
+		parts = append(parts, f)
+	}
+	return strings.Join(parts, " ")
+}
+
+// renderHelp lists the actions this caller may run, or explains one.
+func renderHelp(command string, reg *actions.Registry, permitted []string, only *actions.Action) reply {
+	may := map[string]bool{}
+	for _, n := range permitted {
+		may[n] = true
+	}
+	if only != nil {
+		return renderActionHelp(command, only, may[only.Name])
+	}
+	var lines []string
+	for _, a := range reg.All() {
+		if !may[a.Name] || !a.Available() {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("`%s %s` — %s", command, a.Name, esc(a.Summary)))
+	}
+	if len(lines) == 0 {
+		t := ":lock: You may not run any oktabot actions. Access is granted by the bot's policy file; ask your Okta or security team if you need it."
+		return reply{Text: plainFallback(t), Blocks: []slack.Block{section(t)}}
+	}
+	blocks := []slack.Block{
+		section(fmt.Sprintf("*What you may run* (%s)", plural(len(lines), "action", "actions"))),
+	}
+	// Several lines per section keep long lists well under the block limit.
+	for len(lines) > 0 {
+		n := min(len(lines), 10)
+		blocks = append(blocks, section(strings.Join(lines[:n], "\n")))
+		lines = lines[n:]
+	}
+	blocks = append(blocks, contextBlock(fmt.Sprintf("Targets are Okta ids, logins, short logins, emails or @mentions, separated by spaces or commas. `%s help ACTION` explains one action. Replies are visible only to you unless you add `--public`.", command)))
+	return reply{Text: "What you may run", Blocks: blocks}
+}
+
+func renderActionHelp(command string, a *actions.Action, allowed bool) reply {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s* — %s\n`%s`", a.Name, esc(a.Summary), esc(usage(command, a)))
+	for _, p := range a.Params {
+		fmt.Fprintf(&b, "\n• `--%s`", p.Name)
+		if p.Type == actions.Password {
+			b.WriteString(" (in the form only)")
+		}
+		if p.Help != "" {
+			b.WriteString(": " + esc(p.Help))
+		}
+		if p.Default != "" && p.Type != actions.Bool {
+			fmt.Fprintf(&b, " (default %s)", esc(p.Default))
+		}
+		if p.Required {
+			b.WriteString(" (required)")
+		}
+		if p.Type == actions.Choice && len(p.Choices) <= 15 {
+			b.WriteString(" — one of " + esc(strings.Join(p.Choices, ", ")))
+		}
+	}
+	blocks := []slack.Block{section(b.String())}
+	switch {
+	case !a.Available():
+		blocks = append(blocks, contextBlock(":construction: Not available in this version of oktabot."))
+	case !allowed:
+		blocks = append(blocks, contextBlock(":lock: You are not allowed to run this action."))
+	}
+	return reply{Text: a.Name + ": " + a.Summary, Blocks: blocks}
+}
+
+// UsageHint is the slash command's usage hint in the app manifest, derived
+// from the registry (a test keeps manifest.yml in step).
+func UsageHint(reg *actions.Registry) string {
+	var names []string
+	for _, a := range reg.All() {
+		names = append(names, a.Name)
+	}
+	return "help | ACTION [TARGET…] [--FLAG…] — " + strings.Join(names, ", ")
+}

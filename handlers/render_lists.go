@@ -1,0 +1,244 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"oktabot/actions"
+)
+
+// Lines of a list are packed into sections of at most linesPerSection lines
+// (and maxSectionText characters), so hundreds of rows need few blocks.
+const (
+	linesPerSection = 20
+	// maxListBlocks leaves room for a heading and notes under Slack's 50.
+	maxListBlocks = 45
+)
+
+// packLines puts lines into as few sections as fit, at most maxBlocks of
+// them, and reports how many lines made it in.
+func packLines(lines []string, maxBlocks int) (blocks []slack.Block, shown int) {
+	var cur []string
+	size := 0
+	flush := func() {
+		if len(cur) > 0 {
+			blocks = append(blocks, section(strings.Join(cur, "\n")))
+			cur, size = nil, 0
+		}
+	}
+	for _, l := range lines {
+		l = clip(l, maxSectionText/2)
+		if len(cur) == linesPerSection || size+len(l)+1 > maxSectionText {
+			flush()
+		}
+		if len(blocks) == maxBlocks {
+			break
+		}
+		cur = append(cur, l)
+		size += len(l) + 1
+		shown++
+	}
+	if len(blocks) < maxBlocks {
+		flush()
+	} else if len(cur) > 0 {
+		shown -= len(cur)
+	}
+	return blocks, shown
+}
+
+// listReply is a heading, packed lines and, when they do not all fit, a
+// "showing N of M" note. The caller offers the whole list as a file.
+func listReply(heading string, lines []string, empty string) (reply, int) {
+	blocks := []slack.Block{section(heading)}
+	if len(lines) == 0 {
+		blocks = append(blocks, contextBlock(empty))
+		return reply{Text: plainFallback(heading), Blocks: blocks}, 0
+	}
+	body, shown := packLines(lines, maxListBlocks)
+	blocks = append(blocks, body...)
+	if shown < len(lines) {
+		blocks = append(blocks, contextBlock(fmt.Sprintf("Showing %d of %d.", shown, len(lines))))
+	}
+	return reply{Text: plainFallback(heading), Blocks: blocks}, shown
+}
+
+func userLine(u actions.User) string {
+	return fmt.Sprintf("%s *%s* %s · %s · %s", statusEmoji(u.Status), esc(u.Name()), code(u.Login), esc(u.Status), code(u.ID))
+}
+
+func renderUserList(res actions.Result) (reply, int) {
+	heading := fmt.Sprintf("*%s*", plural(len(res.Users), "user", "users"))
+	if res.Query != "" {
+		heading += " matching " + code(res.Query)
+	}
+	lines := make([]string, len(res.Users))
+	for i, u := range res.Users {
+		lines[i] = userLine(u)
+	}
+	return listReply(heading, lines, "No users match.")
+}
+
+func renderProviders(res actions.Result) (reply, int) {
+	heading := fmt.Sprintf("*%s*", plural(len(res.Providers), "identity provider", "identity providers"))
+	if res.Query != "" {
+		heading += " matching " + code(res.Query)
+	}
+	lines := make([]string, len(res.Providers))
+	for i, p := range res.Providers {
+		mark := ":large_green_circle:"
+		if p.Status != "ACTIVE" {
+			mark = ":white_circle:"
+		}
+		lines[i] = fmt.Sprintf("%s *%s* · %s · %s · %s", mark, esc(p.Name), esc(p.Type), esc(p.Status), code(p.ID))
+	}
+	return listReply(heading, lines, "No identity providers match.")
+}
+
+func groupLine(g actions.Group) string {
+	l := fmt.Sprintf("*%s* · %s · %s", esc(g.Name), esc(g.Type), code(g.ID))
+	if g.Description != "" {
+		l += " — " + esc(clip(g.Description, 200))
+	}
+	return l
+}
+
+func roleLine(r actions.Role) string {
+	l := fmt.Sprintf("*%s* (%s) · assignment %s", esc(orDash(r.Label)), esc(r.Type), code(r.ID))
+	if r.AssignmentType != "" && r.AssignmentType != "USER" {
+		l += " · via " + esc(strings.ToLower(r.AssignmentType))
+	}
+	if r.Status != "" && r.Status != "ACTIVE" {
+		l += " · " + esc(r.Status)
+	}
+	return l
+}
+
+func groupCard(target string, g actions.Group) slack.Block {
+	head := fmt.Sprintf(":busts_in_silhouette: *%s*", esc(g.Name))
+	if target != g.Name && target != g.ID {
+		head += " · asked as " + code(target)
+	}
+	return slack.NewSectionBlock(mrkdwn(head), fields(
+		"Description", esc(orDash(g.Description)),
+		"Type", esc(orDash(g.Type)),
+		"Okta id", code(g.ID),
+		"Created", when(g.Created),
+		"Last updated", when(g.LastUpdated),
+		"Membership changed", when(g.LastMembershipUpdated),
+	), nil)
+}
+
+// who names the user an outcome is about, or the target as typed.
+func who(o actions.Outcome) string {
+	if o.User == nil {
+		return code(o.Target)
+	}
+	return fmt.Sprintf("*%s* %s", esc(o.User.Name()), code(o.User.Login))
+}
+
+// outcomeLine is one target's result in a list: what happened, or why not.
+func outcomeLine(o actions.Outcome, withSecret bool) string {
+	var b strings.Builder
+	switch {
+	case o.Err != nil && o.Done != "":
+		b.WriteString(":warning: " + who(o) + " — " + esc(o.Done) + "; then: " + strings.TrimPrefix(problemTextBare(o.Err), " "))
+	case o.Err != nil:
+		return outcomeError(o.Target, o.Err)
+	case o.Changed:
+		b.WriteString(":white_check_mark: " + who(o) + " — " + esc(o.Done))
+	default:
+		b.WriteString(":information_source: " + who(o) + " — " + esc(o.Done))
+	}
+	if !o.Secret.IsZero() {
+		if withSecret {
+			b.WriteString(fmt.Sprintf("\n      :key: %s: %s", esc(o.SecretLabel), code(o.Secret.Reveal())))
+		} else {
+			b.WriteString(fmt.Sprintf("\n      :key: %s sent to you privately", esc(o.SecretLabel)))
+		}
+	}
+	return b.String()
+}
+
+// renderOutcomes is the per-target result list of a write action.
+func renderOutcomes(a *actions.Action, outcomes []actions.Outcome, withSecrets bool) (reply, int) {
+	changed, same, failed := 0, 0, 0
+	lines := make([]string, len(outcomes))
+	for i, o := range outcomes {
+		switch {
+		case o.Err != nil:
+			failed++
+		case o.Changed:
+			changed++
+		default:
+			same++
+		}
+		lines[i] = outcomeLine(o, withSecrets)
+	}
+	var parts []string
+	if changed > 0 {
+		parts = append(parts, fmt.Sprintf("%d done", changed))
+	}
+	if same > 0 {
+		parts = append(parts, fmt.Sprintf("%d unchanged", same))
+	}
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", failed))
+	}
+	heading := fmt.Sprintf("*%s* · %s", a.Name, strings.Join(parts, " · "))
+	return listReply(heading, lines, "Nothing to do.")
+}
+
+// renderNested is list-user-groups and list-roles: per user, their groups
+// or roles.
+func renderNested(a *actions.Action, outcomes []actions.Outcome) (reply, int) {
+	var lines []string
+	for _, o := range outcomes {
+		if o.Err != nil {
+			lines = append(lines, outcomeError(o.Target, o.Err))
+			continue
+		}
+		var items []string
+		noun := "group"
+		if o.Groups != nil {
+			for _, g := range o.Groups {
+				items = append(items, "      • "+groupLine(g))
+			}
+		} else {
+			noun = "admin role"
+			for _, r := range o.Roles {
+				items = append(items, "      • "+roleLine(r))
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%s %s — %s", statusEmoji(o.User.Status), who(o), plural(len(items), noun, noun+"s")))
+		lines = append(lines, items...)
+	}
+	return listReply("*"+a.Name+"*", lines, "Nothing to show.")
+}
+
+// renderGroups is get-group and add-group: a card per group.
+func renderGroups(a *actions.Action, outcomes []actions.Outcome) reply {
+	var blocks []slack.Block
+	found := 0
+	for i, o := range outcomes {
+		if i == maxCards {
+			blocks = append(blocks, contextBlock(fmt.Sprintf("Showing %d of %d. Ask for fewer groups at once to see the rest.", maxCards, len(outcomes))))
+			break
+		}
+		if i > 0 {
+			blocks = append(blocks, slack.NewDividerBlock())
+		}
+		switch {
+		case o.Err != nil:
+			blocks = append(blocks, section(outcomeError(o.Target, o.Err)))
+		default:
+			found++
+			if o.Done != "" {
+				blocks = append(blocks, section(":white_check_mark: Group "+esc(o.Done)+"."))
+			}
+			blocks = append(blocks, groupCard(o.Target, *o.Group))
+		}
+	}
+	return reply{Text: fmt.Sprintf("%s: %s", a.Name, plural(found, "group", "groups")), Blocks: blocks}
+}
