@@ -1,0 +1,86 @@
+// Package sqlite is the embedded store.Store: one SQLite file, through
+// modernc.org/sqlite (pure Go, so the binary stays static). It is the default
+// for a single replica; several replicas share a PostgreSQL (store/postgres).
+//
+// The database runs in WAL mode with a 5 s busy timeout. Each Store keeps
+// one connection, so its writes are serialised; every transition is a single
+// compare-and-set statement, so two processes on the same file (which the
+// tests do, to model replicas) still see each transition happen once.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"oktabot/store"
+	"oktabot/store/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+var dialect = sqlstore.Dialect{
+	Name:      "store/sqlite",
+	UnixMicro: true,
+	MigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+	)`,
+	ExpireDue: `UPDATE approvals SET status = 'expired', updated_at = ?2
+		WHERE status = 'pending' AND expires_at <= ?1
+		RETURNING ` + sqlstore.ApprovalColumns,
+	PruneEnvelopes: `DELETE FROM processed_envelopes WHERE expires_at <= ?`,
+}
+
+// Open opens (creating if need be) the SQLite database at path, a file
+// name, and applies the embedded migrations.
+func Open(ctx context.Context, path string) (store.Store, error) {
+	if path == "" {
+		return nil, errors.New("store/sqlite: no database path")
+	}
+	if strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") || path == ":memory:" {
+		return nil, fmt.Errorf("store/sqlite: database path %q: want a plain file name (no ?, # or file: URI, not :memory:)", path)
+	}
+	migrations, err := loadMigrations()
+	if err != nil {
+		return nil, err
+	}
+	// busy_timeout first, so that switching to WAL waits for other openers;
+	// _txlock=immediate makes every transaction (the migration) take the
+	// write lock at BEGIN instead of failing to upgrade later.
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("store/sqlite: open %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer at a time anyway, and this way
+	// writes queue in Go instead of spinning on SQLITE_BUSY.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	if err := sqlstore.Migrate(ctx, db, dialect, migrations); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w (database %s)", err, path)
+	}
+	return sqlstore.New(db, dialect), nil
+}
+
+func loadMigrations() ([]sqlstore.Migration, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	ms, err := sqlstore.LoadMigrations(sub)
+	if err != nil {
+		return nil, fmt.Errorf("store/sqlite: %w", err)
+	}
+	return ms, nil
+}

@@ -1,0 +1,114 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/goleak"
+
+	"oktabot/store"
+	"oktabot/store/sqlite"
+	"oktabot/store/storetest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) func() (store.Store, error) {
+		path := filepath.Join(t.TempDir(), "oktabot.db")
+		return func() (store.Store, error) { return sqlite.Open(context.Background(), path) }
+	})
+}
+
+// raw opens the file without the store, to look at what it wrote.
+func raw(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openClose(t *testing.T, path string) {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
+func TestMigrationsAppliedOnceInWALMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "oktabot.db")
+	openClose(t, path)
+	openClose(t, path)
+	db := raw(t, path)
+
+	var mode string
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "wal" {
+		t.Errorf("journal_mode %q, want wal", mode)
+	}
+	rows, err := db.Query(`SELECT version, name FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var v int
+		var name string
+		if err := rows.Scan(&v, &name); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"0001_init"}, got); d != "" {
+		t.Errorf("schema_migrations (-want +got):\n%s", d)
+	}
+}
+
+func TestAuditLogIsAppendOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "oktabot.db")
+	openClose(t, path)
+	db := raw(t, path)
+	if _, err := db.Exec(`INSERT INTO audit_log (at, event) VALUES (1, 'outcome')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE audit_log SET detail = 'rewritten'`, `DELETE FROM audit_log`} {
+		_, err := db.Exec(q)
+		if err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: error %v, want append-only", q, err)
+		}
+	}
+}
+
+func TestOpenRejectsNonPaths(t *testing.T) {
+	for _, p := range []string{"", ":memory:", "file:oktabot.db", "oktabot.db?mode=ro", "a#b"} {
+		if s, err := sqlite.Open(context.Background(), p); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded, want an error", p)
+		}
+	}
+}
+
+func TestOpenFailsOnUnwritableDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing", "dir", "oktabot.db")
+	if s, err := sqlite.Open(context.Background(), path); err == nil {
+		s.Close()
+		t.Fatalf("Open(%s) succeeded", path)
+	}
+}
