@@ -56,6 +56,9 @@ type Error struct {
 	Kind Kind
 	// Message is user-facing text, e.g. `no Okta user "bob"`.
 	Message string
+	// Field names the input at fault (a parameter name or "targets"), so a
+	// form can show the message beside it.
+	Field string
 	// Causes are Okta's errorCauses[].errorSummary, shown as a list.
 	Causes []string
 	// Code is Okta's errorCode (E0000007, ...), empty when not from Okta.

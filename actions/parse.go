@@ -1,8 +1,10 @@
 package actions
 
 import (
+	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -107,20 +109,77 @@ func (r *Registry) Parse(text string) (Parsed, error) {
 		req.Values[p.Name] = v
 	}
 	req.Targets = dedupe(targets)
+	return complete(req)
+}
 
+// Build makes a request from a form's values, with the checks Parse makes
+// on a command line. raw holds each parameter's text as entered (booleans
+// as "true" or "false"; empty means not given); the password, for actions
+// that take one, comes separately so that it never sits among the values.
+// A value's error names its parameter in Error.Field.
+func (r *Registry) Build(a *Action, targets []string, raw map[string]string, password Secret, reason string, public bool) (Parsed, error) {
+	req := Request{Action: a, Values: map[string]string{}, Password: password, Reason: strings.TrimSpace(reason), Public: public}
+	var clean []string
+	for _, t := range targets {
+		if t = strings.TrimSpace(t); t != "" {
+			clean = append(clean, t)
+		}
+	}
+	req.Targets = dedupe(clean)
+	for _, p := range a.Params {
+		v, ok := raw[p.Name]
+		if !ok || strings.TrimSpace(v) == "" || p.Type == Password {
+			continue
+		}
+		if p.Type == Bool {
+			b, err := parseBool(p.Name, v, true)
+			if err != nil {
+				return Parsed{}, err
+			}
+			req.Values[p.Name] = strconv.FormatBool(b)
+			continue
+		}
+		n, err := p.normalize(v)
+		if err != nil {
+			return Parsed{}, err
+		}
+		req.Values[p.Name] = n
+	}
+	parsed, err := complete(req)
+	if err != nil {
+		return Parsed{}, err
+	}
+	if p := passwordParam(a); p != nil && !password.IsZero() {
+		parsed.Missing = slices.DeleteFunc(parsed.Missing, func(m string) bool { return m == p.Name })
+	}
+	return parsed, nil
+}
+
+func passwordParam(a *Action) *Param {
+	for i := range a.Params {
+		if a.Params[i].Type == Password {
+			return &a.Params[i]
+		}
+	}
+	return nil
+}
+
+// complete checks the targets, fills in defaults and lists what is missing.
+func complete(req Request) (Parsed, error) {
+	a := req.Action
 	var missing []string
 	switch a.Targets {
 	case NoTargets:
 		if len(req.Targets) > 0 {
-			return Parsed{}, Errorf(KindInvalid, "%s takes no targets, but got %s", a.Name, quoteList(req.Targets))
+			return Parsed{}, &Error{Kind: KindInvalid, Field: "targets", Message: fmt.Sprintf("%s takes no targets, but got %s", a.Name, quoteList(req.Targets))}
 		}
 	case NameTarget:
 		if len(req.Targets) > 1 {
-			return Parsed{}, Errorf(KindInvalid, "%s takes one name; put a name with spaces in quotes, e.g. \"On-call rota\"", a.Name)
+			return Parsed{}, &Error{Kind: KindInvalid, Field: "targets", Message: fmt.Sprintf("%s takes one name; put a name with spaces in quotes, e.g. \"On-call rota\"", a.Name)}
 		}
 	}
 	if len(req.Targets) > MaxTargets {
-		return Parsed{}, Errorf(KindInvalid, "%d targets is more than the %d one request may name", len(req.Targets), MaxTargets)
+		return Parsed{}, &Error{Kind: KindInvalid, Field: "targets", Message: fmt.Sprintf("%d targets is more than the %d one request may name", len(req.Targets), MaxTargets)}
 	}
 	if a.TargetsRequired && len(req.Targets) == 0 {
 		missing = append(missing, "targets")
@@ -143,7 +202,15 @@ func (r *Registry) Parse(text string) (Parsed, error) {
 // normalize checks a flag value against the parameter's type and returns
 // its canonical form.
 func (p *Param) normalize(value string) (string, error) {
-	value = strings.TrimSpace(value)
+	v, err := p.normalizeValue(strings.TrimSpace(value))
+	var e *Error
+	if errors.As(err, &e) {
+		e.Field = p.Name
+	}
+	return v, err
+}
+
+func (p *Param) normalizeValue(value string) (string, error) {
 	switch p.Type {
 	case Int:
 		n, err := strconv.Atoi(value)
@@ -204,7 +271,7 @@ func parseBool(name, value string, hasValue bool) (bool, error) {
 	case "false", "no", "off", "0":
 		return false, nil
 	}
-	return false, Errorf(KindInvalid, "--%s is a switch: give it alone, or as --%s=true or --%s=false", name, name, name)
+	return false, &Error{Kind: KindInvalid, Field: name, Message: fmt.Sprintf("--%s is a switch: give it alone, or as --%s=true or --%s=false", name, name, name)}
 }
 
 func (r *Registry) unknownAction(name string) error {

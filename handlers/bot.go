@@ -23,6 +23,7 @@ import (
 type Authorizer interface {
 	Decide(ctx context.Context, caller, action, channel string) (auth.Decision, error)
 	Permitted(ctx context.Context, caller string, all []string) ([]string, error)
+	Policy() *auth.Policy
 }
 
 // Config is what a Bot needs. Zero durations take the defaults.
@@ -152,9 +153,14 @@ func (b *Bot) dispatch(workCtx context.Context, sm *socketmode.Client, evt socke
 			return
 		}
 		b.accept(workCtx, sm, evt.Request, busyMessage(), func(ctx context.Context) { b.handleSlash(ctx, cmd) })
-	case socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-		// Nothing here acts on these yet; acknowledge so Slack does not
-		// show an error or redeliver.
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok || evt.Request == nil {
+			return
+		}
+		b.onInteractive(workCtx, sm, evt.Request, cb)
+	case socketmode.EventTypeEventsAPI:
+		// No event is acted on yet; acknowledge so Slack does not redeliver.
 		if evt.Request != nil {
 			b.ack(sm, evt.Request, nil)
 		}
@@ -182,6 +188,28 @@ func (b *Bot) accept(workCtx context.Context, sm *socketmode.Client, req *socket
 		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
 		defer cancel()
 		work(ctx)
+	}()
+}
+
+// acceptDeferred starts work whose result is the acknowledgement itself
+// (type-ahead options must travel in the ack). When every worker is busy it
+// acknowledges with fallback at once.
+func (b *Bot) acceptDeferred(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, fallback any, work func(context.Context) any) {
+	select {
+	case b.slots <- struct{}{}:
+	default:
+		b.ack(sm, req, fallback)
+		return
+	}
+	b.wg.Add(1)
+	go func() {
+		defer func() {
+			<-b.slots
+			b.wg.Done()
+		}()
+		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
+		defer cancel()
+		b.ack(sm, req, work(ctx))
 	}()
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,17 +14,33 @@ import (
 	"oktabot/auth"
 )
 
+// invocation is who asked, where, and how to answer them.
+type invocation struct {
+	caller      string
+	channel     string
+	team        string
+	responseURL string
+	triggerID   string
+}
+
+func (inv invocation) logger(l zerolog.Logger) zerolog.Logger {
+	return l.With().Str("user", inv.caller).Str("channel", inv.channel).Logger()
+}
+
 // handleSlash answers one slash command. It runs on a worker, after the
 // envelope was acknowledged.
 func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
-	start := b.cfg.Now()
-	log := b.log.With().Str("user", cmd.UserID).Str("channel", cmd.ChannelID).Str("team", cmd.TeamID).Logger()
-	respond := func(r reply) { b.respond(ctx, log, cmd.ResponseURL, r) }
+	inv := invocation{caller: cmd.UserID, channel: cmd.ChannelID, team: cmd.TeamID, responseURL: cmd.ResponseURL, triggerID: cmd.TriggerID}
+	log := inv.logger(b.log)
 
 	text := strings.TrimSpace(cmd.Text)
 	first, rest, _ := strings.Cut(text, " ")
-	if first == "" || strings.EqualFold(first, "help") {
-		respond(b.help(ctx, log, cmd, strings.TrimSpace(rest)))
+	switch {
+	case text == "":
+		b.openPicker(ctx, log, inv)
+		return
+	case strings.EqualFold(first, "help"):
+		b.respond(ctx, log, inv, b.help(ctx, log, inv.caller, strings.TrimSpace(rest)))
 		return
 	}
 
@@ -32,49 +49,73 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
 		// The command text is not logged: it may hold something the caller
 		// should not have typed.
 		log.Info().Str("event", "request.invalid").Msg("could not parse command")
-		respond(renderProblem(err))
+		b.respond(ctx, log, inv, renderProblem(err))
 		return
 	}
 	req := parsed.Request
-	a := req.Action
-	log = log.With().Str("action", a.Name).Strs("targets", req.Targets).Logger()
-
-	decision, err := b.cfg.Auth.Decide(ctx, cmd.UserID, a.Name, cmd.ChannelID)
-	if err != nil {
-		log.Error().Err(err).Str("event", "request.refused").Str("reason", "policy check failed").Msg("could not check the caller against the policy")
-		respond(renderNotice(fmt.Sprintf(":warning: I could not check whether you may run `%s` (Slack did not answer a membership lookup). Nothing was run; please try again.", a.Name)))
-		return
-	}
-	if decision.Verdict == auth.Deny {
-		log.Info().Str("event", "request.refused").Str("reason", "policy").Msg("caller not allowed")
-		respond(renderNotice(fmt.Sprintf(":no_entry: You are not allowed to run `%s`. Nothing was sent to Okta. Access is granted by the bot's policy; ask your Okta or security team if you need it.", a.Name)))
-		return
-	}
-	if !a.Available() {
-		log.Info().Str("event", "request.unavailable").Msg("action not available in this build")
-		respond(renderNotice(fmt.Sprintf(":construction: `%s` is not available in this version of oktabot. Nothing was run.", a.Name)))
-		return
-	}
-	if decision.Verdict == auth.NeedsApproval {
-		// Approvals are not implemented yet: never run such a request.
-		log.Info().Str("event", "request.refused").Str("reason", "approval unsupported").Msg("action needs approval")
-		respond(renderNotice(fmt.Sprintf(":lock: `%s` needs a second person's approval under the policy, and this version of oktabot cannot ask for one yet. Nothing was run.", a.Name)))
+	log = log.With().Str("action", req.Action.Name).Strs("targets", req.Targets).Logger()
+	decision, ok := b.authorize(ctx, log, inv, req.Action)
+	if !ok {
 		return
 	}
 	if len(parsed.Missing) > 0 {
-		respond(renderNotice(fmt.Sprintf(":warning: `%s` needs %s.\nUsage: `%s`", a.Name, strings.Join(parsed.Missing, " and "), esc(usage(b.cfg.Command, a)))))
+		b.openActionModal(ctx, log, inv, req, decision)
 		return
 	}
+	b.execute(ctx, log, inv, req, decision)
+}
 
+// authorize asks the policy whether the caller may run a; when not, it
+// tells them and returns false. A refused request never reaches Okta.
+func (b *Bot) authorize(ctx context.Context, log zerolog.Logger, inv invocation, a *actions.Action) (auth.Decision, bool) {
+	decision, err := b.cfg.Auth.Decide(ctx, inv.caller, a.Name, inv.channel)
+	if err != nil {
+		log.Error().Err(err).Str("event", "request.refused").Str("reason", "policy check failed").Msg("could not check the caller against the policy")
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":warning: I could not check whether you may run `%s` (Slack did not answer a membership lookup). Nothing was run; please try again.", a.Name)))
+		return decision, false
+	}
+	if decision.Verdict == auth.Deny {
+		log.Info().Str("event", "request.refused").Str("reason", "policy").Msg("caller not allowed")
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: You are not allowed to run `%s`. Nothing was sent to Okta. Access is granted by the bot's policy; ask your Okta or security team if you need it.", a.Name)))
+		return decision, false
+	}
+	if !a.Available() {
+		log.Info().Str("event", "request.unavailable").Msg("action not available in this build")
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":construction: `%s` is not available in this version of oktabot. Nothing was run.", a.Name)))
+		return decision, false
+	}
+	return decision, true
+}
+
+// execute runs an authorized, complete request and answers the caller, or,
+// when the policy wants a second person's approval, asks for it instead.
+func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, decision auth.Decision) {
+	if decision.Verdict == auth.NeedsApproval {
+		b.requestApproval(ctx, log, inv, req, decision)
+		return
+	}
+	log.Info().Str("event", "request.allowed").Strs("roles", decision.Roles).Msg("running action")
+	res := b.perform(ctx, log, req)
+	b.deliver(ctx, log, inv, req, res)
+}
+
+// performed is an action's result, or the error that stopped it.
+type performed struct {
+	res actions.Result
+	err error
+}
+
+// perform runs a request against Okta: Slack mentions are resolved first,
+// and each target's failure is logged once.
+func (b *Bot) perform(ctx context.Context, log zerolog.Logger, req actions.Request) performed {
+	start := b.cfg.Now()
+	a := req.Action
 	targets := b.resolveTargets(ctx, a, req.Targets)
 	req.Targets = targets.values()
-	log.Info().Str("event", "request.allowed").Strs("roles", decision.Roles).Msg("running action")
-
 	res, err := a.Run(ctx, actions.Env{Dir: b.cfg.Dir, Now: b.cfg.Now}, req)
 	if err != nil {
 		logOutcome(log, err, "action failed")
-		respond(renderProblem(err))
-		return
+		return performed{err: err}
 	}
 	res.Outcomes = targets.merge(res.Outcomes)
 	for _, o := range res.Outcomes {
@@ -82,21 +123,30 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
 			logOutcome(log.With().Str("target", o.Target).Logger(), o.Err, "target failed")
 		}
 	}
-	if req.Public {
-		// The channel sees the result without secrets; secrets follow to
-		// the caller alone.
-		pub, _, _ := b.render(a, res, false)
-		pub.Public = true
-		respond(pub)
-		if hasSecrets(res) {
-			priv, _, _ := b.render(a, res, true)
-			respond(priv)
-		}
-	} else {
-		r, _, _ := b.render(a, res, true)
-		respond(r)
+	log.Info().Str("event", "request.done").Dur("took", b.cfg.Now().Sub(start)).Int("outcomes", len(res.Outcomes)).Msg("action finished")
+	return performed{res: res}
+}
+
+// deliver answers the caller with a request's result. A public result goes
+// to the channel without secrets; secrets follow to the caller alone.
+func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, p performed) {
+	a := req.Action
+	if p.err != nil {
+		b.respond(ctx, log, inv, renderProblem(p.err))
+		return
 	}
-	log.Info().Str("event", "request.done").Dur("took", b.cfg.Now().Sub(start)).Int("outcomes", len(res.Outcomes)).Msg("answered")
+	if req.Public {
+		pub, _, _ := b.render(a, p.res, false)
+		pub.Public = true
+		b.respond(ctx, log, inv, pub)
+		if hasSecrets(p.res) {
+			priv, _, _ := b.render(a, p.res, true)
+			b.respond(ctx, log, inv, priv)
+		}
+		return
+	}
+	r, _, _ := b.render(a, p.res, true)
+	b.respond(ctx, log, inv, r)
 }
 
 // logOutcome logs a failure once, at a level that fits its kind.
@@ -108,8 +158,8 @@ func logOutcome(log zerolog.Logger, err error, msg string) {
 	ev.Err(err).Str("kind", actions.KindOf(err).String()).Msg(msg)
 }
 
-func (b *Bot) help(ctx context.Context, log zerolog.Logger, cmd slack.SlashCommand, topic string) reply {
-	permitted, err := b.cfg.Auth.Permitted(ctx, cmd.UserID, b.cfg.Registry.Names())
+func (b *Bot) help(ctx context.Context, log zerolog.Logger, caller, topic string) reply {
+	permitted, err := b.cfg.Auth.Permitted(ctx, caller, b.cfg.Registry.Names())
 	if err != nil {
 		log.Error().Err(err).Msg("could not check the caller against the policy for help")
 		return renderNotice(":warning: I could not look up what you may run (Slack did not answer a membership lookup). Please try again.")
@@ -122,6 +172,35 @@ func (b *Bot) help(ctx context.Context, log zerolog.Logger, cmd slack.SlashComma
 		}
 	}
 	return renderHelp(b.cfg.Command, b.cfg.Registry, permitted, only)
+}
+
+// openPicker opens the modal that lets the caller pick an action.
+func (b *Bot) openPicker(ctx context.Context, log zerolog.Logger, inv invocation) {
+	permitted, err := b.cfg.Auth.Permitted(ctx, inv.caller, b.cfg.Registry.Names())
+	if err != nil {
+		log.Error().Err(err).Msg("could not check the caller against the policy for the picker")
+	}
+	if !slices.ContainsFunc(permitted, func(n string) bool { a := b.cfg.Registry.Lookup(n); return a != nil && a.Available() }) {
+		b.respond(ctx, log, inv, b.help(ctx, log, inv.caller, ""))
+		return
+	}
+	view := pickerModal(b.cfg.Registry, permitted, modalMeta{Channel: inv.channel, ResponseURL: inv.responseURL})
+	b.openView(ctx, log, inv, view)
+}
+
+// openActionModal asks for what a command left out, pre-filled with what
+// it gave.
+func (b *Bot) openActionModal(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, decision auth.Decision) {
+	needReason := decision.Rule != nil && decision.Rule.RequireReason
+	view := actionModal(req.Action, req, modalMeta{Channel: inv.channel, ResponseURL: inv.responseURL}, needReason)
+	b.openView(ctx, log, inv, view)
+}
+
+func (b *Bot) openView(ctx context.Context, log zerolog.Logger, inv invocation, view slack.ModalViewRequest) {
+	if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, view); err != nil {
+		log.Error().Err(err).Msg("could not open a modal")
+		b.respond(ctx, log, inv, renderNotice(":warning: I could not open the form (Slack allows only 3 seconds to do so). Nothing was run; please try again, or give every value on the command line — `/okta help` shows how."))
+	}
 }
 
 // render turns an action's result into a reply. withSecrets says whether
@@ -160,22 +239,35 @@ func hasSecrets(res actions.Result) bool {
 	return false
 }
 
-// respond delivers a reply through the command's response_url: it works in
-// any channel, even one the bot is not in, and is ephemeral unless the reply
-// is public.
-func (b *Bot) respond(ctx context.Context, log zerolog.Logger, responseURL string, r reply) {
-	typ := slack.ResponseTypeEphemeral
-	if r.Public {
-		typ = slack.ResponseTypeInChannel
-	}
+// respond answers the caller: through the command's response_url when
+// there is one (it works in any channel, even one the bot is not in), and
+// otherwise, or when that fails, in a direct message. Ephemeral unless the
+// reply is public.
+func (b *Bot) respond(ctx context.Context, log zerolog.Logger, inv invocation, r reply) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_, _, err := b.cfg.Slack.PostMessageContext(ctx, "",
-		slack.MsgOptionResponseURL(responseURL, typ),
-		slack.MsgOptionText(r.Text, false),
-		slack.MsgOptionBlocks(r.Blocks...),
-	)
-	if err != nil {
+	if inv.responseURL != "" {
+		typ := slack.ResponseTypeEphemeral
+		if r.Public {
+			typ = slack.ResponseTypeInChannel
+		}
+		_, _, err := b.cfg.Slack.PostMessageContext(ctx, "",
+			slack.MsgOptionResponseURL(inv.responseURL, typ),
+			slack.MsgOptionText(r.Text, false),
+			slack.MsgOptionBlocks(r.Blocks...),
+		)
+		if err == nil {
+			return
+		}
+		log.Warn().Err(err).Msg("could not reply through the response_url; trying a direct message")
+	}
+	if r.Public && inv.channel != "" {
+		if _, _, err := b.cfg.Slack.PostMessageContext(ctx, inv.channel, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err == nil {
+			return
+		}
+	}
+	// Posting to a user id lands in the app's direct messages with them.
+	if _, _, err := b.cfg.Slack.PostMessageContext(ctx, inv.caller, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
 		log.Error().Err(err).Msg("could not deliver the reply")
 	}
 }

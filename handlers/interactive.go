@@ -1,0 +1,159 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"oktabot/actions"
+	"oktabot/auth"
+)
+
+// suggestTimeout keeps type-ahead inside Slack's 3 seconds.
+const suggestTimeout = 2 * time.Second
+
+// onInteractive routes an interactive envelope. Modal submissions are
+// validated here, without Okta, so that field errors go back in the ack;
+// type-ahead must answer in its ack, so its worker sends the ack.
+func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback) {
+	switch cb.Type {
+	case slack.InteractionTypeViewSubmission:
+		switch cb.View.CallbackID {
+		case cbPicker:
+			b.ack(sm, req, b.pickSubmitted(cb))
+		case cbAction:
+			b.actionSubmitted(workCtx, sm, req, cb)
+		default:
+			b.ack(sm, req, nil)
+		}
+	case slack.InteractionTypeBlockSuggestion:
+		b.acceptDeferred(workCtx, sm, req, slack.OptionsResponse{}, func(ctx context.Context) any {
+			return b.suggest(ctx, cb)
+		})
+	default:
+		b.ack(sm, req, nil)
+	}
+}
+
+// pickSubmitted turns the picker into the chosen action's form.
+func (b *Bot) pickSubmitted(cb slack.InteractionCallback) any {
+	choice := cb.View.State.Values[blockPick][blockPick].SelectedOption.Value
+	a := b.cfg.Registry.Lookup(choice)
+	if a == nil {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{blockPick: "Choose one of the actions."})
+	}
+	meta := decodeMeta(cb.View.PrivateMetadata)
+	needReason := false
+	if r := b.ruleFor(a.Name); r != nil {
+		needReason = r.RequireReason
+	}
+	view := actionModal(a, actions.Request{Action: a, Values: map[string]string{}}, meta, needReason)
+	return slack.NewUpdateViewSubmissionResponse(&view)
+}
+
+func (b *Bot) ruleFor(action string) *auth.ApprovalRule { return b.cfg.Auth.Policy().RuleFor(action) }
+
+// actionSubmitted validates a form and, when it is complete, closes it and
+// runs the request on a worker.
+func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback) {
+	meta := decodeMeta(cb.View.PrivateMetadata)
+	a := b.cfg.Registry.Lookup(meta.Action)
+	if a == nil {
+		b.ack(sm, req, nil)
+		return
+	}
+	sub := readSubmission(a, cb.View.State.Values)
+	parsed, err := b.cfg.Registry.Build(a, sub.targets, sub.raw, sub.password, sub.reason, sub.public)
+	if err != nil {
+		var e *actions.Error
+		block := ""
+		if errors.As(err, &e) {
+			block = fieldBlock(a, e.Field)
+		}
+		if block == "" {
+			block = firstInput(a)
+		}
+		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{block: clip(plainFallback(problemTextBare(err)), 1000)}))
+		return
+	}
+	if len(parsed.Missing) > 0 {
+		errs := map[string]string{}
+		for _, m := range parsed.Missing {
+			if blk := fieldBlock(a, m); blk != "" {
+				errs[blk] = "Required."
+			}
+		}
+		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(errs))
+		return
+	}
+	if r := b.ruleFor(a.Name); r != nil && r.RequireReason && strings.TrimSpace(sub.reason) == "" && a.Writes {
+		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockReason: "The policy asks for a reason for this action."}))
+		return
+	}
+	inv := invocation{caller: cb.User.ID, channel: meta.Channel, team: cb.Team.ID, responseURL: meta.ResponseURL, triggerID: cb.TriggerID}
+	b.accept(workCtx, sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(a): "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
+		func(ctx context.Context) {
+			log := inv.logger(b.log).With().Str("action", a.Name).Strs("targets", parsed.Request.Targets).Str("via", "modal").Logger()
+			decision, ok := b.authorize(ctx, log, inv, a)
+			if !ok {
+				return
+			}
+			b.execute(ctx, log, inv, parsed.Request, decision)
+		})
+}
+
+// firstInput is the block an error about the whole form is shown on.
+func firstInput(a *actions.Action) string {
+	if a.Targets != actions.NoTargets {
+		return blockTargets
+	}
+	for _, p := range a.Params {
+		return paramPrefix + p.Name
+	}
+	return blockPublic
+}
+
+// suggest answers type-ahead in a form: users or groups from Okta that
+// start with what was typed, only for someone allowed to run the form's
+// action.
+func (b *Bot) suggest(ctx context.Context, cb slack.InteractionCallback) slack.OptionsResponse {
+	ctx, cancel := context.WithTimeout(ctx, suggestTimeout)
+	defer cancel()
+	meta := decodeMeta(cb.View.PrivateMetadata)
+	a := b.cfg.Registry.Lookup(meta.Action)
+	typed := strings.TrimSpace(cb.Value)
+	if a == nil || cb.ActionID != blockTargets || len([]rune(typed)) < suggestMinChars {
+		return slack.OptionsResponse{}
+	}
+	log := b.log.With().Str("user", cb.User.ID).Str("action", a.Name).Logger()
+	d, err := b.cfg.Auth.Decide(ctx, cb.User.ID, a.Name, meta.Channel)
+	if err != nil || d.Verdict == auth.Deny {
+		log.Info().Str("event", "suggest.refused").Msg("type-ahead for a caller not allowed to run the action")
+		return slack.OptionsResponse{}
+	}
+	var opts []*slack.OptionBlockObject
+	switch a.Targets {
+	case actions.UserTargets:
+		users, err := b.cfg.Dir.SearchUsers(ctx, typed, 20)
+		if err != nil {
+			logOutcome(log, err, "type-ahead search failed")
+		}
+		for _, u := range users {
+			opts = append(opts, option(u.ID, fmt.Sprintf("%s (%s)", u.Name(), u.Login)))
+		}
+	case actions.GroupTargets:
+		groups, err := b.cfg.Dir.SearchGroups(ctx, typed, 20)
+		if err != nil {
+			logOutcome(log, err, "type-ahead search failed")
+		}
+		for _, g := range groups {
+			opts = append(opts, option(g.ID, g.Name))
+		}
+	}
+	return slack.OptionsResponse{Options: opts}
+}
