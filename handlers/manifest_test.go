@@ -158,7 +158,7 @@ func TestManifestAgreesWithTheRegistry(t *testing.T) {
 	if !m.Settings.SocketModeEnabled || !m.Settings.Interactivity.IsEnabled || !m.Features.AppHome.HomeTabEnabled {
 		t.Errorf("socket mode, interactivity and the home tab must be enabled: %+v", m)
 	}
-	for _, s := range []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read", "im:write"} {
+	for _, s := range []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read", "im:write", "files:write"} {
 		if !slices.Contains(m.OAuthConfig.Scopes.Bot, s) {
 			t.Errorf("bot scope %s missing", s)
 		}

@@ -50,25 +50,25 @@ func packLines(lines []string, maxBlocks int) (blocks []slack.Block, shown int) 
 
 // listReply is a heading, packed lines and, when they do not all fit, a
 // "showing N of M" note. The caller offers the whole list as a file.
-func listReply(heading string, lines []string, empty string) (reply, int) {
+func listReply(heading string, lines []string, empty string) (r reply, shown, total int) {
 	blocks := []slack.Block{section(heading)}
 	if len(lines) == 0 {
 		blocks = append(blocks, contextBlock(empty))
-		return reply{Text: plainFallback(heading), Blocks: blocks}, 0
+		return reply{Text: plainFallback(heading), Blocks: blocks}, 0, 0
 	}
 	body, shown := packLines(lines, maxListBlocks)
 	blocks = append(blocks, body...)
 	if shown < len(lines) {
 		blocks = append(blocks, contextBlock(fmt.Sprintf("Showing %d of %d.", shown, len(lines))))
 	}
-	return reply{Text: plainFallback(heading), Blocks: blocks}, shown
+	return reply{Text: plainFallback(heading), Blocks: blocks}, shown, len(lines)
 }
 
 func userLine(u actions.User) string {
 	return fmt.Sprintf("%s *%s* %s · %s · %s", statusEmoji(u.Status), esc(u.Name()), code(u.Login), esc(u.Status), code(u.ID))
 }
 
-func renderUserList(res actions.Result) (reply, int) {
+func renderUserList(res actions.Result) (reply, int, int) {
 	heading := fmt.Sprintf("*%s*", plural(len(res.Users), "user", "users"))
 	if res.Query != "" {
 		heading += " matching " + code(res.Query)
@@ -80,7 +80,7 @@ func renderUserList(res actions.Result) (reply, int) {
 	return listReply(heading, lines, "No users match.")
 }
 
-func renderProviders(res actions.Result) (reply, int) {
+func renderProviders(res actions.Result) (reply, int, int) {
 	heading := fmt.Sprintf("*%s*", plural(len(res.Providers), "identity provider", "identity providers"))
 	if res.Query != "" {
 		heading += " matching " + code(res.Query)
@@ -162,7 +162,7 @@ func outcomeLine(o actions.Outcome, withSecret bool) string {
 }
 
 // renderOutcomes is the per-target result list of a write action.
-func renderOutcomes(a *actions.Action, outcomes []actions.Outcome, withSecrets bool) (reply, int) {
+func renderOutcomes(a *actions.Action, outcomes []actions.Outcome, withSecrets bool) (reply, int, int) {
 	changed, same, failed := 0, 0, 0
 	lines := make([]string, len(outcomes))
 	for i, o := range outcomes {
@@ -192,7 +192,7 @@ func renderOutcomes(a *actions.Action, outcomes []actions.Outcome, withSecrets b
 
 // renderNested is list-user-groups and list-roles: per user, their groups
 // or roles.
-func renderNested(a *actions.Action, outcomes []actions.Outcome) (reply, int) {
+func renderNested(a *actions.Action, outcomes []actions.Outcome) (reply, int, int) {
 	var lines []string
 	for _, o := range outcomes {
 		if o.Err != nil {

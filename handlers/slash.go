@@ -128,25 +128,25 @@ func (b *Bot) perform(ctx context.Context, log zerolog.Logger, req actions.Reque
 }
 
 // deliver answers the caller with a request's result. A public result goes
-// to the channel without secrets; secrets follow to the caller alone.
+// to the channel without secrets; secrets follow to the caller alone. A
+// list too long for one message comes whole as a CSV file.
 func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, p performed) {
 	a := req.Action
 	if p.err != nil {
 		b.respond(ctx, log, inv, renderProblem(p.err))
 		return
 	}
-	if req.Public {
-		pub, _, _ := b.render(a, p.res, false)
-		pub.Public = true
-		b.respond(ctx, log, inv, pub)
-		if hasSecrets(p.res) {
-			priv, _, _ := b.render(a, p.res, true)
-			b.respond(ctx, log, inv, priv)
-		}
-		return
+	r, shown, total := b.render(a, p.res, !req.Public)
+	if shown < total {
+		name := fmt.Sprintf("%s-%s.csv", a.Name, b.cfg.Now().UTC().Format("20060102-150405"))
+		r.Blocks = append(r.Blocks, contextBlock(b.sendCSV(ctx, log, inv, name, resultCSV(a, p.res), req.Public)))
 	}
-	r, _, _ := b.render(a, p.res, true)
+	r.Public = req.Public
 	b.respond(ctx, log, inv, r)
+	if req.Public && hasSecrets(p.res) {
+		priv, _, _ := b.render(a, p.res, true)
+		b.respond(ctx, log, inv, priv)
+	}
 }
 
 // logOutcome logs a failure once, at a level that fits its kind.
@@ -211,21 +211,17 @@ func (b *Bot) render(a *actions.Action, res actions.Result, withSecrets bool) (r
 	case res.Whoami != nil:
 		return renderWhoami(*res.Whoami, b.cfg.OrgURL), 0, 0
 	case res.Users != nil || a.Name == "list-users":
-		r, shown = renderUserList(res)
-		return r, shown, len(res.Users)
+		return renderUserList(res)
 	case res.Providers != nil || a.Name == "list-providers":
-		r, shown = renderProviders(res)
-		return r, shown, len(res.Providers)
+		return renderProviders(res)
 	case a.Name == "get-user":
 		return renderUserOutcomes(res.Outcomes), 0, 0
 	case a.Name == "list-user-groups" || a.Name == "list-roles":
-		r, shown = renderNested(a, res.Outcomes)
-		return r, shown, 0
+		return renderNested(a, res.Outcomes)
 	case a.Targets == actions.GroupTargets || a.Targets == actions.NameTarget:
 		return renderGroups(a, res.Outcomes), 0, 0
 	default:
-		r, shown = renderOutcomes(a, res.Outcomes, withSecrets)
-		return r, shown, len(res.Outcomes)
+		return renderOutcomes(a, res.Outcomes, withSecrets)
 	}
 }
 

@@ -204,6 +204,8 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		body, e = s.usersInfoLocked(p)
 	case "usergroups.users.list":
 		body, e = s.usergroupsUsersListLocked(p)
+	case "conversations.open":
+		body, e = s.conversationsOpenLocked(p)
 	case "files.getUploadURLExternal":
 		body, e = s.filesGetUploadURLLocked(p)
 	case "files.completeUploadExternal":
@@ -258,6 +260,32 @@ func (s *Server) resolveChannelLocked(id string) (*channel, *apiErr) {
 		}
 	}
 	return nil, errResp("channel_not_found")
+}
+
+// conversationsOpenLocked opens (or finds) the app's DM with one user, as
+// conversations.open with users=U… does; multi-person DMs are not faked.
+func (s *Server) conversationsOpenLocked(p params) (map[string]any, *apiErr) {
+	if id := p["channel"]; id != "" {
+		ch, e := s.resolveChannelLocked(id)
+		if e != nil {
+			return nil, e
+		}
+		return map[string]any{"ok": true, "channel": map[string]any{"id": ch.id}}, nil
+	}
+	users := strings.Split(p["users"], ",")
+	if p["users"] == "" {
+		return nil, errResp("users_list_not_supplied")
+	}
+	if len(users) > 1 {
+		s.violationLocked("conversations.open with several users (%s): multi-person DMs are not faked", p["users"])
+		return nil, errResp("not_enough_users")
+	}
+	u := strings.TrimSpace(users[0])
+	if _, ok := s.users[u]; !ok {
+		return nil, errResp("user_not_found")
+	}
+	ch := s.dmLocked("D"+u[1:], u)
+	return map[string]any{"ok": true, "no_op": false, "already_open": false, "channel": map[string]any{"id": ch.id}}, nil
 }
 
 func (s *Server) dmLocked(id, user string) *channel {

@@ -354,3 +354,25 @@ func TestFormEncodedBlocksAndJSONViewStringAreAccepted(t *testing.T) {
 		t.Errorf("json: %v", m)
 	}
 }
+
+func TestConversationsOpen(t *testing.T) {
+	s := newFake(t)
+	api := newAPI(s)
+	ch, _, _, err := api.OpenConversationContext(t.Context(), &slack.OpenConversationParameters{Users: []string{"U1ALICE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ch.ID, "D") {
+		t.Fatalf("DM id = %q", ch.ID)
+	}
+	again, _, _, _ := api.OpenConversationContext(t.Context(), &slack.OpenConversationParameters{Users: []string{"U1ALICE"}})
+	if again.ID != ch.ID {
+		t.Errorf("the same user's DM changed id: %s then %s", ch.ID, again.ID)
+	}
+	if _, _, err := api.PostMessageContext(t.Context(), ch.ID, slack.MsgOptionText("hi", false)); err != nil {
+		t.Errorf("posting in the DM: %v", err)
+	}
+	if _, _, _, err := api.OpenConversationContext(t.Context(), &slack.OpenConversationParameters{Users: []string{"U404"}}); slackErr(err) != "user_not_found" {
+		t.Errorf("unknown user: %v", err)
+	}
+}
