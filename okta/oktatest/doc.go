@@ -1,0 +1,46 @@
+// Package oktatest is an in-memory fake Okta org served over httptest, for
+// tests that exercise Okta through the real okta-sdk-golang/v2 over HTTP.
+//
+// The fake is strict: every request it receives and every response it sends
+// is validated against Okta's management API spec (the subset this project
+// uses, embedded from spec/management-api-subset.yaml) with kin-openapi. A
+// request that violates the spec fails the test (t.Errorf, or the handler
+// given by WithViolationHandler) and is answered with Okta's 400 E0000001; a
+// path outside the spec is a violation too (404 E0000007, or 405 for a
+// method the path lacks). A response that violates the spec is a bug in the
+// fake and fails the test as well.
+//
+// It follows Okta where the project depends on it: the user lifecycle
+// state machine (see handlers_lifecycle.go), error codes and bodies, user
+// lookup by id, login, short login or "me", filter and search expressions
+// (ParseExpression), Link paging with one header line per link and opaque
+// cursors, the default password policy, rate-limit headers on every answer
+// with Okta's per-bucket default limits enforced, and 429s. Faults (latency,
+// 5xx, 429) are injected on demand and every call is recorded, with
+// password values redacted.
+//
+// Typical use:
+//
+//	srv := oktatest.New(t)
+//	alice := srv.AddUser(oktatest.User{Login: "alice@corp.com", FirstName: "Alice"})
+//	ctx, client, err := okta.NewClient(context.Background(),
+//		okta.WithOrgUrl(srv.URL), okta.WithToken(srv.Token),
+//		okta.WithTestingDisableHttpsCheck(true), okta.WithCache(false))
+//	...
+//	got, _ := srv.User(alice.ID) // the state after the code under test ran
+//	calls := srv.Calls()         // what it sent, escaped paths and raw queries
+//
+// Notes for tests of code that uses the SDK:
+//   - The SDK does not escape path segments: escape ids and logins with
+//     url.PathEscape, or a "/" in them produces a path outside the spec.
+//   - On 429 the SDK waits X-Rate-Limit-Reset - Date + 1 s (capped by
+//     okta.WithRateLimitMaxBackOff) per retry; Throttle's resets are
+//     immediate, so that is one second unless the cap is lowered. When its
+//     retries run out it returns errors.New("too many requests") without
+//     the Okta error.
+//   - Okta's default rate limits are enforced (e.g. 2000 GET /users/{id} a
+//     minute); benchmarks should lift them with RateLimit.
+//   - Every okta.Client starts a go-cache janitor goroutine that only stops
+//     when the client is collected; goleak needs
+//     IgnoreAnyFunction("github.com/patrickmn/go-cache.(*janitor).Run").
+package oktatest
