@@ -1,0 +1,218 @@
+// Package okta is the bot's Okta client: it implements actions.Directory
+// over okta-sdk-golang/v2 and is the only package that imports the SDK.
+//
+// What it adds to the SDK:
+//   - the SDK's cache is off (it serves stale reads after writes);
+//   - ids and logins are path-escaped (the SDK formats them into paths raw);
+//   - every call has a deadline (Config.CallTimeout unless ctx's is sooner);
+//   - Okta's error codes become actions.Error kinds, in one function;
+//   - rate limits are handled by our own RoundTripper (the SDK's 429
+//     retries are off: when they run out it returns an error without the
+//     response);
+//   - list calls follow Link paging and stop if a cursor repeats;
+//   - values put into Okta expressions are JSON string literals;
+//   - secrets (token, passwords, reset and activation links) never reach a
+//     log line or an error.
+//
+// SDK configuration: okta.NewClient always reads ~/.okta/okta.yaml, an
+// .okta.yaml next to the SDK's own source, and OKTA_* environment
+// variables (OKTA_CLIENT_ORGURL, OKTA_CLIENT_TOKEN, OKTA_CLIENT_CACHE_*,
+// OKTA_CLIENT_RATE_LIMIT_*, OKTA_CLIENT_REQUEST_TIMEOUT,
+// OKTA_CLIENT_AUTHORIZATIONMODE, OKTA_TESTING_DISABLE_HTTPS_CHECK, ...)
+// before applying options; that cannot be switched off. Options win over
+// both, so New sets every setting the SDK consults in SSWS mode
+// explicitly; what the files or environment hold is then ignored (proxy
+// settings there are never used by the SDK; the HTTP client is ours). One
+// side effect remains: a malformed OKTA_* variable makes the SDK print
+// "error parsing" to stdout.
+package okta
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	sdk "github.com/okta/okta-sdk-golang/v2/okta"
+	"github.com/rs/zerolog"
+
+	"oktabot/actions"
+)
+
+// DefaultCallTimeout bounds one Okta call when the caller's context has no
+// sooner deadline.
+const DefaultCallTimeout = 10 * time.Second
+
+// Config configures a Client.
+type Config struct {
+	// OrgURL is the org's base URL, e.g. https://acme.okta.com. http:// is
+	// accepted only for loopback hosts (tests, local fakes).
+	OrgURL string
+	// Token is the SSWS API token.
+	Token actions.Secret
+	// HTTPClient is used for all calls; nil gives a default with dial,
+	// TLS and header timeouts. Its Transport is wrapped, not modified.
+	HTTPClient *http.Client
+	// CallTimeout bounds each Okta call (each page of a listing) unless the
+	// context's deadline is sooner; 0 means DefaultCallTimeout.
+	CallTimeout time.Duration
+	// MaxInFlight caps concurrent requests to Okta; 0 means
+	// DefaultMaxInFlight.
+	MaxInFlight int
+	// Logger gets one debug line per HTTP attempt (method, path template,
+	// status, duration, Okta request id) and rate-limit waits.
+	Logger zerolog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Client implements actions.Directory over the Okta SDK. It is safe for
+// concurrent use.
+type Client struct {
+	sdk     *sdk.Client
+	timeout time.Duration
+	lim     *limiter
+}
+
+var _ actions.Directory = (*Client)(nil)
+
+// New checks cfg and returns a Client. It makes no network call.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	orgURL, loopbackHTTP, err := checkOrgURL(cfg.OrgURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Token.IsZero() {
+		return nil, errors.New("okta: an API token is required")
+	}
+	if strings.ContainsAny(cfg.Token.Reveal(), "\r\n") {
+		return nil, errors.New("okta: the API token contains a line break")
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	timeout := cfg.CallTimeout
+	if timeout <= 0 {
+		timeout = DefaultCallTimeout
+	}
+
+	base := cfg.HTTPClient
+	if base == nil {
+		base = defaultHTTPClient(timeout)
+	}
+	lim := newLimiter(base.Transport, now, cfg.MaxInFlight, cfg.Logger)
+	hc := &http.Client{
+		Transport:     lim,
+		Jar:           base.Jar,
+		Timeout:       base.Timeout,
+		CheckRedirect: base.CheckRedirect,
+	}
+
+	_, c, err := sdk.NewClient(ctx,
+		sdk.WithOrgUrl(orgURL),
+		sdk.WithToken(cfg.Token.Reveal()),
+		sdk.WithAuthorizationMode("SSWS"),
+		sdk.WithCache(false),
+		sdk.WithHttpClientPtr(hc),
+		sdk.WithTestingDisableHttpsCheck(loopbackHTTP),
+		sdk.WithRequestTimeout(0),      // our contexts carry the deadlines
+		sdk.WithRateLimitMaxRetries(0), // our limiter retries 429s
+		sdk.WithRateLimitMaxBackOff(0),
+		sdk.WithUserAgentExtra("oktabot"),
+	)
+	if err != nil {
+		// The SDK's validation messages name the URL, never the token.
+		return nil, fmt.Errorf("okta: %w", err)
+	}
+	return &Client{sdk: c, timeout: timeout, lim: lim}, nil
+}
+
+// checkOrgURL accepts https://host[:port] and http:// on a loopback host,
+// with no path, query, fragment or credentials; it returns the URL without
+// a trailing slash.
+func checkOrgURL(raw string) (string, bool, error) {
+	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
+	if err != nil || raw == "" {
+		return "", false, fmt.Errorf("okta: org URL %q is not a URL", raw)
+	}
+	if u.Host == "" || u.Opaque != "" || u.User != nil || (u.Path != "" && u.Path != "/") ||
+		u.RawQuery != "" || u.Fragment != "" {
+		return "", false, fmt.Errorf("okta: org URL %q must be just scheme and host, like https://acme.okta.com", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return u.Scheme + "://" + u.Host, false, nil
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return "", false, fmt.Errorf("okta: org URL %q: http:// is allowed only for loopback hosts", raw)
+		}
+		return u.Scheme + "://" + u.Host, true, nil
+	}
+	return "", false, fmt.Errorf("okta: org URL %q must use https", raw)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func defaultHTTPClient(callTimeout time.Duration) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:     true,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConns:          100,
+			MaxIdleConnsPerHost:   DefaultMaxInFlight,
+			ExpectContinueTimeout: time.Second,
+		},
+		// A backstop only: every request's context has a deadline, and
+		// rate-limit waits happen inside the transport.
+		Timeout: callTimeout + time.Minute,
+	}
+}
+
+// call gives one Okta call its deadline.
+func (c *Client) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.timeout)
+}
+
+// esc escapes a reference for a path segment. The SDK formats ids into
+// paths with %v; url.PathEscape makes /, #, ?, space and % arrive as one
+// segment. Go's URL parser keeps the escaped form (RawPath), so nothing is
+// escaped twice.
+func esc(ref string) string { return url.PathEscape(ref) }
+
+// checkRef refuses references that would change the path's meaning even
+// escaped: "" (GET /users/ lists users), "." and "..".
+func checkRef(ref string, w what) error {
+	switch ref {
+	case "":
+		return actions.Errorf(actions.KindInvalid, "an empty Okta %s reference", w.noun)
+	case ".", "..":
+		return actions.Errorf(actions.KindInvalid, "%q is not a valid Okta %s reference", ref, w.noun)
+	}
+	return nil
+}
+
+// literal quotes s as a JSON string literal for an Okta filter or search
+// expression, so `x" or status eq "ACTIVE` stays one value.
+func literal(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // cannot fail for a string
+	return strings.TrimSuffix(b.String(), "\n")
+}

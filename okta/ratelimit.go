@@ -1,0 +1,465 @@
+package okta
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+const (
+	// DefaultMaxInFlight caps concurrent requests to Okta. Okta's
+	// concurrency limit is 75 (Workforce) or 35 (Integrator Free) per org,
+	// shared with every other integration.
+	DefaultMaxInFlight = 20
+	// maxReserve is the most calls of a bucket the bot leaves unused in a
+	// window for other integrations; small limits get a smaller reserve
+	// (limit/20).
+	maxReserve = 10
+	// maxAttempts bounds 429 retries of one request even when the deadline
+	// would allow more.
+	maxAttempts = 8
+	// fallbackWait is how long to wait after a 429 that names no reset.
+	fallbackWait = time.Second
+	// maxJitter spreads the calls that wake at a reset.
+	maxJitter = 200 * time.Millisecond
+)
+
+// limiter is the bot's own http.RoundTripper between the SDK and the
+// network. It
+//   - keeps per-bucket rate-limit state (bucket = method + path template)
+//     from X-Rate-Limit-Limit/Remaining/Reset (reset taken relative to the
+//     response's Date, so clock skew does not matter), counting the calls
+//     it admits against remaining before Okta answers; sends one call
+//     alone to a bucket it knows nothing of yet; and delays a call while
+//     its bucket is at or below a small reserve, until the bucket resets,
+//     as far as the request's context allows;
+//   - on 429 waits for the reset (plus jitter) and retries, and when the
+//     context does not allow the wait returns a *rateLimitError, never the
+//     429 (the SDK would turn it into errors.New("too many requests"));
+//   - caps concurrent requests;
+//   - turns io.EOF into errConnClosed and 1xx/3xx into *statusError;
+//   - drops Link values the SDK's parser would panic on;
+//   - logs one debug line per attempt: method, path template, status,
+//     duration, request id. Never a query, header or body.
+type limiter struct {
+	next   http.RoundTripper
+	now    func() time.Time
+	sleep  func(ctx context.Context, until time.Time) error // by now's clock
+	jitter func() time.Duration
+	sem    chan struct{}
+	log    zerolog.Logger
+
+	mu       sync.Mutex
+	buckets  map[string]*bucket
+	inflight map[string]int // admitted and not yet finished, per bucket
+}
+
+// bucket is what the limiter knows of one rate-limit bucket.
+type bucket struct {
+	state     bucketState
+	limit     int           // 0: unknown (a 429 without headers)
+	remaining int           // calls left in the window, less those admitted since
+	reset     time.Time     // local clock; when known
+	refilled  time.Time     // when the window was assumed over, if guessed
+	changed   chan struct{} // closed when a call of the bucket finishes
+}
+
+type bucketState int
+
+const (
+	// probing: nothing known yet; one call goes out alone to learn the
+	// bucket, the others wait for its answer (a shared org limit may be
+	// nearly spent by other integrations).
+	probing bucketState = iota
+	// free: Okta's answers carry no rate-limit headers; nothing to go by.
+	free
+	// known: limit, remaining and reset from Okta's headers.
+	known
+	// guessed: the known window is over and the bucket assumed full again,
+	// but no answer has told the new window's reset yet.
+	guessed
+)
+
+func newLimiter(next http.RoundTripper, now func() time.Time, maxInFlight int, log zerolog.Logger) *limiter {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	if maxInFlight <= 0 {
+		maxInFlight = DefaultMaxInFlight
+	}
+	l := &limiter{
+		next:     next,
+		now:      now,
+		jitter:   func() time.Duration { return rand.N(maxJitter) },
+		sem:      make(chan struct{}, maxInFlight),
+		log:      log,
+		buckets:  make(map[string]*bucket),
+		inflight: make(map[string]int),
+	}
+	l.sleep = l.sleepUntil
+	return l
+}
+
+func (l *limiter) sleepUntil(ctx context.Context, until time.Time) error {
+	d := until.Sub(l.now())
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	tmpl := pathTemplate(req.URL.EscapedPath())
+	key := req.Method + " " + tmpl
+
+	// Buffer the body so a 429 can be retried with the same bytes.
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+
+	lastID := "" // of the last 429, for the error if admit gives up
+	for attempt := 1; ; attempt++ {
+		if err := l.admit(ctx, key); err != nil {
+			var rl *rateLimitError
+			if errors.As(err, &rl) && rl.RequestID == "" {
+				rl.RequestID = lastID
+			}
+			return nil, err
+		}
+		select {
+		case l.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		r := req.Clone(ctx)
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+			r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		}
+		start := l.now()
+		resp, err := l.next.RoundTrip(r)
+		<-l.sem
+		dur := l.now().Sub(start)
+		var reset time.Time // of a 429
+		if resp != nil {
+			l.update(key, resp, start)
+			if resp.StatusCode == http.StatusTooManyRequests {
+				if reset = l.resetOf(resp, start); reset.IsZero() {
+					// No usable header: wait a moment (or give up if
+					// the deadline is too near).
+					reset = l.now().Add(fallbackWait)
+				}
+				l.exhaust(key, reset)
+			}
+		}
+		l.done(key)
+		if err != nil {
+			l.log.Debug().Str("method", req.Method).Str("path", tmpl).Int("attempt", attempt).
+				Dur("duration", dur).Str("error", errorClass(err)).Msg("okta call failed")
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, errConnClosed
+			}
+			return nil, err
+		}
+		reqID := resp.Header.Get("X-Okta-Request-Id")
+		l.log.Debug().Str("method", req.Method).Str("path", tmpl).Int("status", resp.StatusCode).
+			Int("attempt", attempt).Dur("duration", dur).Str("request_id", reqID).Msg("okta call")
+
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests:
+			drain(resp.Body)
+			if attempt >= maxAttempts {
+				return nil, &rateLimitError{RequestID: reqID, Reset: reset}
+			}
+			l.log.Debug().Str("method", req.Method).Str("path", tmpl).Str("request_id", reqID).
+				Time("reset", reset).Msg("okta rate limit hit; waiting for reset")
+			lastID = reqID
+			continue
+		case resp.StatusCode < 200 || (resp.StatusCode >= 300 && resp.StatusCode < 400):
+			drain(resp.Body)
+			return nil, &statusError{Status: resp.StatusCode, RequestID: reqID}
+		}
+		sanitizeLinks(resp.Header)
+		return resp, nil
+	}
+}
+
+// admit returns when a call to the bucket may be sent, and counts it in
+// flight. Unknown buckets let one call through to learn the limits; a
+// known bucket above its reserve admits at once; at or below it, calls
+// wait for the reset if the context allows the wait, and when it does not
+// a call still goes out while the bucket has any calls left (the reserve
+// is for exactly such moments) and an empty bucket gives a
+// *rateLimitError. A refilled bucket spent before any answer from the new
+// window waits for the next answer, which tells the new reset.
+func (l *limiter) admit(ctx context.Context, key string) error {
+	for {
+		l.mu.Lock()
+		b := l.buckets[key]
+		if b == nil {
+			b = &bucket{state: probing}
+			l.buckets[key] = b
+		}
+		now := l.now()
+		if b.state == known && !now.Before(b.reset) {
+			if b.limit <= 0 {
+				b.state = probing
+			} else {
+				// Calls still in flight may land in the new window.
+				b.state, b.remaining, b.refilled = guessed, max(b.limit-l.inflight[key], 0), now
+			}
+		}
+		switch {
+		case b.state == free,
+			b.state == probing && l.inflight[key] == 0,
+			b.state == guessed && l.inflight[key] == 0 && b.remaining <= reserveFor(b.limit):
+			// The last: nobody in flight will tell the new window; this
+			// call will.
+			l.inflight[key]++
+			l.mu.Unlock()
+			return nil
+		case b.state != probing && b.remaining > reserveFor(b.limit):
+			b.remaining--
+			l.inflight[key]++
+			l.mu.Unlock()
+			return nil
+		case b.state == probing || b.state == guessed:
+			if b.changed == nil {
+				b.changed = make(chan struct{})
+			}
+			ch := b.changed
+			l.mu.Unlock()
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return &rateLimitError{Err: ctx.Err()}
+			}
+		}
+		// known, at or below the reserve
+		reset := b.reset
+		until := reset.Add(l.jitter())
+		if dl, ok := ctx.Deadline(); ok && until.After(dl) {
+			if b.remaining > 0 {
+				b.remaining--
+				l.inflight[key]++
+				l.mu.Unlock()
+				return nil
+			}
+			l.mu.Unlock()
+			return &rateLimitError{Reset: reset}
+		}
+		l.mu.Unlock()
+		l.log.Debug().Str("bucket", key).Dur("wait", until.Sub(now)).Msg("okta rate limit reserve reached; delaying call")
+		if err := l.sleep(ctx, until); err != nil {
+			return &rateLimitError{Reset: reset, Err: err}
+		}
+	}
+}
+
+// done ends an admitted call and wakes those waiting for news of the
+// bucket.
+func (l *limiter) done(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inflight[key]--; l.inflight[key] <= 0 {
+		delete(l.inflight, key)
+	}
+	if b := l.buckets[key]; b != nil && b.changed != nil {
+		close(b.changed)
+		b.changed = nil
+	}
+}
+
+func reserveFor(limit int) int {
+	return min(maxReserve, limit/20)
+}
+
+// update records a response's rate-limit headers. Responses from the
+// current window can only lower remaining (they race with each other);
+// a later reset starts a new window; responses from an earlier window are
+// ignored.
+func (l *limiter) update(key string, resp *http.Response, sent time.Time) {
+	limit, err1 := strconv.Atoi(resp.Header.Get("X-Rate-Limit-Limit"))
+	remaining, err2 := strconv.Atoi(resp.Header.Get("X-Rate-Limit-Remaining"))
+	reset := l.resetOf(resp, sent)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		b = &bucket{state: probing}
+		l.buckets[key] = b
+	}
+	if err1 != nil || err2 != nil || reset.IsZero() || limit <= 0 {
+		if (b.state == probing || b.state == guessed) && resp.StatusCode != http.StatusTooManyRequests {
+			b.state = free // nothing to go by
+		}
+		return
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		remaining = 0
+	}
+	switch b.state {
+	case probing, free:
+		b.state, b.limit, b.remaining, b.reset = known, limit, remaining, reset
+	case guessed:
+		if !reset.After(b.refilled) {
+			return // from the window before the refill
+		}
+		// The first word on the refilled window. remaining counts the
+		// calls admitted since the refill, some still in flight and
+		// unknown to Okta: keep the lower.
+		b.state, b.limit, b.remaining, b.reset = known, limit, min(b.remaining, remaining), reset
+	case known:
+		switch {
+		case reset.After(b.reset.Add(time.Second)):
+			// A new window we had not noticed.
+			b.limit, b.remaining, b.reset = limit, remaining, reset
+		case reset.Before(b.reset.Add(-time.Second)):
+			// From an earlier window, overtaken by newer answers.
+		default:
+			b.limit = limit
+			b.remaining = min(b.remaining, remaining)
+			b.reset = later(b.reset, reset)
+		}
+	}
+}
+
+// exhaust marks a bucket empty until t after a 429, unless the 429 is
+// from a window already over.
+func (l *limiter) exhaust(key string, t time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	switch {
+	case b == nil:
+		b = &bucket{}
+		l.buckets[key] = b
+	case b.state == guessed && !t.After(b.refilled):
+		return
+	case b.state == known && t.Before(b.reset.Add(-time.Second)):
+		return
+	}
+	b.state, b.remaining, b.reset = known, 0, t
+}
+
+// resetOf is the local time at which the response's bucket resets:
+// X-Rate-Limit-Reset (epoch seconds, Okta's clock) minus the response's
+// Date (Okta's clock), added to the local time the request was sent. Date
+// has one-second resolution and is truncated, so this errs late, never
+// early. Zero when the header is missing or unparsable.
+func (l *limiter) resetOf(resp *http.Response, sent time.Time) time.Time {
+	s := resp.Header.Get("X-Rate-Limit-Reset")
+	if s == "" {
+		return time.Time{}
+	}
+	epoch, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || epoch <= 0 {
+		return time.Time{}
+	}
+	resetAt := time.Unix(epoch, 0)
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		delta := max(resetAt.Sub(d), 0)
+		return sent.Add(delta)
+	}
+	return resetAt
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func drain(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	_ = body.Close()
+}
+
+// sanitizeLinks drops Link values whose URL does not parse: the SDK's
+// paging code dereferences the parse result unchecked and would panic.
+func sanitizeLinks(h http.Header) {
+	links := h.Values("Link")
+	if len(links) == 0 {
+		return
+	}
+	var keep []string
+	for _, v := range links {
+		raw, _, _ := strings.Cut(v, ";")
+		raw = strings.TrimSpace(raw)
+		raw = strings.TrimSuffix(strings.TrimPrefix(raw, "<"), ">")
+		if _, err := url.Parse(raw); err == nil {
+			keep = append(keep, v)
+		}
+	}
+	h.Del("Link")
+	for _, v := range keep {
+		h.Add("Link", v)
+	}
+}
+
+// pathTemplate reduces an escaped request path to its rate-limit bucket
+// and log name: ids become {id}, everything under lifecycle/ is one
+// bucket. /api/v1/users/a%2Fb/lifecycle/suspend → /api/v1/users/{id}/lifecycle/*.
+func pathTemplate(p string) string {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	if len(segs) < 3 || segs[0] != "api" {
+		return "/other"
+	}
+	out := []string{"", segs[0], segs[1], segs[2]}
+	for i := 3; i < len(segs); i++ {
+		if (i-3)%2 == 0 {
+			out = append(out, "{id}")
+			continue
+		}
+		if segs[i] == "lifecycle" {
+			out = append(out, "lifecycle", "*")
+			break
+		}
+		out = append(out, segs[i])
+	}
+	return strings.Join(out, "/")
+}
+
+// errorClass names a transport error for the log without its text, which
+// holds the URL.
+func errorClass(err error) string {
+	var ue *url.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "deadline exceeded"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed"
+	case errors.As(err, &ue) && ue.Timeout():
+		return "timeout"
+	}
+	return "transport error"
+}
