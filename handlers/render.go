@@ -28,6 +28,8 @@ type reply struct {
 	Text   string
 	Blocks []slack.Block
 	Public bool
+	// More are further messages of the same reply, in order.
+	More []reply
 }
 
 func mrkdwn(s string) *slack.TextBlockObject {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -15,11 +16,18 @@ const (
 	linesPerSection = 20
 	// maxListBlocks leaves room for a heading and notes under Slack's 50.
 	maxListBlocks = 45
+	// maxPageLines is how many rows one message shows: more is hard to
+	// read in Slack and makes a message too heavy. Longer lists come whole
+	// as a CSV file; lists with secrets come in several messages.
+	maxPageLines = 100
 )
 
 // packLines puts lines into as few sections as fit, at most maxBlocks of
 // them, and reports how many lines made it in.
 func packLines(lines []string, maxBlocks int) (blocks []slack.Block, shown int) {
+	if len(lines) > maxPageLines {
+		lines = lines[:maxPageLines]
+	}
 	var cur []string
 	size := 0
 	flush := func() {
@@ -62,6 +70,28 @@ func listReply(heading string, lines []string, empty string) (r reply, shown, to
 		blocks = append(blocks, contextBlock(fmt.Sprintf("Showing %d of %d.", shown, len(lines))))
 	}
 	return reply{Text: plainFallback(heading), Blocks: blocks}, shown, len(lines)
+}
+
+// pagedReply shows every line, in as many messages as it takes; the
+// first is the reply, the rest its More. It is for results that must not
+// be cut short, such as one-time secrets.
+func pagedReply(heading string, lines []string) reply {
+	var pages []reply
+	for len(lines) > 0 || len(pages) == 0 {
+		body, n := packLines(lines, maxListBlocks)
+		h := heading
+		if len(pages) > 0 {
+			h += fmt.Sprintf(" (continued, part %d)", len(pages)+1)
+		}
+		pages = append(pages, reply{Text: plainFallback(h), Blocks: append([]slack.Block{section(h)}, body...)})
+		if n == 0 {
+			break
+		}
+		lines = lines[n:]
+	}
+	first := pages[0]
+	first.More = pages[1:]
+	return first
 }
 
 func userLine(u actions.User) string {
@@ -187,6 +217,9 @@ func renderOutcomes(a *actions.Action, outcomes []actions.Outcome, withSecrets b
 		parts = append(parts, fmt.Sprintf("%d failed", failed))
 	}
 	heading := fmt.Sprintf("*%s* · %s", a.Name, strings.Join(parts, " · "))
+	if withSecrets && slices.ContainsFunc(outcomes, func(o actions.Outcome) bool { return !o.Secret.IsZero() }) {
+		return pagedReply(heading, lines), len(lines), len(lines)
+	}
 	return listReply(heading, lines, "Nothing to do.")
 }
 

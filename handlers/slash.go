@@ -142,10 +142,19 @@ func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, r
 		r.Blocks = append(r.Blocks, contextBlock(b.sendCSV(ctx, log, inv, name, resultCSV(a, p.res), req.Public)))
 	}
 	r.Public = req.Public
-	b.respond(ctx, log, inv, r)
+	b.respondAll(ctx, log, inv, r)
 	if req.Public && hasSecrets(p.res) {
 		priv, _, _ := b.render(a, p.res, true)
-		b.respond(ctx, log, inv, priv)
+		b.respondAll(ctx, log, inv, priv)
+	}
+}
+
+// respondAll sends a reply and its continuations.
+func (b *Bot) respondAll(ctx context.Context, log zerolog.Logger, inv invocation, r reply) {
+	b.respond(ctx, log, inv, r)
+	for _, m := range r.More {
+		m.Public = r.Public
+		b.respond(ctx, log, inv, m)
 	}
 }
 
