@@ -1,0 +1,175 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"oktabot/slackfake"
+)
+
+// openedView waits for a view of callback id cb for user among the views
+// recorded after the first `after`, and returns its newest state.
+func (h *harness) openedView(user, cb string, after int) slackfake.View {
+	h.t.Helper()
+	var found slackfake.View
+	deadline := time.Now().Add(3 * time.Second)
+	for found.ID == "" {
+		views := h.slack.Views()
+		for _, v := range views[min(after, len(views)):] {
+			if v.User == user && v.CallbackID == cb {
+				found = v
+				break
+			}
+		}
+		if found.ID == "" {
+			if time.Now().After(deadline) {
+				h.t.Fatalf("no %s view for %s\nlogs:\n%s", cb, user, h.stdout)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if cur, ok := h.slack.CurrentView(found.ID); ok {
+		return cur
+	}
+	return found
+}
+
+func TestPickerOpensTheChosenActionsForm(t *testing.T) {
+	h := newHarness(t).start()
+	cmd := h.slack.SlashCommand(uAlice, chGen, "/okta", "")
+	if _, err := cmd.WaitAck(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	picker := h.openedView(uAlice, "okta_pick", 0)
+	text := string(picker.Blocks) // the options are in the select
+	for _, want := range []string{"ping", "get-user", "list-users"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("picker lacks %s: %s", want, text)
+		}
+	}
+	if strings.Contains(text, "reset-password") {
+		t.Errorf("picker offers an action the caller may not run: %s", text)
+	}
+
+	sub, err := h.slack.SubmitView(uAlice, picker, map[string]map[string]any{"pick": {"pick": "get-user"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := sub.WaitAck(time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ack.Payload), `"response_action":"update"`) {
+		t.Fatalf("picker submission ack = %s, want an update to the action's form", ack.Payload)
+	}
+	form, ok := h.slack.CurrentView(picker.ID)
+	if !ok || form.CallbackID != "okta_action" {
+		t.Fatalf("form = %+v", form)
+	}
+
+	// Type-ahead answers from Okta.
+	sug, err := h.slack.Suggest(uAlice, form, "targets", "ali")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sack, err := sug.WaitAck(3 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opts struct {
+		Options []struct {
+			Text  struct{ Text string }
+			Value string
+		}
+	}
+	json.Unmarshal(sack.Payload, &opts)
+	if len(opts.Options) != 1 || !strings.Contains(opts.Options[0].Text.Text, "alice@corp.com") {
+		t.Fatalf("type-ahead options = %s", sack.Payload)
+	}
+	aliceID := opts.Options[0].Value
+
+	run, err := h.slack.SubmitView(uAlice, form, map[string]map[string]any{"targets": {"targets": []string{aliceID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rack, err := run.WaitAck(time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(rack.Payload), `"response_action":"clear"`) && len(rack.Payload) != 0 {
+		t.Errorf("form submission ack = %s", rack.Payload)
+	}
+	msgs, err := cmd.WaitReplies(1, 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, msgs[0].AllText(), "Alice Liddell", "ACTIVE")
+	if !msgs[0].Ephemeral() {
+		t.Error("modal result is not ephemeral")
+	}
+}
+
+func TestMissingValueOpensPrefilledForm(t *testing.T) {
+	h := newHarness(t).start()
+	cmd := h.slack.SlashCommand(uSecurity, chGen, "/okta", "assign-role alice")
+	if _, err := cmd.WaitAck(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	form := h.openedView(uSecurity, "okta_action", 0)
+	if b := string(form.Blocks); !strings.Contains(b, `"initial_options":[`) || !strings.Contains(b, `"value":"alice"`) {
+		t.Errorf("the form is not pre-filled with the typed target: %s", form.Blocks)
+	}
+	if !strings.Contains(string(form.Blocks), "USER_ADMIN") {
+		t.Errorf("the role select lacks Okta's role types: %s", form.Blocks)
+	}
+	sub, err := h.slack.SubmitView(uSecurity, form, map[string]map[string]any{"p_role": {"p_role": []string{"USER_ADMIN"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub.WaitAck(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := cmd.WaitReplies(1, 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, msgs[0].AllText(), "assigned USER_ADMIN")
+	alice, _ := h.okta.User("alice@corp.com")
+	roles := h.okta.Roles(alice.ID)
+	if len(roles) != 1 || roles[0].Type != "USER_ADMIN" {
+		t.Errorf("Okta has roles %+v for alice, want USER_ADMIN", roles)
+	}
+}
+
+// A bad value in a form is shown on its field and nothing runs.
+func TestFormErrorsShowOnTheField(t *testing.T) {
+	h := newHarness(t).start()
+	cmd := h.slack.SlashCommand(uAlice, chGen, "/okta", "")
+	cmd.WaitAck(time.Second)
+	picker := h.openedView(uAlice, "okta_pick", 0)
+	sub, _ := h.slack.SubmitView(uAlice, picker, map[string]map[string]any{"pick": {"pick": "list-users"}})
+	sub.WaitAck(time.Second)
+	form, _ := h.slack.CurrentView(picker.ID)
+	before := h.okta.CallCount()
+	bad, err := h.slack.SubmitView(uAlice, form, map[string]map[string]any{"p_limit": {"p_limit": "lots"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := bad.WaitAck(time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		ResponseAction string            `json:"response_action"`
+		Errors         map[string]string `json:"errors"`
+	}
+	json.Unmarshal(ack.Payload, &got)
+	if got.ResponseAction != "errors" || !strings.Contains(got.Errors["p_limit"], "whole number") {
+		t.Errorf("ack = %s, want an error on p_limit", ack.Payload)
+	}
+	if h.okta.CallCount() != before {
+		t.Error("an invalid form reached Okta")
+	}
+}
