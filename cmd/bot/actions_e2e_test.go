@@ -80,6 +80,12 @@ func TestEveryActionFromASlashCommand(t *testing.T) {
 		mustContain(t, got, "2 users")
 		mustContain(t, sec(`list-users --filter 'status eq'`), "E0000031")
 	})
+	t.Run("ambiguous short login", func(t *testing.T) {
+		h.okta.AddUser(oktatest.User{Login: "sam@corp.com", FirstName: "Sam", LastName: "One"})
+		h.okta.AddUser(oktatest.User{Login: "sam@subsidiary.com", FirstName: "Sam", LastName: "Two"})
+		got := sec("get-user sam alice")
+		mustContain(t, got, "`sam`", "sam@corp.com", "sam@subsidiary.com", "Alice Liddell")
+	})
 	t.Run("list-user-groups", func(t *testing.T) {
 		got := sec("list-user-groups alice ghost")
 		mustContain(t, got, "Alice Liddell", "On-call", "Everyone", "2 groups", "ghost")
@@ -303,7 +309,7 @@ func TestEveryActionWithInputsFromItsForm(t *testing.T) {
 	})
 	t.Run("set-password policy error shows Okta's causes", func(t *testing.T) {
 		got := h.submitForm(uSecurity, "set-password bob@corp.com", map[string]map[string]any{"p_password": {"p_password": "short"}})
-		mustContain(t, got, "password", "E0000001")
+		mustContain(t, got, "E0000001", "Password requirements were not met")
 		if strings.Contains(got, "short") && strings.Contains(got, `"short"`) {
 			t.Errorf("the rejected password is echoed: %s", got)
 		}
