@@ -12,12 +12,13 @@ import (
 // allowed lists, per package, the non-standard import path prefixes it may
 // use besides the standard library.
 var allowed = map[string][]string{
-	"oktabot/actions":       {},
-	"oktabot/auth":          {"github.com/goccy/go-yaml"},
-	"oktabot/okta":          {"github.com/okta/okta-sdk-golang/v2", "oktabot/actions", "github.com/rs/zerolog"},
-	"oktabot/okta/oktatest": {"github.com/getkin/kin-openapi"},
-	"oktabot/handlers":      {"github.com/slack-go/slack", "github.com/rs/zerolog", "oktabot/actions", "oktabot/auth", "oktabot/store"},
-	"oktabot/slackfake":     {"github.com/gorilla/websocket", "github.com/slack-go/slack"},
+	"oktabot/actions":          {"oktabot/internal/suggest"},
+	"oktabot/auth":             {"github.com/goccy/go-yaml", "oktabot/internal/suggest"},
+	"oktabot/internal/suggest": {},
+	"oktabot/okta":             {"github.com/okta/okta-sdk-golang/v2", "oktabot/actions", "github.com/rs/zerolog"},
+	"oktabot/okta/oktatest":    {"github.com/getkin/kin-openapi"},
+	"oktabot/handlers":         {"github.com/slack-go/slack", "github.com/rs/zerolog", "oktabot/actions", "oktabot/auth", "oktabot/store"},
+	"oktabot/slackfake":        {"github.com/gorilla/websocket", "github.com/slack-go/slack"},
 }
 
 func TestPackageDependencies(t *testing.T) {

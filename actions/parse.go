@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"oktabot/internal/suggest"
 )
 
 // MaxTargets bounds how many targets one request may name.
@@ -276,7 +278,7 @@ func parseBool(name, value string, hasValue bool) (bool, error) {
 
 func (r *Registry) unknownAction(name string) error {
 	msg := fmt.Sprintf("there is no action %q", name)
-	if s := closest(name, r.Names()); s != "" {
+	if s := suggest.Closest(name, r.Names()); s != "" {
 		msg += fmt.Sprintf("; did you mean `%s`?", s)
 	}
 	return Errorf(KindInvalid, "%s Try `/okta help`.", msg)
@@ -291,41 +293,10 @@ func unknownFlag(a *Action, flag string) error {
 	}
 	names = append(names, "--reason", "--public")
 	msg := fmt.Sprintf("%s has no flag --%s", a.Name, flag)
-	if s := closest("--"+flag, names); s != "" {
+	if s := suggest.Closest("--"+flag, names); s != "" {
 		msg += fmt.Sprintf("; did you mean `%s`?", s)
 	}
 	return Errorf(KindInvalid, "%s (flags: %s)", msg, strings.Join(names, " "))
-}
-
-// closest returns the candidate within edit distance 2 of s, if any.
-func closest(s string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 type word struct {

@@ -12,7 +12,9 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+
 	"github.com/goccy/go-yaml/parser"
+	"oktabot/internal/suggest"
 )
 
 // Wildcard in a role's or an approval rule's actions stands for every known
@@ -480,7 +482,7 @@ func (c *checker) checkAction(a item, what string) bool {
 		return true
 	}
 	msg := fmt.Sprintf("%s: unknown action %q", what, a.value)
-	if s := closest(a.value, c.knownList); s != "" {
+	if s := suggest.Closest(a.value, c.knownList); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	c.errorf(a.line, "%s", msg)
@@ -651,43 +653,4 @@ func (c *checker) audit(p *Policy, e *entry) {
 		}
 		p.audit = s
 	}
-}
-
-// closest returns the known name nearest to s when it is near enough to be
-// a likely typo, or "".
-func closest(s string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := editDistance(s, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Damerau–Levenshtein distance (optimal string
-// alignment) between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }
