@@ -113,9 +113,17 @@ func renderUserOutcomes(outcomes []actions.Outcome) reply {
 	if len(outcomes) > 1 {
 		blocks = append(blocks, contextBlock("*get-user* · "+summary))
 	}
+	blocks = append(blocks, cards(outcomes, "users", func(o actions.Outcome) slack.Block { return userCard(o.Target, *o.User) })...)
+	return reply{Text: "get-user: " + summary, Blocks: blocks}
+}
+
+// cards renders one card per outcome, divided, failures as answers in
+// place, at most maxCards of them and a note if there are more.
+func cards(outcomes []actions.Outcome, noun string, card func(actions.Outcome) slack.Block) []slack.Block {
+	var blocks []slack.Block
 	for i, o := range outcomes {
 		if i == maxCards {
-			blocks = append(blocks, contextBlock(fmt.Sprintf("Showing %d of %d. Ask for fewer users at once to see the rest.", maxCards, len(outcomes))))
+			blocks = append(blocks, contextBlock(fmt.Sprintf("Showing %d of %d. Ask for fewer %s at once to see the rest.", maxCards, len(outcomes), noun)))
 			break
 		}
 		if i > 0 {
@@ -125,9 +133,9 @@ func renderUserOutcomes(outcomes []actions.Outcome) reply {
 			blocks = append(blocks, section(outcomeError(o.Target, o.Err)))
 			continue
 		}
-		blocks = append(blocks, userCard(o.Target, *o.User))
+		blocks = append(blocks, card(o))
 	}
-	return reply{Text: "get-user: " + summary, Blocks: blocks}
+	return blocks
 }
 
 func userCard(target string, u actions.User) slack.Block {

@@ -145,8 +145,11 @@ func roleLine(r actions.Role) string {
 	return l
 }
 
-func groupCard(target string, g actions.Group) slack.Block {
+func groupCard(target, done string, g actions.Group) slack.Block {
 	head := fmt.Sprintf(":busts_in_silhouette: *%s*", esc(g.Name))
+	if done != "" {
+		head = fmt.Sprintf(":white_check_mark: Group *%s* %s.", esc(g.Name), esc(done))
+	}
 	if target != g.Name && target != g.ID {
 		head += " · asked as " + code(target)
 	}
@@ -252,26 +255,14 @@ func renderNested(a *actions.Action, outcomes []actions.Outcome) (reply, int, in
 
 // renderGroups is get-group and add-group: a card per group.
 func renderGroups(a *actions.Action, outcomes []actions.Outcome) reply {
-	var blocks []slack.Block
 	found := 0
-	for i, o := range outcomes {
-		if i == maxCards {
-			blocks = append(blocks, contextBlock(fmt.Sprintf("Showing %d of %d. Ask for fewer groups at once to see the rest.", maxCards, len(outcomes))))
-			break
-		}
-		if i > 0 {
-			blocks = append(blocks, slack.NewDividerBlock())
-		}
-		switch {
-		case o.Err != nil:
-			blocks = append(blocks, section(outcomeError(o.Target, o.Err)))
-		default:
+	for _, o := range outcomes {
+		if o.Err == nil {
 			found++
-			if o.Done != "" {
-				blocks = append(blocks, section(":white_check_mark: Group "+esc(o.Done)+"."))
-			}
-			blocks = append(blocks, groupCard(o.Target, *o.Group))
 		}
 	}
-	return reply{Text: fmt.Sprintf("%s: %s", a.Name, plural(found, "group", "groups")), Blocks: blocks}
+	return reply{
+		Text:   fmt.Sprintf("%s: %s", a.Name, plural(found, "group", "groups")),
+		Blocks: cards(outcomes, "groups", func(o actions.Outcome) slack.Block { return groupCard(o.Target, o.Done, *o.Group) }),
+	}
 }
