@@ -63,8 +63,8 @@ type Action struct {
 	Writes bool
 	// Local: the action reads the bot's own state, not Okta (audit).
 	Local bool
-	// Run performs the action. Nil means it is declared (so policies may name
-	// it) but not available in this build.
+	// Run performs the action against Okta. Local actions have none: the
+	// bot serves them itself.
 	Run func(ctx context.Context, env Env, req Request) (Result, error)
 }
 
@@ -78,8 +78,9 @@ func (a *Action) Param(name string) *Param {
 	return nil
 }
 
-// Available reports whether this build can run the action.
-func (a *Action) Available() bool { return a.Run != nil }
+// Available reports whether this build can run the action: it has a Run,
+// or it is Local (the bot answers it from its own records).
+func (a *Action) Available() bool { return a.Run != nil || a.Local }
 
 // Env is what an action runs with.
 type Env struct {

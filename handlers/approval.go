@@ -1,18 +1,524 @@
 package handlers
 
+// Two-person approvals. A request whose action an approval rule covers is
+// stored (store.Approval, never with a secret) and posted to the rule's
+// channel with Approve and Deny buttons whose value is the approval's
+// opaque id and nothing else. A click is checked against the policy as it
+// is at that moment (Authorizer.CanApprove: a member of an approver role,
+// never the requester) and decided in the store by compare-and-set, so of
+// any number of clicks, redeliveries and replicas exactly one decision
+// wins. The winner claims the execution with a lease (extended while it
+// runs), runs the request against Okta once, records the result, updates
+// the approval message in place and tells the requester. Approved work a
+// dead replica left behind is claimed at start and periodically.
+//
+// set-password: its password is never stored. The request is stored
+// without it; once approved, the requester gets a "Set the password"
+// button (only they may use it) that opens a form bound to the approval;
+// submitting it runs the approved request with that password, once.
+
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 
 	"oktabot/actions"
 	"oktabot/auth"
+	"oktabot/store"
 )
 
-// requestApproval is where a request that needs a second person's approval
-// goes. Approvals are not built yet, so such a request is never run.
+// needsForm reports whether a command must open the action's form instead
+// of running: a required value is missing, or an approval rule requires a
+// reason that was not given (for actions whose form asks for one). A
+// request that waits for approval is not asked for its password now: the
+// password is asked for after approval, so that the store never holds it.
+func needsForm(parsed actions.Parsed, decision auth.Decision) bool {
+	a := parsed.Request.Action
+	approval := decision.Verdict == auth.NeedsApproval
+	for _, m := range parsed.Missing {
+		if p := a.Param(m); approval && p != nil && p.Type == actions.Password {
+			continue
+		}
+		return true
+	}
+	return approval && decision.Rule != nil && decision.Rule.RequireReason && a.Writes && strings.TrimSpace(parsed.Request.Reason) == ""
+}
+
+// storedParams are a request's parameters as an approval keeps them:
+// every value, never a Password parameter.
+func storedParams(a *actions.Action, values map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range values {
+		if p := a.Param(k); p != nil && p.Type == actions.Password {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// requestApproval stores a request that needs a second person's approval,
+// posts it to the rule's channel with Approve and Deny buttons, and tells
+// the requester it waits. Nothing is sent to Okta.
 func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, decision auth.Decision) {
-	log.Info().Str("event", "request.refused").Str("reason", "approval unsupported").Msg("action needs approval")
-	b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":lock: `%s` needs a second person's approval under the policy, and this version of oktabot cannot ask for one yet. Nothing was run.", req.Action.Name)))
+	a, rule, st := req.Action, decision.Rule, b.cfg.Store
+	if st == nil || rule == nil {
+		log.Info().Str("event", "request.refused").Str("reason", "approval unsupported").Msg("action needs approval, but no store is configured")
+		b.auditRequest(ctx, "request.refused", inv, req, "needs approval, but approvals are not configured")
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":lock: `%s` needs a second person's approval under the policy, and this installation of oktabot cannot ask for one. Nothing was run.", a.Name)))
+		return
+	}
+	if rule.RequireReason && strings.TrimSpace(req.Reason) == "" {
+		log.Info().Str("event", "request.incomplete").Msg("approval rule requires a reason")
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":memo: The policy asks for a reason for `%s`. Nothing was run; ask again with `--reason \"…\"` (a ticket number, say).", a.Name)))
+		return
+	}
+	now := b.cfg.Now()
+	ap := store.Approval{
+		ID:               store.NewID(),
+		Action:           a.Name,
+		Targets:          req.Targets,
+		Params:           storedParams(a, req.Values),
+		Reason:           strings.TrimSpace(req.Reason),
+		RequesterID:      inv.caller,
+		RequesterChannel: inv.channel,
+		ApproverRoles:    rule.Approvers,
+		ApprovalChannel:  rule.Channel,
+		CreatedAt:        now,
+		ExpiresAt:        now.Add(rule.ExpireAfter),
+	}
+	log = log.With().Str("approval_id", ap.ID).Logger()
+	if err := st.CreateApproval(ctx, ap); err != nil {
+		log.Error().Err(err).Msg("could not store an approval request")
+		b.respond(ctx, log, inv, renderNotice(":warning: I could not record your request for approval (the bot's database did not answer). Nothing was run; please try again."))
+		return
+	}
+	ap.Status = store.StatusPending
+	log.Info().Str("event", "approval.requested").Str("approval_channel", ap.ApprovalChannel).Msg("sent for approval")
+	b.audit(ctx, approvalRecord("approval.requested", inv.caller, inv.channel, ap, ""))
+
+	msg := renderApproval(ap, passwordParam(a) != nil)
+	ch, ts, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
+	if err != nil {
+		// A request nobody can see must not wait to be approved: withdraw it.
+		log.Error().Err(err).Str("approval_channel", ap.ApprovalChannel).Msg("could not post the approval request; withdrawing it")
+		why := "the approval request could not be posted to " + ap.ApprovalChannel
+		if denied, derr := st.Deny(context.WithoutCancel(ctx), ap.ID, inv.caller, why, b.cfg.Now()); derr == nil {
+			b.audit(ctx, approvalRecord("approval.denied", inv.caller, inv.channel, denied, why))
+		} else {
+			log.Error().Err(derr).Msg("could not withdraw the approval request")
+		}
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":warning: I could not post your request to %s for approval (is oktabot a member of that channel?). Nothing was run; tell the bot's operators.", channelRef(ap.ApprovalChannel))))
+		return
+	}
+	if err := st.SetApprovalMessage(ctx, ap.ID, ch, ts); err != nil {
+		log.Error().Err(err).Msg("could not record where the approval message is; it will not be updated in place")
+	}
+	extra := ""
+	if passwordParam(a) != nil {
+		extra = " Once it is approved, I will ask you for the password: it is never stored."
+	}
+	b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":hourglass_flowing_sand: Your request %s is waiting for approval in %s by a member of %s; it expires %s. Nothing was run yet. I will tell you here when it is decided.%s",
+		requestLine(ap), channelRef(ap.ApprovalChannel), rolesText(ap.ApproverRoles), slackDate(ap.ExpiresAt), extra)))
+}
+
+// onBlockActions routes button clicks on messages: the approval buttons
+// and the set-password button. Other clicks are only acknowledged.
+func (b *Bot) onBlockActions(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback) {
+	if len(cb.ActionCallback.BlockActions) == 0 || cb.ActionCallback.BlockActions[0] == nil {
+		b.ack(sm, req, nil)
+		return
+	}
+	act := *cb.ActionCallback.BlockActions[0]
+	switch act.ActionID {
+	case actApprove, actDeny, actSetPassword:
+		b.accept(workCtx, sm, req, nil, func(ctx context.Context) { b.approvalClicked(ctx, cb, act) })
+	default:
+		b.ack(sm, req, nil)
+	}
+}
+
+// approvalViewSubmitted handles the Deny-reason and set-password forms.
+func (b *Bot) approvalViewSubmitted(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback) {
+	switch cb.View.CallbackID {
+	case cbDeny:
+		reason := strings.TrimSpace(cb.View.State.Values[blockDenyReason][blockDenyReason].Value)
+		if reason == "" {
+			b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockDenyReason: "Say why you deny it."}))
+			return
+		}
+		b.accept(workCtx, sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockDenyReason: "oktabot is busy right now; nothing was changed. Please submit again in a moment."}),
+			func(ctx context.Context) { b.denySubmitted(ctx, cb.User.ID, cb.View.PrivateMetadata, reason) })
+	case cbSetPassword:
+		pw := cb.View.State.Values[paramPrefix+"password"][paramPrefix+"password"].Value
+		if pw == "" {
+			b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{paramPrefix + "password": "Type the new password."}))
+			return
+		}
+		secret := actions.NewSecret(pw)
+		b.accept(workCtx, sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{paramPrefix + "password": "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
+			func(ctx context.Context) { b.passwordSubmitted(ctx, cb.User.ID, cb.View.PrivateMetadata, secret) })
+	default:
+		b.ack(sm, req, nil)
+	}
+}
+
+// validApprovalID reports whether s can be an approval id (store.NewID),
+// so that a forged value is neither looked up nor logged at length.
+func validApprovalID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < 'a' || r > 'z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// approvalClicked handles Approve, Deny and Set-the-password clicks. The
+// button's value is only a key into the store; the click's user is who
+// decides, checked against the policy now.
+func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+	channel := cb.Container.ChannelID
+	if channel == "" {
+		channel = cb.Channel.ID
+	}
+	inv := invocation{caller: cb.User.ID, channel: channel, team: cb.Team.ID, responseURL: cb.ResponseURL, triggerID: cb.TriggerID}
+	log := inv.logger(b.log).With().Str("button", act.ActionID).Logger()
+	refuse := func(ap store.Approval, why, tell string) {
+		log.Warn().Str("event", "approval.refused").Str("reason", why).Msg("approval button refused")
+		rec := approvalRecord("approval.refused", inv.caller, channel, ap, why)
+		b.audit(ctx, rec)
+		b.respond(ctx, log, inv, renderNotice(tell))
+	}
+	if b.cfg.Store == nil {
+		b.respond(ctx, log, inv, renderNotice(":warning: This installation of oktabot keeps no approvals. Nothing was changed."))
+		return
+	}
+	if !validApprovalID(act.Value) {
+		refuse(store.Approval{}, "button value is not an approval id", ":grey_question: This button does not belong to any request I know of. Nothing was changed.")
+		return
+	}
+	ap, err := b.cfg.Store.GetApproval(ctx, act.Value)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		refuse(store.Approval{ID: act.Value}, "unknown approval id", ":grey_question: This button does not belong to any request I know of. Nothing was changed.")
+		return
+	case err != nil:
+		log.Error().Err(err).Msg("could not read an approval")
+		b.respond(ctx, log, inv, renderNotice(":warning: I could not look this request up (the bot's database did not answer). Nothing was changed; please try again."))
+		return
+	}
+	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+
+	if act.ActionID == actSetPassword {
+		b.setPasswordClicked(ctx, log, inv, ap, refuse)
+		return
+	}
+	// Decisions are made on the request's own approval message only.
+	if channel != ap.ApprovalChannel || (ap.MessageTS != "" && cb.Container.MessageTs != ap.MessageTS) {
+		refuse(ap, "button is not on the request's approval message", ":no_entry: This button is not on the approval message of that request. Nothing was changed.")
+		return
+	}
+	rule := b.approvalRule(ap)
+	if inv.caller == ap.RequesterID {
+		if act.ActionID == actDeny {
+			b.openDenyForm(ctx, log, inv, ap)
+			return
+		}
+		refuse(ap, "requester cannot approve their own request", fmt.Sprintf(":no_entry: You can't approve your own request: another member of %s must. Nothing was changed. (You may withdraw it with Deny.)", rolesText(rule.Approvers)))
+		return
+	}
+	ok, err := b.cfg.Auth.CanApprove(ctx, inv.caller, ap.RequesterID, rule)
+	if err != nil && !ok {
+		log.Error().Err(err).Msg("could not check the approver against the policy")
+		b.respond(ctx, log, inv, renderNotice(":warning: I could not check whether you may decide this (Slack did not answer a membership lookup). Nothing was changed; please try again."))
+		return
+	}
+	if !ok {
+		refuse(ap, "not an approver", fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it, and never the person who asked. Nothing was changed.", rolesText(rule.Approvers)))
+		return
+	}
+	if act.ActionID == actDeny {
+		b.openDenyForm(ctx, log, inv, ap)
+		return
+	}
+	b.approve(ctx, log, inv, ap)
+}
+
+// approvalRule is the rule an approval is decided under: the policy's rule
+// for its action now, or, if the policy no longer has one, the approver
+// roles recorded with the request.
+func (b *Bot) approvalRule(ap store.Approval) *auth.ApprovalRule {
+	if r := b.ruleFor(ap.Action); r != nil {
+		return r
+	}
+	return &auth.ApprovalRule{Actions: []string{ap.Action}, Approvers: ap.ApproverRoles, Channel: ap.ApprovalChannel}
+}
+
+// approve decides for an approver who may: the store's compare-and-set
+// lets exactly one decision win; the winner runs the request.
+func (b *Bot) approve(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval) {
+	// The request runs as the requester's: they must still be allowed it.
+	d, err := b.cfg.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
+	if err != nil {
+		log.Error().Err(err).Msg("could not check the requester against the policy")
+		b.respond(ctx, log, inv, renderNotice(":warning: I could not check whether the requester may still run this (Slack did not answer a membership lookup). Nothing was changed; please try again."))
+		return
+	}
+	if d.Verdict == auth.Deny {
+		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action")
+		b.audit(ctx, approvalRecord("approval.refused", inv.caller, inv.channel, ap, "requester no longer allowed to run the action"))
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: %s may no longer run `%s` under the current policy, so this request cannot be approved. Nothing was changed; deny it to close it.", mention(ap.RequesterID), esc(ap.Action))))
+		return
+	}
+	decided, err := b.cfg.Store.Approve(ctx, ap.ID, inv.caller, b.cfg.Now())
+	switch {
+	case errors.Is(err, store.ErrExpired):
+		b.respond(ctx, log, inv, renderNotice(":hourglass: This request expired before it was approved. Nothing was run."))
+		b.expired(ctx, log, decided)
+		return
+	case errors.Is(err, store.ErrAlreadyDecided):
+		b.respond(ctx, log, inv, renderNotice(alreadyDecided(decided, inv.caller)))
+		return
+	case errors.Is(err, store.ErrSelfApproval):
+		b.respond(ctx, log, inv, renderNotice(":no_entry: You can't approve your own request. Nothing was changed."))
+		return
+	case err != nil:
+		log.Error().Err(err).Msg("could not record the approval")
+		b.respond(ctx, log, inv, renderNotice(":warning: I could not record your approval (the bot's database did not answer). Nothing was run; please try again."))
+		return
+	}
+	log.Info().Str("event", "approval.approved").Msg("request approved")
+	b.audit(ctx, approvalRecord("approval.approved", inv.caller, inv.channel, decided, "requested by "+decided.RequesterID))
+	act := b.cfg.Registry.Lookup(decided.Action)
+	if passwordParam(act) != nil {
+		// The password was never stored: ask the requester for it.
+		b.updateApprovalMessage(ctx, log, decided)
+		b.askForPassword(ctx, log, decided)
+		return
+	}
+	b.runApproved(ctx, log, decided, actions.Secret{})
+}
+
+// alreadyDecided tells a late clicker what became of the request.
+func alreadyDecided(ap store.Approval, clicker string) string {
+	by := mention(ap.DecidedBy)
+	if ap.DecidedBy == clicker {
+		by = "you"
+	}
+	switch ap.Status {
+	case store.StatusApproved, store.StatusRunning, store.StatusDone, store.StatusFailed:
+		return fmt.Sprintf(":information_source: This request was already approved by %s. Nothing more was done.", by)
+	case store.StatusDenied:
+		return fmt.Sprintf(":information_source: This request was already denied by %s. Nothing was changed.", by)
+	case store.StatusExpired:
+		return ":hourglass: This request has expired. Nothing was run."
+	}
+	return ":information_source: This request is no longer waiting for a decision. Nothing was changed."
+}
+
+// openDenyForm asks the approver (or the requester, withdrawing) for the
+// reason; the form's submission denies.
+func (b *Bot) openDenyForm(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval) {
+	if ap.Status != store.StatusPending {
+		b.respond(ctx, log, inv, renderNotice(alreadyDecided(ap, inv.caller)))
+		return
+	}
+	if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, denyModal(ap)); err != nil {
+		log.Error().Err(err).Msg("could not open the deny form")
+		b.respond(ctx, log, inv, renderNotice(":warning: I could not open the form to deny this request (Slack allows only 3 seconds). Nothing was changed; click Deny again."))
+	}
+}
+
+// denySubmitted denies a request with the reason given, after checking
+// again that the person may.
+func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
+	log := b.log.With().Str("user", user).Str("button", actDeny).Logger()
+	if b.cfg.Store == nil || !validApprovalID(id) {
+		log.Warn().Msg("deny form without a valid approval id")
+		return
+	}
+	ap, err := b.cfg.Store.GetApproval(ctx, id)
+	if err != nil {
+		log.Error().Err(err).Str("approval_id", clip(id, 64)).Msg("could not read the approval to deny")
+		b.tellUser(ctx, log, user, "", renderNotice(":warning: I could not find or read that request. Nothing was changed."))
+		return
+	}
+	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+	tell := func(text string) { b.tellUser(ctx, log, user, ap.ApprovalChannel, renderNotice(text)) }
+	if user != ap.RequesterID {
+		rule := b.approvalRule(ap)
+		ok, err := b.cfg.Auth.CanApprove(ctx, user, ap.RequesterID, rule)
+		switch {
+		case err != nil && !ok:
+			log.Error().Err(err).Msg("could not check the approver against the policy")
+			tell(":warning: I could not check whether you may decide this (Slack did not answer a membership lookup). Nothing was changed; please try again.")
+			return
+		case !ok:
+			log.Warn().Str("event", "approval.refused").Str("reason", "not an approver").Msg("deny refused")
+			b.audit(ctx, approvalRecord("approval.refused", user, ap.ApprovalChannel, ap, "not an approver"))
+			tell(fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it. Nothing was changed.", rolesText(rule.Approvers)))
+			return
+		}
+	}
+	decided, err := b.cfg.Store.Deny(ctx, ap.ID, user, reason, b.cfg.Now())
+	switch {
+	case errors.Is(err, store.ErrExpired):
+		tell(":hourglass: This request expired before it was denied. Nothing was run.")
+		b.expired(ctx, log, decided)
+		return
+	case errors.Is(err, store.ErrAlreadyDecided):
+		tell(alreadyDecided(decided, user))
+		return
+	case err != nil:
+		log.Error().Err(err).Msg("could not record the denial")
+		tell(":warning: I could not record your decision (the bot's database did not answer). Nothing was changed; please try again.")
+		return
+	}
+	log.Info().Str("event", "approval.denied").Msg("request denied")
+	b.audit(ctx, approvalRecord("approval.denied", user, ap.ApprovalChannel, decided, reason))
+	b.updateApprovalMessage(ctx, log, decided)
+	act := b.cfg.Registry.Lookup(decided.Action)
+	if user == decided.RequesterID {
+		b.auditLine(ctx, log, act, fmt.Sprintf(":no_entry_sign: %s — withdrawn by the requester: %s", auditRequestText(decided), esc(reason)))
+		tell(fmt.Sprintf(":no_entry_sign: You withdrew your request %s. Nothing was run.", requestLine(decided)))
+		return
+	}
+	b.auditLine(ctx, log, act, fmt.Sprintf(":no_entry_sign: %s — denied by %s: %s", auditRequestText(decided), mention(user), esc(reason)))
+	b.tellRequester(ctx, log, decided, renderNotice(fmt.Sprintf(":no_entry_sign: Your request %s was denied by %s: %s\nNothing was run.", requestLine(decided), mention(user), esc(reason))))
+}
+
+// setPasswordClicked opens the password form of an approved set-password
+// for its requester, and for nobody else.
+func (b *Bot) setPasswordClicked(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval, refuse func(store.Approval, string, string)) {
+	act := b.cfg.Registry.Lookup(ap.Action)
+	switch {
+	case passwordParam(act) == nil:
+		refuse(ap, "set-password button on a request without a password", ":grey_question: This request takes no password. Nothing was changed.")
+	case inv.caller != ap.RequesterID:
+		refuse(ap, "only the requester may set the password", fmt.Sprintf(":no_entry: Only %s, who asked, can set this password. Nothing was changed.", mention(ap.RequesterID)))
+	case ap.Status != store.StatusApproved:
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":information_source: This request is %s; the password form can no longer be used. Nothing was changed.", ap.Status)))
+	case !b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
+		b.respond(ctx, log, inv, renderNotice(":hourglass: It is too late to set this password; ask again. Nothing was changed."))
+	default:
+		if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, passwordModal(ap, act)); err != nil {
+			log.Error().Err(err).Msg("could not open the password form")
+			b.respond(ctx, log, inv, renderNotice(":warning: I could not open the password form (Slack allows only 3 seconds). Click the button again."))
+		}
+	}
+}
+
+// passwordWindow is how long after approval the requester may type the
+// password: as long as the rule lets a request wait for approval.
+func (b *Bot) passwordWindow(ap store.Approval) time.Duration {
+	if r := b.ruleFor(ap.Action); r != nil && r.ExpireAfter > 0 {
+		return r.ExpireAfter
+	}
+	return auth.DefaultExpireAfter
+}
+
+// askForPassword sends the requester of an approved set-password the
+// button that opens the password form.
+func (b *Bot) askForPassword(ctx context.Context, log zerolog.Logger, ap store.Approval) {
+	r := passwordPrompt(ap)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_, _, err := b.cfg.Slack.PostMessageContext(ctx, ap.RequesterID, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...))
+	if err == nil {
+		return
+	}
+	log.Warn().Err(err).Msg("could not send the set-password button by direct message; trying the requester's channel")
+	if _, err := b.cfg.Slack.PostEphemeralContext(ctx, ap.RequesterChannel, ap.RequesterID, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
+		log.Error().Err(err).Msg("could not send the requester the set-password button")
+	}
+}
+
+// passwordSubmitted runs an approved set-password with the password its
+// requester typed, once.
+func (b *Bot) passwordSubmitted(ctx context.Context, user, id string, pw actions.Secret) {
+	log := b.log.With().Str("user", user).Str("button", actSetPassword).Logger()
+	if b.cfg.Store == nil || !validApprovalID(id) {
+		log.Warn().Msg("password form without a valid approval id")
+		return
+	}
+	ap, err := b.cfg.Store.GetApproval(ctx, id)
+	if err != nil {
+		log.Error().Err(err).Str("approval_id", clip(id, 64)).Msg("could not read the approval for the password form")
+		b.tellUser(ctx, log, user, "", renderNotice(":warning: I could not find or read that request. Nothing was run."))
+		return
+	}
+	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+	switch {
+	case user != ap.RequesterID:
+		log.Warn().Str("event", "approval.refused").Str("reason", "only the requester may set the password").Msg("password form refused")
+		b.audit(ctx, approvalRecord("approval.refused", user, "", ap, "only the requester may set the password"))
+		b.tellUser(ctx, log, user, "", renderNotice(":no_entry: Only the person who asked can set this password. Nothing was run."))
+		return
+	case ap.Status != store.StatusApproved:
+		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(fmt.Sprintf(":information_source: This request is %s; the password form was already used or is closed. Nothing more was run.", ap.Status)))
+		return
+	case !b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
+		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(":hourglass: It is too late to set this password; ask again. Nothing was run."))
+		return
+	}
+	if !b.runApproved(ctx, log, ap, pw) {
+		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(":information_source: This password form was already used. Nothing more was run."))
+	}
+}
+
+// tellUser sends one person a private message: ephemeral in channel when
+// given (and the bot may post there), else a direct message.
+func (b *Bot) tellUser(ctx context.Context, log zerolog.Logger, user, channel string, r reply) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if channel != "" {
+		_, err := b.cfg.Slack.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...))
+		if err == nil {
+			return
+		}
+		log.Info().Err(err).Msg("could not post an ephemeral message; sending a direct message instead")
+	}
+	if _, _, err := b.cfg.Slack.PostMessageContext(ctx, user, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
+		log.Error().Err(err).Msg("could not tell the user")
+	}
+}
+
+// tellRequester tells the requester of an approval what became of it, in
+// the channel they asked from (ephemeral) or by direct message. Only they
+// see it, so it may carry their one-time secrets.
+func (b *Bot) tellRequester(ctx context.Context, log zerolog.Logger, ap store.Approval, r reply) {
+	b.tellUser(ctx, log, ap.RequesterID, ap.RequesterChannel, r)
+}
+
+// updateApprovalMessage shows the approval's current state in its message.
+func (b *Bot) updateApprovalMessage(ctx context.Context, log zerolog.Logger, ap store.Approval) {
+	if ap.MessageTS == "" || ap.ApprovalChannel == "" {
+		return
+	}
+	r := renderApproval(ap, passwordParam(b.cfg.Registry.Lookup(ap.Action)) != nil)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ap.MessageTS, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
+		log.Error().Err(err).Str("status", string(ap.Status)).Msg("could not update the approval message")
+	}
+}
+
+// expired tells everyone that an approval expired. It is called by the one
+// caller the store reported the expiry to.
+func (b *Bot) expired(ctx context.Context, log zerolog.Logger, ap store.Approval) {
+	log.Info().Str("event", "approval.expired").Str("approval_id", ap.ID).Msg("approval request expired")
+	b.audit(ctx, approvalRecord("approval.expired", "", ap.ApprovalChannel, ap, "nobody decided before "+ap.ExpiresAt.UTC().Format(time.RFC3339)))
+	b.updateApprovalMessage(ctx, log, ap)
+	b.auditLine(ctx, log, b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":hourglass: %s — expired without a decision; not run", auditRequestText(ap)))
+	b.tellRequester(ctx, log, ap, renderNotice(fmt.Sprintf(":hourglass: Your request %s expired without a decision. Nothing was run; ask again if it is still needed.", requestLine(ap))))
 }

@@ -17,14 +17,18 @@ import (
 
 	"oktabot/actions"
 	"oktabot/auth"
+	"oktabot/store"
 )
 
 // Authorizer is the policy as the handlers need it.
 type Authorizer interface {
 	Decide(ctx context.Context, caller, action, channel string) (auth.Decision, error)
 	Permitted(ctx context.Context, caller string, all []string) ([]string, error)
+	CanApprove(ctx context.Context, approver, requester string, rule *auth.ApprovalRule) (bool, error)
 	Policy() *auth.Policy
 }
+
+var _ Authorizer = (*auth.Authorizer)(nil)
 
 // Config is what a Bot needs. Zero durations take the defaults.
 type Config struct {
@@ -47,6 +51,25 @@ type Config struct {
 	DrainTimeout time.Duration
 	// AckTimeout bounds how long an acknowledgement may wait to be sent.
 	AckTimeout time.Duration
+
+	// Store keeps pending approvals, processed envelope ids and the audit
+	// log. Without one, requests that need approval are refused, envelopes
+	// are not de-duplicated and audit records go to the log only.
+	Store store.Store
+	// Replica names this process in execution leases (Store.Claim); it
+	// must differ between replicas sharing a database. Empty: random.
+	Replica string
+	// Lease is how long an approved request's execution lease lasts; it is
+	// extended while the request runs, and another replica may take the
+	// request over once it lapses (this one died).
+	Lease time.Duration
+	// SweepInterval is how often pending approvals are checked for expiry
+	// and approved work left behind is recovered. Zero: a tenth of the
+	// policy's shortest expire_after, between 200 ms and 15 s.
+	SweepInterval time.Duration
+	// DeliveryTTL is how long an envelope id is remembered, so that Slack's
+	// redeliveries are not acted on twice.
+	DeliveryTTL time.Duration
 }
 
 // Bot handles Socket Mode envelopes.
@@ -79,6 +102,18 @@ func New(cfg Config) *Bot {
 	if cfg.AckTimeout <= 0 {
 		cfg.AckTimeout = 2 * time.Second
 	}
+	if cfg.Replica == "" {
+		cfg.Replica = "oktabot-" + store.NewID()[:10]
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = sweepInterval(cfg.Auth)
+	}
+	if cfg.DeliveryTTL <= 0 {
+		cfg.DeliveryTTL = time.Hour
+	}
 	return &Bot{cfg: cfg, log: cfg.Logger, slots: make(chan struct{}, cfg.Workers)}
 }
 
@@ -99,6 +134,16 @@ func (b *Bot) Run(ctx context.Context, sm *socketmode.Client) error {
 	defer stopConn()
 	connErr := make(chan error, 1)
 	go func() { connErr <- sm.RunContext(connCtx) }()
+
+	// Expiry and recovery: at once (approved work a previous run left
+	// unfinished), then every SweepInterval until shutdown.
+	if b.cfg.Store != nil {
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			b.sweepLoop(ctx, workCtx)
+		}()
+	}
 
 	var runErr error
 loop:
@@ -187,8 +232,31 @@ func (b *Bot) accept(workCtx context.Context, sm *socketmode.Client, req *socket
 		}()
 		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
 		defer cancel()
+		if !b.firstDelivery(ctx, req.EnvelopeID) {
+			return
+		}
 		work(ctx)
 	}()
+}
+
+// firstDelivery reports whether an envelope is seen for the first time, so
+// that an envelope Slack redelivers (same envelope id) is acknowledged again
+// but not acted on twice, by this replica or another. It runs on the worker,
+// after the acknowledgement. When the store cannot say, the envelope is
+// handled: decisions on approvals are compare-and-set in the store anyway.
+func (b *Bot) firstDelivery(ctx context.Context, envelopeID string) bool {
+	if b.cfg.Store == nil || envelopeID == "" {
+		return true
+	}
+	first, err := b.cfg.Store.FirstDelivery(ctx, "envelope:"+envelopeID, b.cfg.Now(), b.cfg.DeliveryTTL)
+	if err != nil {
+		b.log.Warn().Err(err).Str("envelope_id", envelopeID).Msg("could not check whether the envelope was already handled; handling it")
+		return true
+	}
+	if !first {
+		b.log.Info().Str("event", "envelope.duplicate").Str("envelope_id", envelopeID).Msg("envelope already handled; redelivery ignored")
+	}
+	return first
 }
 
 // acceptDeferred starts work whose result is the acknowledgement itself

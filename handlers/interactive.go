@@ -28,9 +28,13 @@ func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req 
 			b.ack(sm, req, b.pickSubmitted(cb))
 		case cbAction:
 			b.actionSubmitted(workCtx, sm, req, cb)
+		case cbDeny, cbSetPassword:
+			b.approvalViewSubmitted(workCtx, sm, req, cb)
 		default:
 			b.ack(sm, req, nil)
 		}
+	case slack.InteractionTypeBlockActions:
+		b.onBlockActions(workCtx, sm, req, cb)
 	case slack.InteractionTypeBlockSuggestion:
 		b.acceptDeferred(workCtx, sm, req, slack.OptionsResponse{}, func(ctx context.Context) any {
 			return b.suggest(ctx, cb)
@@ -99,7 +103,7 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 	b.accept(workCtx, sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(a): "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
 		func(ctx context.Context) {
 			log := inv.logger(b.log).With().Str("action", a.Name).Strs("targets", parsed.Request.Targets).Str("via", "modal").Logger()
-			decision, ok := b.authorize(ctx, log, inv, a)
+			decision, ok := b.authorize(ctx, log, inv, parsed.Request)
 			if !ok {
 				return
 			}

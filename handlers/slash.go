@@ -54,28 +54,32 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
 	}
 	req := parsed.Request
 	log = log.With().Str("action", req.Action.Name).Strs("targets", req.Targets).Logger()
-	decision, ok := b.authorize(ctx, log, inv, req.Action)
+	decision, ok := b.authorize(ctx, log, inv, req)
 	if !ok {
 		return
 	}
-	if len(parsed.Missing) > 0 {
+	if needsForm(parsed, decision) {
 		b.openActionModal(ctx, log, inv, req, decision)
 		return
 	}
 	b.execute(ctx, log, inv, req, decision)
 }
 
-// authorize asks the policy whether the caller may run a; when not, it
-// tells them and returns false. A refused request never reaches Okta.
-func (b *Bot) authorize(ctx context.Context, log zerolog.Logger, inv invocation, a *actions.Action) (auth.Decision, bool) {
+// authorize asks the policy whether the caller may run req's action; when
+// not, it tells them, audits the refusal and returns false. A refused
+// request never reaches Okta.
+func (b *Bot) authorize(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request) (auth.Decision, bool) {
+	a := req.Action
 	decision, err := b.cfg.Auth.Decide(ctx, inv.caller, a.Name, inv.channel)
 	if err != nil {
 		log.Error().Err(err).Str("event", "request.refused").Str("reason", "policy check failed").Msg("could not check the caller against the policy")
+		b.auditRefused(ctx, log, inv, req, "the policy check failed (a Slack user group lookup)")
 		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":warning: I could not check whether you may run `%s` (Slack did not answer a membership lookup). Nothing was run; please try again.", a.Name)))
 		return decision, false
 	}
 	if decision.Verdict == auth.Deny {
 		log.Info().Str("event", "request.refused").Str("reason", "policy").Msg("caller not allowed")
+		b.auditRefused(ctx, log, inv, req, "not allowed by the policy")
 		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: You are not allowed to run `%s`. Nothing was sent to Okta. Access is granted by the bot's policy; ask your Okta or security team if you need it.", a.Name)))
 		return decision, false
 	}
@@ -95,7 +99,13 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		return
 	}
 	log.Info().Str("event", "request.allowed").Strs("roles", decision.Roles).Msg("running action")
+	b.auditRequest(ctx, "request.allowed", inv, req, "")
+	if req.Action.Name == auditAction {
+		b.showAudit(ctx, log, inv, req)
+		return
+	}
 	res := b.perform(ctx, log, req)
+	b.auditDirect(ctx, log, inv, req, res)
 	b.deliver(ctx, log, inv, req, res)
 }
 

@@ -397,16 +397,35 @@ func TestReconnectsAfterRefreshRequested(t *testing.T) {
 func TestHealthEndpoints(t *testing.T) {
 	h := newHarness(t).start()
 	addr := h.healthAddr()
-	for _, path := range []string{"/healthz", "/readyz"} {
+	get := func(path string) (int, string) {
 		resp, err := http.Get("http://" + addr + path)
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("GET %s = %d %s", path, resp.StatusCode, body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := get("/healthz"); code != http.StatusOK {
+		t.Errorf("GET /healthz = %d %s", code, body)
+	}
+	// Ready once the bot has handled Slack's hello, which may come a moment
+	// after the fake counts the connection.
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		code, body := get("/readyz")
+		if code == http.StatusOK {
+			break
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /readyz = %d %s while connected", code, body)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The health server stops with the bot.
+	h.stop()
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		t.Error("the health server still answers after shutdown")
 	}
 }
 

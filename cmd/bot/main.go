@@ -105,6 +105,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Auth:     authorizer,
 		Slack:    api,
 		Logger:   log,
+		Store:    st,
+		Replica:  replicaName(),
 	})
 
 	if cfg.HTTPAddr != "" {

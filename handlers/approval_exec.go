@@ -1,0 +1,274 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+
+	"oktabot/actions"
+	"oktabot/store"
+)
+
+// Bounds of the derived sweep interval (Config.SweepInterval).
+const (
+	minSweepInterval = 200 * time.Millisecond
+	maxSweepInterval = 15 * time.Second
+)
+
+// sweepInterval is a tenth of the policy's shortest expire_after, so that
+// an expired request is reported soon after it expires, kept between
+// minSweepInterval and maxSweepInterval.
+func sweepInterval(az Authorizer) time.Duration {
+	d := maxSweepInterval
+	if az != nil && az.Policy() != nil {
+		for _, r := range az.Policy().Rules() {
+			d = min(d, r.ExpireAfter/10)
+		}
+	}
+	return max(d, minSweepInterval)
+}
+
+// sweepLoop expires due approvals and recovers approved work left behind,
+// once at start and then every SweepInterval, until ctx is done. Work it
+// starts runs under workCtx, so that shutdown can drain it.
+func (b *Bot) sweepLoop(ctx, workCtx context.Context) {
+	t := time.NewTicker(b.cfg.SweepInterval)
+	defer t.Stop()
+	for {
+		b.sweep(workCtx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sweep runs once: pending approvals past their expiry are marked expired
+// and reported (each by exactly one replica), then approved requests
+// nobody is running (a replica died between approval and execution, or
+// during it) are claimed and run.
+func (b *Bot) sweep(ctx context.Context) {
+	st := b.cfg.Store
+	log := b.log.With().Str("component", "approvals").Logger()
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	due, err := st.ExpireDue(qctx, b.cfg.Now())
+	cancel()
+	if err != nil {
+		log.Error().Err(err).Msg("could not check approvals for expiry")
+	}
+	for _, ap := range due {
+		b.expired(ctx, log.With().Str("approval_id", ap.ID).Logger(), ap)
+	}
+
+	qctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+	left, err := st.Recoverable(qctx, b.cfg.Now())
+	cancel()
+	if err != nil {
+		log.Error().Err(err).Msg("could not look for approved requests left unfinished")
+		return
+	}
+	for _, ap := range left {
+		if ctx.Err() != nil {
+			return
+		}
+		alog := log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+		act := b.cfg.Registry.Lookup(ap.Action)
+		if passwordParam(act) != nil {
+			// Its password exists only in the requester's form.
+			switch {
+			case ap.Status == store.StatusApproved && b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
+				continue // waiting for the requester
+			case ap.Status == store.StatusApproved:
+				b.abandon(ctx, alog, ap, "the new password was not typed in time after approval; nothing was sent to Okta")
+			default:
+				b.abandon(ctx, alog, ap, "interrupted while it ran (a replica stopped); whether Okta set the password is unknown — check the users and ask again")
+			}
+			continue
+		}
+		wctx, cancel := context.WithTimeout(ctx, b.cfg.RequestTimeout)
+		if b.runApproved(wctx, alog, ap, actions.Secret{}) {
+			alog.Info().Str("event", "approval.recovered").Msg("ran an approved request left unfinished")
+		}
+		cancel()
+	}
+}
+
+// runApproved claims an approved request and runs it. It reports false when
+// another caller holds or finished it (Claim decides): exactly one runs it.
+func (b *Bot) runApproved(ctx context.Context, log zerolog.Logger, ap store.Approval, pw actions.Secret) bool {
+	now := b.cfg.Now()
+	claimed, err := b.cfg.Store.Claim(ctx, ap.ID, b.cfg.Replica, now, now.Add(b.cfg.Lease))
+	switch {
+	case errors.Is(err, store.ErrNotClaimable):
+		log.Info().Str("status", string(claimed.Status)).Str("owner", claimed.Owner).Msg("approved request already taken")
+		return false
+	case err != nil:
+		log.Error().Err(err).Msg("could not claim an approved request; it is retried by the next sweep")
+		return false
+	}
+	log = log.With().Str("approval_id", claimed.ID).Str("action", claimed.Action).Logger()
+	b.updateApprovalMessage(ctx, log, claimed)
+	b.runClaimed(ctx, log, claimed, pw)
+	return true
+}
+
+// runClaimed runs a claimed request against Okta, keeping the lease while
+// it runs, then records the result, audits it, updates the approval
+// message and tells the requester (who alone gets its secrets).
+func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Approval, pw actions.Secret) {
+	act := b.cfg.Registry.Lookup(ap.Action)
+	values := map[string]string{}
+	for k, v := range ap.Params {
+		values[k] = v
+	}
+	var p performed
+	var listing *reply // the audit listing, when that was approved
+	stop := b.keepLease(ctx, log, ap.ID)
+	switch {
+	case act == nil || !act.Available():
+		p.err = actions.Errorf(actions.KindInvalid, "`%s` is not an action this version of oktabot can run", ap.Action)
+	case act.Name == auditAction:
+		r := b.auditListing(ctx, log, actions.Request{Action: act, Values: values})
+		listing = &r
+	default:
+		req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason}
+		log.Info().Str("event", "approval.running").Str("approved_by", ap.DecidedBy).Msg("running an approved request")
+		p = b.perform(ctx, log, req)
+	}
+	stop()
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Shutdown cut it short: leave it to whoever claims it when the
+		// lease lapses (the actions are idempotent per target).
+		log.Warn().Msg("stopped while running an approved request; it is taken over when its lease lapses")
+		return
+	}
+	status := store.StatusDone
+	if p.err != nil {
+		status = store.StatusFailed
+	}
+	result := approvalResultText(act, p)
+	if listing != nil {
+		result = ":white_check_mark: audit records shown to the requester"
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := b.finish(fctx, ap.ID, status, result); err != nil {
+		if errors.Is(err, store.ErrNotClaimable) {
+			log.Error().Err(err).Msg("the lease lapsed while the request ran and another replica took it over; its result is not recorded here")
+			return
+		}
+		log.Error().Err(err).Msg("could not record the result of an approved request")
+	}
+	ap.Status, ap.Result = status, result
+	b.auditPerformed(fctx, ap.RequesterID, ap.RequesterChannel, act, ap.Targets, ap.ID, p)
+	b.updateApprovalMessage(fctx, log, ap)
+	b.auditLine(fctx, log, act, fmt.Sprintf("%s %s — approved by %s — %s", outcomeMark(p), auditRequestText(ap), mention(ap.DecidedBy), outcomeSummary(p)))
+	if listing != nil {
+		head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s:", requestLine(ap), mention(ap.DecidedBy))
+		listing.Blocks = append([]slack.Block{section(head)}, listing.Blocks...)
+		b.tellRequester(fctx, log, ap, *listing)
+		return
+	}
+	b.tellRequester(fctx, log, ap, b.approvedOutcome(act, ap, p))
+}
+
+// finish records the result, retrying briefly: a result not recorded
+// would let a later sweep run the request again.
+func (b *Bot) finish(ctx context.Context, id string, status store.Status, result string) error {
+	var err error
+	for attempt := range 3 {
+		if attempt > 0 {
+			t := time.NewTimer(time.Duration(attempt) * 300 * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return err
+			case <-t.C:
+			}
+		}
+		err = b.cfg.Store.Finish(ctx, id, b.cfg.Replica, status, result, b.cfg.Now())
+		if err == nil || errors.Is(err, store.ErrNotClaimable) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+			return err
+		}
+	}
+	return err
+}
+
+// keepLease extends this replica's lease on an approval every third of
+// Lease until stop is called.
+func (b *Bot) keepLease(ctx context.Context, log zerolog.Logger, id string) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(b.cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				now := b.cfg.Now()
+				err := b.cfg.Store.ExtendLease(ctx, id, b.cfg.Replica, now, now.Add(b.cfg.Lease))
+				switch {
+				case err == nil, ctx.Err() != nil:
+				case errors.Is(err, store.ErrNotClaimable):
+					log.Error().Msg("lost the lease on a running approved request")
+					return
+				default:
+					log.Warn().Err(err).Msg("could not extend the lease on a running approved request")
+				}
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// abandon closes an approved request that cannot run (its password is not
+// there): it is marked failed and everyone is told why.
+func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval, why string) {
+	now := b.cfg.Now()
+	claimed, err := b.cfg.Store.Claim(ctx, ap.ID, b.cfg.Replica, now, now.Add(b.cfg.Lease))
+	if err != nil {
+		if !errors.Is(err, store.ErrNotClaimable) {
+			log.Error().Err(err).Msg("could not claim an approved request to close it")
+		}
+		return
+	}
+	p := performed{err: actions.Errorf(actions.KindUnavailable, "%s", why)}
+	result := approvalResultText(nil, p)
+	if err := b.finish(ctx, claimed.ID, store.StatusFailed, result); err != nil {
+		log.Error().Err(err).Msg("could not close an approved request")
+		return
+	}
+	log.Warn().Str("event", "approval.abandoned").Str("reason", why).Msg("closed an approved request that cannot run")
+	claimed.Status, claimed.Result = store.StatusFailed, result
+	act := b.cfg.Registry.Lookup(claimed.Action)
+	b.auditPerformed(ctx, claimed.RequesterID, claimed.RequesterChannel, act, claimed.Targets, claimed.ID, p)
+	b.updateApprovalMessage(ctx, log, claimed)
+	b.auditLine(ctx, log, act, fmt.Sprintf(":x: %s — approved by %s — not run: %s", auditRequestText(claimed), mention(claimed.DecidedBy), esc(why)))
+	b.tellRequester(ctx, log, claimed, renderNotice(fmt.Sprintf(":x: Your request %s was approved, but %s.", requestLine(claimed), esc(why))))
+}
+
+// approvedOutcome is what the requester of an approved request is told:
+// the full result, one-time secrets included (only they see it).
+func (b *Bot) approvedOutcome(act *actions.Action, ap store.Approval, p performed) reply {
+	head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s and run:", requestLine(ap), mention(ap.DecidedBy))
+	if p.err != nil {
+		r := renderProblem(p.err)
+		r.Blocks = append([]slack.Block{section(fmt.Sprintf(":x: Your request %s was approved by %s, but it failed:", requestLine(ap), mention(ap.DecidedBy)))}, r.Blocks...)
+		return r
+	}
+	r, _, _ := b.render(act, p.res, true)
+	r.Blocks = append([]slack.Block{section(head)}, r.Blocks...)
+	r.Text = plainFallback(head)
+	return r
+}

@@ -1,0 +1,321 @@
+package handlers
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"oktabot/actions"
+	"oktabot/store"
+)
+
+// Action ids of the approval buttons, callback ids of the approval modals
+// and their input block ids. A button's value is the approval's opaque id
+// and nothing else: everything about the request is read from the store.
+const (
+	actApprove     = "approval_approve"
+	actDeny        = "approval_deny"
+	actSetPassword = "approval_set_password"
+
+	cbDeny        = "approval_deny"
+	cbSetPassword = "approval_password"
+
+	blockDenyReason = "deny_reason"
+	blockDecide     = "approval_decide"
+)
+
+// Block budgets of the approval message (Slack allows 50 blocks).
+const (
+	maxTargetBlocks = 12
+	maxResultBlocks = 28
+)
+
+// mention is a Slack user mention for a user id, or the id as code when it
+// does not look like one (it never came from a trusted payload then).
+func mention(userID string) string {
+	if userID == "" {
+		return "–"
+	}
+	if slackID(userID, "UW") {
+		return "<@" + userID + ">"
+	}
+	return code(userID)
+}
+
+// channelRef is a channel link for a channel id.
+func channelRef(channelID string) string {
+	switch {
+	case channelID == "":
+		return "–"
+	case slackID(channelID, "CGD"):
+		return "<#" + channelID + ">"
+	}
+	return code(channelID)
+}
+
+// slackID reports whether s has the shape of a Slack id starting with one
+// of prefixes.
+func slackID(s, prefixes string) bool {
+	if len(s) < 3 || len(s) > 32 || !strings.ContainsRune(prefixes, rune(s[0])) {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// slackDate shows a time in each reader's own time zone, with a UTC
+// fallback.
+func slackDate(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} at {time_secs}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04:05 UTC"))
+}
+
+// targetRef shows one target as the requester typed it: a Slack mention
+// stays a mention, anything else is code.
+func targetRef(t string) string {
+	if m := mentionRE.FindStringSubmatch(t); m != nil {
+		return "<@" + m[1] + ">"
+	}
+	return code(t)
+}
+
+// targetsSummary is "`bob`" or "`bob`, `carol` and 3 more", for one line.
+func targetsSummary(targets []string, show int) string {
+	if len(targets) == 0 {
+		return "no targets"
+	}
+	var refs []string
+	for i, t := range targets {
+		if i == show {
+			refs = append(refs, fmt.Sprintf("%d more", len(targets)-show))
+			break
+		}
+		refs = append(refs, targetRef(t))
+	}
+	if len(refs) == 1 {
+		return refs[0]
+	}
+	return strings.Join(refs[:len(refs)-1], ", ") + " and " + refs[len(refs)-1]
+}
+
+// requestLine is one line about what an approval asks for.
+func requestLine(a store.Approval) string {
+	return fmt.Sprintf("%s on %s", code(a.Action), targetsSummary(a.Targets, 5))
+}
+
+// paramsText lists an approval's parameters, one per line.
+func paramsText(params map[string]string) string {
+	if len(params) == 0 {
+		return "–"
+	}
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var lines []string
+	for _, k := range keys {
+		lines = append(lines, fmt.Sprintf("`--%s` %s", esc(k), code(params[k])))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// rolesText names the approver roles.
+func rolesText(roles []string) string {
+	if len(roles) == 0 {
+		return "–"
+	}
+	var out []string
+	for _, r := range roles {
+		out = append(out, code(r))
+	}
+	return strings.Join(out, ", ")
+}
+
+// renderApproval is the approval message in the rule's channel, for the
+// approval's current state: with Approve and Deny buttons while it is
+// pending, then who decided, when and (once run) the result per target.
+// waitsForPassword says the action's password is asked of the requester
+// after approval. It never holds a secret: the store has none.
+func renderApproval(a store.Approval, waitsForPassword bool) reply {
+	var head, text string
+	switch a.Status {
+	case store.StatusPending, "":
+		head = fmt.Sprintf(":lock: *Approval needed:* %s asks to run %s. A member of %s must approve it before anything is sent to Okta; the requester cannot approve their own request.",
+			mention(a.RequesterID), requestLine(a), rolesText(a.ApproverRoles))
+		text = fmt.Sprintf("Approval needed: %s asks to run %s", a.RequesterID, a.Action)
+	case store.StatusApproved:
+		if waitsForPassword {
+			head = fmt.Sprintf(":white_check_mark: *Approved* by %s on %s. Waiting for %s to type the new password (it is never stored); nothing has been sent to Okta yet.",
+				mention(a.DecidedBy), slackDate(a.DecidedAt), mention(a.RequesterID))
+		} else {
+			head = fmt.Sprintf(":white_check_mark: *Approved* by %s on %s. Running…", mention(a.DecidedBy), slackDate(a.DecidedAt))
+		}
+		text = "Approved by " + a.DecidedBy
+	case store.StatusRunning:
+		head = fmt.Sprintf(":gear: *Approved* by %s on %s. Running…", mention(a.DecidedBy), slackDate(a.DecidedAt))
+		text = "Approved by " + a.DecidedBy + "; running"
+	case store.StatusDone:
+		head = fmt.Sprintf(":white_check_mark: *Approved* by %s on %s, and run. Result below.", mention(a.DecidedBy), slackDate(a.DecidedAt))
+		text = "Approved by " + a.DecidedBy + " and run"
+	case store.StatusFailed:
+		head = fmt.Sprintf(":x: *Approved* by %s on %s, but it did not complete. See below.", mention(a.DecidedBy), slackDate(a.DecidedAt))
+		text = "Approved by " + a.DecidedBy + "; failed"
+	case store.StatusDenied:
+		verb := "Denied"
+		if a.DecidedBy == a.RequesterID {
+			verb = "Withdrawn"
+		}
+		head = fmt.Sprintf(":no_entry_sign: *%s* by %s on %s: %s\nNothing was sent to Okta.", verb, mention(a.DecidedBy), slackDate(a.DecidedAt), esc(orDash(a.DenyReason)))
+		text = verb + " by " + a.DecidedBy
+	case store.StatusExpired:
+		head = fmt.Sprintf(":hourglass: *Expired* on %s without a decision. Nothing was sent to Okta; ask again if it is still needed.", slackDate(a.ExpiresAt))
+		text = "Expired without a decision"
+	}
+	blocks := []slack.Block{section(head)}
+	pairs := []string{
+		"Requested by", mention(a.RequesterID),
+		"Where", channelRef(a.RequesterChannel),
+		"Action", code(a.Action),
+		"Reason", esc(orDash(a.Reason)),
+		"Parameters", paramsText(a.Params),
+		"Approvers", "members of " + rolesText(a.ApproverRoles),
+		"Requested", slackDate(a.CreatedAt),
+		"Expires", slackDate(a.ExpiresAt),
+	}
+	refs := make([]string, len(a.Targets))
+	for i, t := range a.Targets {
+		refs[i] = targetRef(t)
+	}
+	all := strings.Join(refs, ", ")
+	label := fmt.Sprintf("Targets (%d)", len(a.Targets))
+	if len([]rune(all)) <= maxFieldText-len(label)-8 {
+		pairs = append(pairs, label, orDash(all))
+		blocks = append(blocks, slack.NewSectionBlock(nil, fields(pairs...), nil))
+	} else {
+		// Too many to list in a field: every target is still shown, in
+		// sections of their own, so that approvers see whom it touches.
+		blocks = append(blocks, slack.NewSectionBlock(nil, fields(pairs...), nil))
+		body, shown := packLines(refs, maxTargetBlocks)
+		blocks = append(blocks, section("*"+label+"*"))
+		blocks = append(blocks, body...)
+		if shown < len(refs) {
+			blocks = append(blocks, contextBlock(fmt.Sprintf("Showing %d of %d targets; `/okta audit` lists the request in full.", shown, len(refs))))
+		}
+	}
+	if a.Result != "" && (a.Status == store.StatusDone || a.Status == store.StatusFailed) {
+		lines := strings.Split(a.Result, "\n")
+		body, shown := packLines(lines, maxResultBlocks)
+		blocks = append(blocks, slack.NewDividerBlock())
+		blocks = append(blocks, body...)
+		if shown < len(lines) {
+			blocks = append(blocks, contextBlock(fmt.Sprintf("Showing %d of %d result lines; the requester has them all.", shown, len(lines))))
+		}
+	}
+	blocks = append(blocks, contextBlock("Request "+code(a.ID)))
+	if a.Status == store.StatusPending || a.Status == "" {
+		confirm := slack.NewConfirmationBlockObject(
+			plain("Approve this request?"),
+			plain(clip(fmt.Sprintf("%s on %d target(s), asked for by %s, runs against Okta as soon as you approve.", a.Action, len(a.Targets), a.RequesterID), 300)),
+			plain("Approve"), plain("Cancel"))
+		approve := slack.NewButtonBlockElement(actApprove, a.ID, plain("Approve")).WithStyle(slack.StylePrimary).WithConfirm(confirm)
+		deny := slack.NewButtonBlockElement(actDeny, a.ID, plain("Deny")).WithStyle(slack.StyleDanger)
+		blocks = append(blocks, slack.NewActionBlock(blockDecide, approve, deny))
+	}
+	return reply{Text: clip(text, 300), Blocks: blocks}
+}
+
+// approvalResultText is an approved request's result as stored and shown
+// in the approval channel: one mrkdwn line per target, never a secret (a
+// secret is named as sent to the requester).
+func approvalResultText(a *actions.Action, p performed) string {
+	if p.err != nil {
+		return problemText(p.err)
+	}
+	if len(p.res.Outcomes) == 0 {
+		return ":white_check_mark: done"
+	}
+	lines := make([]string, len(p.res.Outcomes))
+	for i, o := range p.res.Outcomes {
+		secret := !o.Secret.IsZero()
+		o.Secret = actions.Secret{}
+		lines[i] = outcomeLine(o, false)
+		if secret {
+			lines[i] += fmt.Sprintf("\n      :key: %s sent to the requester only", esc(o.SecretLabel))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// denyModal asks the approver why they deny a request.
+func denyModal(a store.Approval) slack.ModalViewRequest {
+	in := slack.NewPlainTextInputBlockElement(plain("e.g. not during the change freeze; talk to #security"), blockDenyReason)
+	in.Multiline = true
+	in.MaxLength = 500
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      cbDeny,
+		Title:           plain("Deny request"),
+		Submit:          plain("Deny"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: a.ID,
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			section(fmt.Sprintf("%s asks to run %s.", mention(a.RequesterID), requestLine(a))),
+			slack.NewInputBlock(blockDenyReason, plain("Why deny it?"), plain("The requester and the approval channel see this, and it is kept in the audit trail."), in),
+		}},
+	}
+}
+
+// passwordModal asks the requester of an approved set-password for the
+// new password. It is sent to Okta and nowhere else.
+func passwordModal(a store.Approval, act *actions.Action) slack.ModalViewRequest {
+	blocks := []slack.Block{
+		section(fmt.Sprintf("%s approved your %s. Type the new password: it goes to Okta once and is never stored, logged or shown.", mention(a.DecidedBy), requestLine(a))),
+	}
+	if p := passwordParam(act); p != nil {
+		blocks = append(blocks, paramInput(*p, ""))
+	}
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      cbSetPassword,
+		Title:           plain("Set the password"),
+		Submit:          plain("Set password"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: a.ID,
+		Blocks:          slack.Blocks{BlockSet: blocks},
+	}
+}
+
+// passwordPrompt is the direct message that lets the requester of an
+// approved set-password open the password form.
+func passwordPrompt(a store.Approval) reply {
+	t := fmt.Sprintf(":white_check_mark: %s approved your %s. Nothing has been sent to Okta yet: set the password in the form (only you can open it; it is never stored).",
+		mention(a.DecidedBy), requestLine(a))
+	btn := slack.NewButtonBlockElement(actSetPassword, a.ID, plain("Set the password")).WithStyle(slack.StylePrimary)
+	return reply{
+		Text:   plainFallback(t),
+		Blocks: []slack.Block{section(t), slack.NewActionBlock("approval_password", btn)},
+	}
+}
+
+// passwordParam is the action's Password parameter, or nil.
+func passwordParam(a *actions.Action) *actions.Param {
+	if a == nil {
+		return nil
+	}
+	for i := range a.Params {
+		if a.Params[i].Type == actions.Password {
+			return &a.Params[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,231 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"oktabot/actions"
+	"oktabot/auth"
+	"oktabot/store"
+)
+
+func pendingApproval() store.Approval {
+	return store.Approval{
+		ID:               "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+		Action:           "disable-user",
+		Targets:          []string{"bob@corp.com", "<@U0CAROL01|carol>"},
+		Params:           map[string]string{"deactivate": "true", "send-email": "false"},
+		Reason:           "INC-42 <laptop> & badge stolen",
+		RequesterID:      "U0ALICE01",
+		RequesterChannel: "C0GENERAL",
+		ApproverRoles:    []string{"security"},
+		ApprovalChannel:  "C0APPROVALS",
+		MessageTS:        "1700000000.000100",
+		Status:           store.StatusPending,
+		CreatedAt:        t0,
+		ExpiresAt:        t0.Add(time.Hour),
+		UpdatedAt:        t0,
+	}
+}
+
+func TestApprovalMessages(t *testing.T) {
+	p := pendingApproval()
+	golden(t, "approval-pending", renderApproval(p, false))
+
+	done := p
+	done.Status, done.DecidedBy, done.DecidedAt = store.StatusDone, "U0SECURE1", t0.Add(time.Minute)
+	done.Result = approvalResultText(nil, performed{res: actions.Result{Outcomes: []actions.Outcome{
+		{Target: "bob@corp.com", User: &actions.User{ID: "00u1", Login: "bob@corp.com", FirstName: "Bob"}, Done: "deactivated", Changed: true},
+		{Target: "@carol", Err: actions.Errorf(actions.KindNotFound, "no Okta user %q", "carol@corp.com")},
+	}}})
+	golden(t, "approval-done", renderApproval(done, false))
+
+	denied := p
+	denied.Status, denied.DecidedBy, denied.DecidedAt, denied.DenyReason = store.StatusDenied, "U0SECURE1", t0.Add(time.Minute), "not during the *freeze* <!channel>"
+	golden(t, "approval-denied", renderApproval(denied, false))
+
+	expired := p
+	expired.Status = store.StatusExpired
+	golden(t, "approval-expired", renderApproval(expired, false))
+
+	waiting := p
+	waiting.Action, waiting.Params = "set-password", map[string]string{"add-random-chars": "false"}
+	waiting.Status, waiting.DecidedBy, waiting.DecidedAt = store.StatusApproved, "U0SECURE1", t0.Add(time.Minute)
+	golden(t, "approval-waits-for-password", renderApproval(waiting, true))
+
+	for name, a := range map[string]store.Approval{"done": done, "denied": denied, "expired": expired, "waiting": waiting} {
+		if b := buttonsOf(renderApproval(a, a.Action == "set-password").Blocks); len(b) != 0 {
+			t.Errorf("%s approval message has buttons %v", name, b)
+		}
+	}
+	b := buttonsOf(renderApproval(p, false).Blocks)
+	if len(b) != 2 || b[0].ActionID != actApprove || b[1].ActionID != actDeny || b[0].Value != p.ID || b[1].Value != p.ID || b[0].Confirm == nil {
+		t.Errorf("pending approval buttons = %+v", b)
+	}
+}
+
+func buttonsOf(blocks []slack.Block) []*slack.ButtonBlockElement {
+	var out []*slack.ButtonBlockElement
+	for _, b := range blocks {
+		if a, ok := b.(*slack.ActionBlock); ok {
+			for _, e := range a.Elements.ElementSet {
+				if btn, ok := e.(*slack.ButtonBlockElement); ok {
+					out = append(out, btn)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// A request for hundreds of long targets, with a result line each, still
+// makes an approval message within Slack's limits.
+func TestApprovalMessageLimits(t *testing.T) {
+	a := pendingApproval()
+	a.Targets = nil
+	var outcomes []actions.Outcome
+	for i := range actions.MaxTargets {
+		login := fmt.Sprintf("someone.with.a.rather.long.name.number%03d@subsidiary.example.corp.com", i)
+		a.Targets = append(a.Targets, login)
+		outcomes = append(outcomes, actions.Outcome{Target: login, Err: actions.Errorf(actions.KindNotFound, "no Okta user %q", login)})
+	}
+	a.Reason = strings.Repeat("why ", 200)
+	for _, status := range []store.Status{store.StatusPending, store.StatusDone} {
+		a.Status = status
+		a.Result = approvalResultText(nil, performed{res: actions.Result{Outcomes: outcomes}})
+		r := renderApproval(a, false)
+		checkLimits(t, string(status), r.Blocks)
+		all, _ := json.Marshal(r.Blocks)
+		if !strings.Contains(string(all), "Showing") {
+			t.Errorf("%s: a long request does not say that it shows part of it", status)
+		}
+	}
+}
+
+func checkLimits(t *testing.T, name string, blocks []slack.Block) {
+	t.Helper()
+	if len(blocks) > maxMessageBlocks {
+		t.Errorf("%s: %d blocks, more than %d", name, len(blocks), maxMessageBlocks)
+	}
+	for _, b := range blocks {
+		s, ok := b.(*slack.SectionBlock)
+		if !ok {
+			continue
+		}
+		if s.Text != nil && utf8.RuneCountInString(s.Text.Text) > maxSectionText {
+			t.Errorf("%s: section text of %d characters", name, utf8.RuneCountInString(s.Text.Text))
+		}
+		if len(s.Fields) > maxFields {
+			t.Errorf("%s: %d fields", name, len(s.Fields))
+		}
+		for _, f := range s.Fields {
+			if utf8.RuneCountInString(f.Text) > maxFieldText {
+				t.Errorf("%s: field of %d characters", name, utf8.RuneCountInString(f.Text))
+			}
+		}
+	}
+}
+
+func TestApprovalResultTextHasNoSecrets(t *testing.T) {
+	secret := actions.NewSecret("https://acme.okta.com/reset/SEKRIT")
+	text := approvalResultText(nil, performed{res: actions.Result{Outcomes: []actions.Outcome{
+		{Target: "bob", User: &actions.User{Login: "bob@corp.com"}, Done: "password reset started", Changed: true, Secret: secret, SecretLabel: "one-time reset link"},
+	}}})
+	if strings.Contains(text, "SEKRIT") {
+		t.Fatalf("result shows the secret: %s", text)
+	}
+	if !strings.Contains(text, "one-time reset link sent to the requester only") {
+		t.Errorf("result does not say where the link went: %s", text)
+	}
+}
+
+func TestNeedsForm(t *testing.T) {
+	reg := actions.Default()
+	rule := &auth.ApprovalRule{Actions: []string{"*"}, Approvers: []string{"security"}, Channel: "C0APPROVALS", RequireReason: true}
+	approval := auth.Decision{Verdict: auth.NeedsApproval, Rule: rule}
+	allow := auth.Decision{Verdict: auth.Allow}
+	parse := func(text string) actions.Parsed {
+		p, err := reg.Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, c := range []struct {
+		text     string
+		decision auth.Decision
+		want     bool
+	}{
+		{`disable-user bob --reason "x"`, approval, false},
+		{`disable-user bob`, approval, true},               // the rule wants a reason
+		{`disable-user bob`, allow, false},                 // no rule, no reason needed
+		{`disable-user --reason "x"`, approval, true},      // no targets
+		{`set-password bob --reason "x"`, approval, false}, // the password is asked after approval
+		{`set-password bob --reason "x"`, allow, true},     // the password is asked now
+		{`get-user bob`, approval, false},                  // read actions' forms have no reason
+	} {
+		if got := needsForm(parse(c.text), c.decision); got != c.want {
+			t.Errorf("needsForm(%q, %v) = %v, want %v", c.text, c.decision.Verdict, got, c.want)
+		}
+	}
+}
+
+func TestStoredParamsNeverHoldAPassword(t *testing.T) {
+	a := actions.Default().Lookup("set-password")
+	got := storedParams(a, map[string]string{"password": "hunter2", "add-random-chars": "true"})
+	if _, ok := got["password"]; ok || got["add-random-chars"] != "true" {
+		t.Errorf("storedParams = %v", got)
+	}
+}
+
+func TestValidApprovalID(t *testing.T) {
+	if !validApprovalID(store.NewID()) {
+		t.Error("a fresh id is not valid")
+	}
+	for _, s := range []string{"", strings.Repeat("A", 65), `{"action":"x"}`, "ABC DEF", "ABC\n"} {
+		if validApprovalID(s) {
+			t.Errorf("validApprovalID(%q) = true", s)
+		}
+	}
+}
+
+func TestSweepInterval(t *testing.T) {
+	policy := func(expire string) Authorizer {
+		p, err := auth.Parse("p.yml", []byte(`roles:
+  r:
+    members: [U0ALICE01]
+    actions: ["*"]
+approvals:
+  - actions: [disable-user]
+    approvers: [r]
+    channel: C0APPROVALS
+    expire_after: `+expire+"\n"), actions.Default().Names())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return auth.New(p, nil)
+	}
+	for expire, want := range map[string]time.Duration{"1h": maxSweepInterval, "1m": 6 * time.Second, "1s": minSweepInterval} {
+		if got := sweepInterval(policy(expire)); got != want {
+			t.Errorf("sweepInterval(expire_after %s) = %v, want %v", expire, got, want)
+		}
+	}
+}
+
+func TestAuditListing(t *testing.T) {
+	recs := []store.AuditRecord{
+		{ID: 3, At: t0.Add(2 * time.Minute), Event: "outcome", Actor: "U0ALICE01", Channel: "C0GENERAL", Action: "disable-user",
+			Targets: []string{"bob"}, Target: "bob", Outcome: "failed", ErrorKind: "forbidden", OktaRequestID: "req-1", Detail: "Okta said <no>", ApprovalID: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+		{ID: 2, At: t0.Add(time.Minute), Event: "approval.approved", Actor: "U0SECURE1", Channel: "C0APPROVALS", Action: "disable-user",
+			Targets: []string{"bob", "<@U0CAROL01|carol>"}, ApprovalID: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+		{ID: 1, At: t0, Event: "request.refused", Actor: "U0MALLORY", Channel: "C0GENERAL", Action: "get-user", Targets: []string{"alice"}, Detail: "not allowed by the policy"},
+	}
+	golden(t, "audit-list", renderAudit(recs, store.AuditFilter{Actors: []string{"U0ALICE01"}, Action: "disable-user", Limit: 500}))
+	golden(t, "audit-empty", renderAudit(nil, store.AuditFilter{}))
+}

@@ -1,0 +1,390 @@
+package handlers
+
+// The audit trail: every request and decision (allowed, refused by policy,
+// sent for approval, approved, denied, expired, and refused clicks) and
+// every outcome per target, with who, when, where, action, targets,
+// parameters and Okta's request id. Each record goes to the store, to the
+// JSON log (message "audit"), and, for write actions that ran or were
+// refused, as one line to the policy's audit channel. A record never holds
+// a secret: passwords never reach it (they are not among a request's
+// values) and one-time links stay in actions.Secret, which is not copied.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+
+	"oktabot/actions"
+	"oktabot/store"
+)
+
+// auditAction is the registry's audit listing, run here because it reads
+// the store, which package actions may not know.
+const auditAction = "audit"
+
+// audit writes one record to the store and the JSON log. It never fails
+// the request it records: a store failure is logged, with the record.
+func (b *Bot) audit(ctx context.Context, r store.AuditRecord) {
+	if r.At.IsZero() {
+		r.At = b.cfg.Now()
+	}
+	var id int64
+	var err error
+	if b.cfg.Store != nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		id, err = b.cfg.Store.AppendAudit(sctx, r)
+		cancel()
+	}
+	ev := b.log.Info()
+	if err != nil {
+		ev = b.log.Error().Err(err).Bool("audit_store_failed", true)
+	}
+	ev = ev.Str("event", r.Event).Time("at", r.At).Str("actor", r.Actor).Str("channel", r.Channel).Str("action", r.Action)
+	if len(r.Targets) > 0 {
+		ev = ev.Strs("targets", r.Targets)
+	}
+	if len(r.Params) > 0 {
+		d := zerolog.Dict()
+		for k, v := range r.Params {
+			d = d.Str(k, v)
+		}
+		ev = ev.Dict("params", d)
+	}
+	for k, v := range map[string]string{"approval_id": r.ApprovalID, "target": r.Target, "outcome": r.Outcome, "error_kind": r.ErrorKind, "okta_request_id": r.OktaRequestID, "detail": r.Detail} {
+		if v != "" {
+			ev = ev.Str(k, v)
+		}
+	}
+	if id != 0 {
+		ev = ev.Int64("audit_id", id)
+	}
+	ev.Msg("audit")
+}
+
+// requestParams are a request's parameters for the audit: its values
+// (never a password: those are not among them) and its reason.
+func requestParams(a *actions.Action, values map[string]string, reason string) map[string]string {
+	out := map[string]string{}
+	if a != nil {
+		out = storedParams(a, values)
+	}
+	if reason = strings.TrimSpace(reason); reason != "" {
+		out["reason"] = reason
+	}
+	return out
+}
+
+// auditRequest records a request and the policy's decision on it.
+func (b *Bot) auditRequest(ctx context.Context, event string, inv invocation, req actions.Request, detail string) {
+	b.audit(ctx, store.AuditRecord{
+		Event:   event,
+		Actor:   inv.caller,
+		Channel: inv.channel,
+		Action:  req.Action.Name,
+		Targets: req.Targets,
+		Params:  requestParams(req.Action, req.Values, req.Reason),
+		Detail:  detail,
+	})
+}
+
+// approvalRecord is an audit record about an approval: the request it
+// holds and what actor did to it.
+func approvalRecord(event, actor, channel string, ap store.Approval, detail string) store.AuditRecord {
+	params := map[string]string{}
+	for k, v := range ap.Params {
+		params[k] = v
+	}
+	if ap.Reason != "" {
+		params["reason"] = ap.Reason
+	}
+	if event != "approval.requested" && ap.RequesterID != "" {
+		params["requester"] = ap.RequesterID
+	}
+	return store.AuditRecord{
+		Event:      event,
+		Actor:      actor,
+		Channel:    channel,
+		Action:     ap.Action,
+		Targets:    ap.Targets,
+		Params:     params,
+		ApprovalID: ap.ID,
+		Detail:     detail,
+	}
+}
+
+// auditPerformed records the outcome of a request that ran: one record
+// per target (or one for a request that failed as a whole or has no
+// targets), each with Okta's request id when Okta refused it.
+func (b *Bot) auditPerformed(ctx context.Context, actor, channel string, act *actions.Action, targets []string, approvalID string, p performed) {
+	name := ""
+	if act != nil {
+		name = act.Name
+	}
+	base := store.AuditRecord{Event: "outcome", Actor: actor, Channel: channel, Action: name, Targets: targets, ApprovalID: approvalID}
+	if p.err != nil {
+		r := base
+		r.Outcome = "failed"
+		r.ErrorKind, r.OktaRequestID, r.Detail = errorFacts(p.err)
+		b.audit(ctx, r)
+		return
+	}
+	if len(p.res.Outcomes) == 0 {
+		r := base
+		r.Outcome = "done"
+		switch {
+		case p.res.Whoami != nil:
+			r.Detail = "Okta answered"
+		case p.res.Users != nil || name == "list-users":
+			r.Detail = plural(len(p.res.Users), "user listed", "users listed")
+		case p.res.Providers != nil || name == "list-providers":
+			r.Detail = plural(len(p.res.Providers), "identity provider listed", "identity providers listed")
+		}
+		b.audit(ctx, r)
+		return
+	}
+	for _, o := range p.res.Outcomes {
+		r := base
+		r.Target = o.Target
+		switch {
+		case o.Err != nil:
+			r.Outcome = "failed"
+			r.ErrorKind, r.OktaRequestID, r.Detail = errorFacts(o.Err)
+			if o.Done != "" {
+				r.Detail = o.Done + "; then: " + r.Detail
+			}
+		case o.Changed:
+			r.Outcome, r.Detail = "changed", o.Done
+		default:
+			r.Outcome, r.Detail = "unchanged", o.Done
+		}
+		if o.User != nil {
+			r.Params = map[string]string{"okta_user_id": o.User.ID, "login": o.User.Login}
+		} else if o.Group != nil {
+			r.Params = map[string]string{"okta_group_id": o.Group.ID, "group": o.Group.Name}
+		}
+		if !o.Secret.IsZero() {
+			r.Detail += "; " + o.SecretLabel + " given to the requester only"
+		}
+		b.audit(ctx, r)
+	}
+}
+
+// errorFacts are what the audit keeps of an error: its kind, Okta's
+// request id and the user-facing message (never the underlying error,
+// which may carry request details).
+func errorFacts(err error) (kind, requestID, detail string) {
+	var e *actions.Error
+	if !errors.As(err, &e) {
+		return actions.KindInternal.String(), "", "internal error (see the log)"
+	}
+	detail = e.Message
+	if detail == "" {
+		detail = e.Kind.String()
+	}
+	if e.Code != "" {
+		detail += " (Okta " + e.Code + ")"
+	}
+	return e.Kind.String(), e.RequestID, detail
+}
+
+// auditLine posts one line to the policy's audit channel, for write
+// actions only.
+func (b *Bot) auditLine(ctx context.Context, log zerolog.Logger, act *actions.Action, text string) {
+	if act == nil || !act.Writes {
+		return
+	}
+	ch := b.cfg.Auth.Policy().AuditChannel()
+	if ch == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, _, err := b.cfg.Slack.PostMessageContext(ctx, ch, slack.MsgOptionText(clip(text, maxSectionText), false)); err != nil {
+		log.Error().Err(err).Str("audit_channel", ch).Msg("could not post to the audit channel")
+	}
+}
+
+// auditRequestText is a request in an audit channel line.
+func auditRequestText(ap store.Approval) string {
+	return fmt.Sprintf("%s on %s by %s in %s", code(ap.Action), targetsSummary(ap.Targets, 10), mention(ap.RequesterID), channelRef(ap.RequesterChannel))
+}
+
+// invocationText is a direct request in an audit channel line.
+func invocationText(inv invocation, req actions.Request) string {
+	return auditRequestText(store.Approval{Action: req.Action.Name, Targets: req.Targets, RequesterID: inv.caller, RequesterChannel: inv.channel})
+}
+
+// outcomeMark is a glanceable mark for a result.
+func outcomeMark(p performed) string {
+	if p.err != nil {
+		return ":x:"
+	}
+	for _, o := range p.res.Outcomes {
+		if o.Err != nil {
+			return ":warning:"
+		}
+	}
+	return ":white_check_mark:"
+}
+
+// outcomeSummary counts a result's outcomes: "2 done · 1 failed".
+func outcomeSummary(p performed) string {
+	if p.err != nil {
+		kind, id, detail := errorFacts(p.err)
+		s := "failed (" + kind + "): " + esc(detail)
+		if id != "" {
+			s += " · Okta request " + code(id)
+		}
+		return s
+	}
+	changed, same, failed := 0, 0, 0
+	for _, o := range p.res.Outcomes {
+		switch {
+		case o.Err != nil:
+			failed++
+		case o.Changed:
+			changed++
+		default:
+			same++
+		}
+	}
+	var parts []string
+	if changed > 0 {
+		parts = append(parts, fmt.Sprintf("%d done", changed))
+	}
+	if same > 0 {
+		parts = append(parts, fmt.Sprintf("%d unchanged", same))
+	}
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", failed))
+	}
+	if len(parts) == 0 {
+		return "done"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// auditDirect records what a request that ran without approval did, and
+// posts its line to the audit channel when it writes.
+func (b *Bot) auditDirect(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, p performed) {
+	b.auditPerformed(ctx, inv.caller, inv.channel, req.Action, req.Targets, "", p)
+	b.auditLine(ctx, log, req.Action, fmt.Sprintf("%s %s — %s", outcomeMark(p), invocationText(inv, req), outcomeSummary(p)))
+}
+
+// auditRefused records a request the policy refused, and posts its line
+// to the audit channel when it writes.
+func (b *Bot) auditRefused(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, why string) {
+	b.auditRequest(ctx, "request.refused", inv, req, why)
+	b.auditLine(ctx, log, req.Action, fmt.Sprintf(":no_entry: %s — refused: %s", invocationText(inv, req), esc(why)))
+}
+
+// showAudit answers /okta audit [--user U…] [--action A] [--limit N]: the
+// newest audit records, for someone the policy allows to see them.
+func (b *Bot) showAudit(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request) {
+	r := b.auditListing(ctx, log, req)
+	r.Public = req.Public
+	b.respond(ctx, log, inv, r)
+}
+
+// auditListing is the answer to an audit request: the records, or what is
+// wrong with the request.
+func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.Request) reply {
+	if b.cfg.Store == nil {
+		return renderNotice(":warning: This installation of oktabot keeps no audit records.")
+	}
+	f := store.AuditFilter{Action: strings.ToLower(strings.TrimSpace(req.Values["action"]))}
+	if n, err := strconv.Atoi(req.Values["limit"]); err == nil {
+		f.Limit = n
+	}
+	for _, u := range req.List("user") {
+		id := u
+		if m := mentionRE.FindStringSubmatch(u); m != nil {
+			id = m[1]
+		}
+		if !slackID(id, "UW") {
+			return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "user",
+				Message: fmt.Sprintf("--user takes Slack user ids (U…) or @mentions picked from Slack's list, not %q", u)})
+		}
+		if !slices.Contains(f.Actors, id) {
+			f.Actors = append(f.Actors, id)
+		}
+	}
+	if f.Action != "" && b.cfg.Registry.Lookup(f.Action) == nil {
+		return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "action",
+			Message: fmt.Sprintf("there is no action %q", f.Action)})
+	}
+	recs, err := b.cfg.Store.ListAudit(ctx, f)
+	if err != nil {
+		log.Error().Err(err).Msg("could not list audit records")
+		return renderNotice(":warning: I could not read the audit trail (the bot's database did not answer). Please try again.")
+	}
+	return renderAudit(recs, f)
+}
+
+// renderAudit lists audit records, newest first, one line each.
+func renderAudit(recs []store.AuditRecord, f store.AuditFilter) reply {
+	var filters []string
+	for _, a := range f.Actors {
+		filters = append(filters, "by "+mention(a))
+	}
+	if f.Action != "" {
+		filters = append(filters, "action "+code(f.Action))
+	}
+	heading := fmt.Sprintf("*Audit trail* · %s, newest first", plural(len(recs), "record", "records"))
+	if len(filters) > 0 {
+		heading += " · " + strings.Join(filters, ", ")
+	}
+	if f.Limit > store.MaxAuditLimit {
+		heading += fmt.Sprintf(" · at most %d at a time", store.MaxAuditLimit)
+	}
+	lines := make([]string, len(recs))
+	for i, r := range recs {
+		lines[i] = auditRecordLine(r)
+	}
+	rep, _, _ := listReply(heading, lines, "No audit records match.")
+	return rep
+}
+
+// auditRecordLine is one audit record for people.
+func auditRecordLine(r store.AuditRecord) string {
+	parts := []string{"`" + r.At.UTC().Format("2006-01-02 15:04:05Z") + "`", "*" + esc(r.Event) + "*"}
+	if r.Actor != "" {
+		parts = append(parts, mention(r.Actor))
+	}
+	if r.Action != "" {
+		parts = append(parts, code(r.Action))
+	}
+	switch {
+	case r.Target != "":
+		parts = append(parts, "on "+targetRef(r.Target))
+	case len(r.Targets) > 0:
+		parts = append(parts, "on "+targetsSummary(r.Targets, 3))
+	}
+	if r.Channel != "" {
+		parts = append(parts, "in "+channelRef(r.Channel))
+	}
+	if r.Outcome != "" {
+		o := esc(r.Outcome)
+		if r.ErrorKind != "" {
+			o += " (" + esc(r.ErrorKind) + ")"
+		}
+		parts = append(parts, "→ "+o)
+	}
+	if r.Detail != "" {
+		parts = append(parts, "_"+esc(clip(strings.ReplaceAll(r.Detail, "\n", " "), 200))+"_")
+	}
+	if r.OktaRequestID != "" {
+		parts = append(parts, "Okta request "+code(r.OktaRequestID))
+	}
+	if r.ApprovalID != "" {
+		parts = append(parts, "request "+code(r.ApprovalID))
+	}
+	return strings.Join(parts, " · ")
+}
