@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 
 	"oktabot/actions"
@@ -205,10 +206,18 @@ func (b *Bot) dispatch(workCtx context.Context, sm *socketmode.Client, evt socke
 		}
 		b.onInteractive(workCtx, sm, evt.Request, cb)
 	case socketmode.EventTypeEventsAPI:
-		// No event is acted on yet; acknowledge so Slack does not redeliver.
-		if evt.Request != nil {
-			b.ack(sm, evt.Request, nil)
+		if evt.Request == nil {
+			return
 		}
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		home, isHome := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+		if !ok || !isHome || home.Tab != "home" {
+			// Nothing else is acted on; acknowledge so Slack does not
+			// redeliver.
+			b.ack(sm, evt.Request, nil)
+			return
+		}
+		b.accept(workCtx, sm, evt.Request, nil, func(ctx context.Context) { b.publishHome(ctx, home.User) })
 	}
 }
 

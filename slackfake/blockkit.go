@@ -554,6 +554,39 @@ func (v *validator) view(ptr string, val any) {
 	}
 }
 
+// homeView checks a Home tab view (views.publish): type home, no title,
+// submit or close, up to 100 blocks and no input blocks.
+func (v *validator) homeView(ptr string, val any) {
+	m, ok := v.object(ptr, val)
+	if !ok {
+		return
+	}
+	if typ, _ := m["type"].(string); typ != "home" {
+		v.errf(ptr+"/type", "unsupported type: %s (views.publish takes a home view)", typ)
+	}
+	for _, f := range []string{"title", "submit", "close"} {
+		if _, ok := m[f]; ok {
+			v.errf(ptr+"/"+f, "%s is not allowed in a home view", f)
+		}
+	}
+	v.optString(ptr, m, "callback_id", maxID)
+	v.optString(ptr, m, "private_metadata", maxPrivateMetadata)
+	v.optString(ptr, m, "external_id", maxID)
+	blocks, ok := m["blocks"]
+	if !ok || blocks == nil {
+		v.errf(ptr, "missing required field: blocks")
+		return
+	}
+	v.blocks(ptr+"/blocks", blocks, surfaceModal)
+	if arr, ok := blocks.([]any); ok {
+		for i, b := range arr {
+			if bm, ok := b.(map[string]any); ok && bm["type"] == "input" {
+				v.errf(fmt.Sprintf("%s/blocks/%d", ptr, i), "input blocks are not allowed in a home view")
+			}
+		}
+	}
+}
+
 // optionsResponse checks a block_suggestion ack payload.
 func (v *validator) optionsResponse(m map[string]any) {
 	if opts, ok := m["options"]; ok {

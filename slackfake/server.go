@@ -195,6 +195,7 @@ type Server struct {
 	respURLs   map[string]*responseURL
 	views      map[string]*viewState
 	stacks     map[string][]string // user -> open view ids, root first
+	homes      map[string]string   // user -> their Home tab's view id
 	viewLog    []View
 	messages   []Message
 	calls      []APICall
@@ -246,6 +247,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		respURLs: map[string]*responseURL{},
 		views:    map[string]*viewState{},
 		stacks:   map[string][]string{},
+		homes:    map[string]string{},
 		files:    map[string]*File{},
 		inject:   map[string][]injected{},
 	}

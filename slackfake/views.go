@@ -206,6 +206,56 @@ func (s *Server) viewsOpenLocked(p params, push bool) (map[string]any, *apiErr) 
 	return map[string]any{"ok": true, "view": vs.payloadObject(nil)}, nil
 }
 
+// viewsPublishLocked sets a user's Home tab (views.publish).
+func (s *Server) viewsPublishLocked(p params) (map[string]any, *apiErr) {
+	user := p["user_id"]
+	if _, ok := s.users[user]; !ok || user == "" {
+		return nil, errResp("user_not_found")
+	}
+	raw, ok := p.raw("view")
+	if !ok {
+		return nil, invalidArguments([]string{"missing required field: view"})
+	}
+	if len(raw) > maxViewBytes {
+		return nil, errResp("view_too_large")
+	}
+	v, err := decodeJSON(raw)
+	if err != nil {
+		return nil, invalidArguments([]string{"invalid JSON [json-pointer:/view]"})
+	}
+	var val validator
+	val.homeView("/view", v)
+	if len(val.errs) > 0 {
+		return nil, invalidArguments(val.errs)
+	}
+	obj := v.(map[string]any)
+	vs, ok := s.views[s.homes[user]]
+	if ok {
+		if h := p["hash"]; h != "" && h != vs.hash {
+			return nil, errResp("hash_conflict")
+		}
+		s.setViewContentLocked(vs, obj)
+	} else {
+		vs = s.newViewLocked(obj, user, "", "")
+		s.homes[user] = vs.id
+	}
+	s.logViewLocked(vs, "views.publish")
+	out := vs.payloadObject(nil)
+	out["type"] = "home"
+	return map[string]any{"ok": true, "view": out}, nil
+}
+
+// Home is a user's Home tab as the bot last published it.
+func (s *Server) Home(user string) (View, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	vs, ok := s.views[s.homes[user]]
+	if !ok {
+		return View{}, false
+	}
+	return vs.snapshot("views.publish"), true
+}
+
 func (s *Server) viewsUpdateLocked(p params) (map[string]any, *apiErr) {
 	raw, ok := p.raw("view")
 	if !ok {

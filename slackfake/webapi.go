@@ -198,6 +198,8 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		body, e = s.viewsOpenLocked(p, false)
 	case "views.push":
 		body, e = s.viewsOpenLocked(p, true)
+	case "views.publish":
+		body, e = s.viewsPublishLocked(p)
 	case "views.update":
 		body, e = s.viewsUpdateLocked(p)
 	case "users.info":

@@ -376,3 +376,34 @@ func TestConversationsOpen(t *testing.T) {
 		t.Errorf("unknown user: %v", err)
 	}
 }
+
+func TestViewsPublish(t *testing.T) {
+	s := newFake(t)
+	api := newAPI(s)
+	home := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject("mrkdwn", "hello", false, false), nil, nil),
+	}}}
+	v, err := api.PublishViewContext(t.Context(), slack.PublishViewContextRequest{UserID: "U1ALICE", View: home})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := s.Home("U1ALICE")
+	if !ok || got.ID != v.ID || !strings.Contains(got.AllText(), "hello") {
+		t.Errorf("home = %+v, %v", got, ok)
+	}
+	// Publishing again replaces the same view; a stale hash conflicts.
+	stale := "1.00000000"
+	if _, err := api.PublishViewContext(t.Context(), slack.PublishViewContextRequest{UserID: "U1ALICE", View: home, Hash: &stale}); slackErr(err) != "hash_conflict" {
+		t.Errorf("stale hash: %v", err)
+	}
+	if _, err := api.PublishViewContext(t.Context(), slack.PublishViewContextRequest{UserID: "U404", View: home}); slackErr(err) != "user_not_found" {
+		t.Errorf("unknown user: %v", err)
+	}
+	s.TakeViolations()
+	bad := home
+	bad.Blocks.BlockSet = append(bad.Blocks.BlockSet, slack.NewInputBlock("in", slack.NewTextBlockObject("plain_text", "x", false, false), nil, slack.NewPlainTextInputBlockElement(nil, "in")))
+	if _, err := api.PublishViewContext(t.Context(), slack.PublishViewContextRequest{UserID: "U1ALICE", View: bad}); slackErr(err) != "invalid_arguments" {
+		t.Errorf("input block in a home view: %v", err)
+	}
+	s.TakeViolations()
+}

@@ -509,3 +509,31 @@ func TestStartupFailures(t *testing.T) {
 		}
 	})
 }
+
+// The Home tab shows each person what they may run.
+func TestHomeTab(t *testing.T) {
+	h := newHarness(t).start()
+	for user, want := range map[string]string{uAlice: "/okta get-user", uMallory: "may not run any"} {
+		i, err := h.slack.SendEvent(map[string]any{"type": "app_home_opened", "user": user, "channel": "D" + user[1:], "tab": "home", "event_ts": "1700000000.000100"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := i.WaitAck(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			if v, ok := h.slack.Home(user); ok {
+				mustContain(t, v.AllText(), "oktabot", want)
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no Home tab published for %s\nlogs:\n%s", user, h.stdout)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if v, _ := h.slack.Home(uMallory); strings.Contains(v.AllText(), "/okta get-user") {
+		t.Error("the Home tab offers actions to someone outside the policy")
+	}
+}
