@@ -11,7 +11,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,11 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"oktabot/okta/oktatest"
 	"oktabot/slackfake"
 	"oktabot/store"
+	"oktabot/store/postgres/pgtest"
 	"oktabot/store/storeopen"
 )
 
@@ -1090,43 +1088,16 @@ func TestResetLinkOfAnApprovedRequestGoesToTheRequesterOnly(t *testing.T) {
 // SQLite file.
 func twoReplicaDB(t *testing.T, a *ah) {
 	t.Helper()
-	base := os.Getenv("OKTABOT_TEST_POSTGRES_URL")
+	base, required := pgtest.URL()
 	if base == "" {
-		if os.Getenv("OKTABOT_REQUIRE_POSTGRES") == "1" {
+		if required {
 			t.Fatal("OKTABOT_TEST_POSTGRES_URL not set, and OKTABOT_REQUIRE_POSTGRES=1")
 		}
 		t.Log("OKTABOT_TEST_POSTGRES_URL not set: the replicas share a SQLite file")
 		a.env["OKTABOT_DATABASE_URL"] = filepath.Join(t.TempDir(), "shared.db")
 		return
 	}
-	ctx := context.Background()
-	schema := "oktabot_e2e_" + strings.ToLower(rand.Text())
-	exec := func(sql string) error {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	ident := pgx.Identifier{schema}.Sanitize()
-	if err := exec("CREATE SCHEMA " + ident); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := exec("DROP SCHEMA " + ident + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	a.env["OKTABOT_DATABASE_URL"] = u.String()
+	a.env["OKTABOT_DATABASE_URL"] = pgtest.FreshSchema(t, base)
 }
 
 func TestTwoReplicas(t *testing.T) {

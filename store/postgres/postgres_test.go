@@ -2,9 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,6 +11,7 @@ import (
 
 	"oktabot/store"
 	"oktabot/store/postgres"
+	"oktabot/store/postgres/pgtest"
 	"oktabot/store/storetest"
 )
 
@@ -23,9 +21,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // tests skip, unless OKTABOT_REQUIRE_POSTGRES=1 (CI), when they fail.
 func baseURL(t *testing.T) string {
 	t.Helper()
-	u := os.Getenv("OKTABOT_TEST_POSTGRES_URL")
+	u, required := pgtest.URL()
 	if u == "" {
-		if os.Getenv("OKTABOT_REQUIRE_POSTGRES") == "1" {
+		if required {
 			t.Fatal("OKTABOT_TEST_POSTGRES_URL not set, and OKTABOT_REQUIRE_POSTGRES=1: PostgreSQL store tests must run")
 		}
 		t.Skip("OKTABOT_TEST_POSTGRES_URL not set: PostgreSQL store tests skipped")
@@ -33,39 +31,7 @@ func baseURL(t *testing.T) string {
 	return u
 }
 
-// freshSchema creates an empty schema, dropped at cleanup, and returns base
-// with its search_path set to it, so that runs never share tables.
-func freshSchema(t *testing.T, base string) string {
-	t.Helper()
-	ctx := context.Background()
-	name := "oktabot_test_" + strings.ToLower(rand.Text())
-	exec := func(sql string) error {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	ident := pgx.Identifier{name}.Sanitize()
-	if err := exec(`CREATE SCHEMA ` + ident); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := exec(`DROP SCHEMA ` + ident + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("OKTABOT_TEST_POSTGRES_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func freshSchema(t *testing.T, base string) string { return pgtest.FreshSchema(t, base) }
 
 func TestConformance(t *testing.T) {
 	base := baseURL(t)
