@@ -244,31 +244,10 @@ func outcomeSummary(p performed) string {
 		}
 		return s
 	}
-	changed, same, failed := 0, 0, 0
-	for _, o := range p.res.Outcomes {
-		switch {
-		case o.Err != nil:
-			failed++
-		case o.Changed:
-			changed++
-		default:
-			same++
-		}
+	if t := tally(p.res.Outcomes); t != "" {
+		return t
 	}
-	var parts []string
-	if changed > 0 {
-		parts = append(parts, fmt.Sprintf("%d done", changed))
-	}
-	if same > 0 {
-		parts = append(parts, fmt.Sprintf("%d unchanged", same))
-	}
-	if failed > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed", failed))
-	}
-	if len(parts) == 0 {
-		return "done"
-	}
-	return strings.Join(parts, " · ")
+	return "done"
 }
 
 // auditDirect records what a request that ran without approval did, and

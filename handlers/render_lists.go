@@ -194,11 +194,11 @@ func outcomeLine(o actions.Outcome, withSecret bool) string {
 	return b.String()
 }
 
-// renderOutcomes is the per-target result list of a write action.
-func renderOutcomes(a *actions.Action, outcomes []actions.Outcome, withSecrets bool) (reply, int, int) {
+// tally counts outcomes for a heading: "2 done · 1 unchanged · 1 failed",
+// or "" when there are none.
+func tally(outcomes []actions.Outcome) string {
 	changed, same, failed := 0, 0, 0
-	lines := make([]string, len(outcomes))
-	for i, o := range outcomes {
+	for _, o := range outcomes {
 		switch {
 		case o.Err != nil:
 			failed++
@@ -207,7 +207,6 @@ func renderOutcomes(a *actions.Action, outcomes []actions.Outcome, withSecrets b
 		default:
 			same++
 		}
-		lines[i] = outcomeLine(o, withSecrets)
 	}
 	var parts []string
 	if changed > 0 {
@@ -219,7 +218,16 @@ func renderOutcomes(a *actions.Action, outcomes []actions.Outcome, withSecrets b
 	if failed > 0 {
 		parts = append(parts, fmt.Sprintf("%d failed", failed))
 	}
-	heading := fmt.Sprintf("*%s* · %s", a.Name, strings.Join(parts, " · "))
+	return strings.Join(parts, " · ")
+}
+
+// renderOutcomes is the per-target result list of a write action.
+func renderOutcomes(a *actions.Action, outcomes []actions.Outcome, withSecrets bool) (reply, int, int) {
+	lines := make([]string, len(outcomes))
+	for i, o := range outcomes {
+		lines[i] = outcomeLine(o, withSecrets)
+	}
+	heading := fmt.Sprintf("*%s* · %s", a.Name, tally(outcomes))
 	if withSecrets && slices.ContainsFunc(outcomes, func(o actions.Outcome) bool { return !o.Secret.IsZero() }) {
 		return pagedReply(heading, lines), len(lines), len(lines)
 	}
