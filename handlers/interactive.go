@@ -52,11 +52,7 @@ func (b *Bot) pickSubmitted(cb slack.InteractionCallback) any {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{blockPick: "Choose one of the actions."})
 	}
 	meta := decodeMeta(cb.View.PrivateMetadata)
-	needReason := false
-	if r := b.ruleFor(a.Name); r != nil {
-		needReason = r.RequireReason
-	}
-	view := actionModal(a, actions.Request{Action: a, Values: map[string]string{}}, meta, needReason)
+	view := actionModal(a, actions.Request{Action: a, Values: map[string]string{}}, meta, b.ruleFor(a.Name))
 	return slack.NewUpdateViewSubmissionResponse(&view)
 }
 
@@ -85,17 +81,21 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{block: clip(plainFallback(problemTextBare(err)), 1000)}))
 		return
 	}
-	if len(parsed.Missing) > 0 {
-		errs := map[string]string{}
-		for _, m := range parsed.Missing {
-			if blk := fieldBlock(a, m); blk != "" {
-				errs[blk] = "Required."
-			}
+	rule := b.ruleFor(a.Name)
+	errs := map[string]string{}
+	for _, m := range parsed.Missing {
+		if p := a.Param(m); rule != nil && p != nil && p.Type == actions.Password {
+			continue // asked for after approval
 		}
+		if blk := fieldBlock(a, m); blk != "" {
+			errs[blk] = "Required."
+		}
+	}
+	if len(errs) > 0 {
 		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(errs))
 		return
 	}
-	if r := b.ruleFor(a.Name); r != nil && r.RequireReason && strings.TrimSpace(sub.reason) == "" && a.Writes {
+	if rule != nil && rule.RequireReason && strings.TrimSpace(sub.reason) == "" && a.Writes {
 		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockReason: "The policy asks for a reason for this action."}))
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"oktabot/actions"
+	"oktabot/auth"
 )
 
 // Modal callback ids, block ids and action ids. An input's block id and
@@ -91,18 +92,30 @@ func pickerModal(reg *actions.Registry, permitted []string, meta modalMeta) slac
 }
 
 // actionModal is an action's form, built from the registry and pre-filled
-// with what the command already gave. needReason makes the reason
-// required (an approval rule may ask for one).
-func actionModal(a *actions.Action, prefill actions.Request, meta modalMeta, needReason bool) slack.ModalViewRequest {
+// with what the command already gave. rule is the approval rule the
+// request will wait under, or nil: it may require a reason, and a password
+// is then asked for only after approval, so that it is never stored.
+func actionModal(a *actions.Action, prefill actions.Request, meta modalMeta, rule *auth.ApprovalRule) slack.ModalViewRequest {
 	meta.Action = a.Name
+	needReason := rule != nil && rule.RequireReason
 	var blocks []slack.Block
 	blocks = append(blocks, contextBlock(esc(a.Summary)))
+	if rule != nil {
+		note := ":lock: This request waits for approval by " + esc(strings.Join(rule.Approvers, ", ")) + " before it runs."
+		if passwordParam(a) != nil {
+			note += " You will be asked for the new password once it is approved; it is never stored."
+		}
+		blocks = append(blocks, contextBlock(note))
+	}
 	if a.Targets != actions.NoTargets {
 		blocks = append(blocks, targetsInput(a, prefill.Targets))
 	}
 	for _, p := range a.Params {
 		if p.Name == "is-id" && a.Targets == actions.GroupTargets {
 			continue // groups are picked by type-ahead, so always by id
+		}
+		if p.Type == actions.Password && rule != nil {
+			continue // asked for after approval
 		}
 		blocks = append(blocks, paramInput(p, prefill.Values[p.Name]))
 	}

@@ -210,8 +210,7 @@ func (b *Bot) openPicker(ctx context.Context, log zerolog.Logger, inv invocation
 // openActionModal asks for what a command left out, pre-filled with what
 // it gave.
 func (b *Bot) openActionModal(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, decision auth.Decision) {
-	needReason := decision.Rule != nil && decision.Rule.RequireReason
-	view := actionModal(req.Action, req, modalMeta{Channel: inv.channel, ResponseURL: inv.responseURL}, needReason)
+	view := actionModal(req.Action, req, modalMeta{Channel: inv.channel, ResponseURL: inv.responseURL}, decision.Rule)
 	b.openView(ctx, log, inv, view)
 }
 

@@ -173,3 +173,32 @@ func TestFormErrorsShowOnTheField(t *testing.T) {
 		t.Error("an invalid form reached Okta")
 	}
 }
+
+// Under an approval rule, set-password's form does not ask for the
+// password: it is asked for after approval, so it is never stored.
+func TestFormUnderApprovalAsksNoPasswordYet(t *testing.T) {
+	h := newHarness(t).setPolicy(`roles:
+  security:
+    members: [U0SECURITY]
+    actions: ["*"]
+approvals:
+  - actions: [set-password]
+    approvers: [security]
+    channel: C0APPROVALS
+`).start()
+	cmd := h.slack.SlashCommand(uSecurity, chGen, "/okta", "")
+	if _, err := cmd.WaitAck(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	picker := h.openedView(uSecurity, "okta_pick", 0)
+	sub, err := h.slack.SubmitView(uSecurity, picker, map[string]map[string]any{"pick": {"pick": "set-password"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub.WaitAck(time.Second)
+	form, _ := h.slack.CurrentView(picker.ID)
+	if strings.Contains(string(form.Blocks), `"p_password"`) {
+		t.Errorf("the form asks for a password that would wait for approval: %s", form.Blocks)
+	}
+	mustContain(t, form.AllText(), "waits for approval", "asked for the new password once it is approved")
+}
