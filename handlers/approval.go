@@ -481,6 +481,12 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id string, pw actions
 func (b *Bot) tellUser(ctx context.Context, log zerolog.Logger, user, channel string, r reply) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	for _, m := range append([]reply{r}, r.More...) {
+		b.tellUserOne(ctx, log, user, channel, m)
+	}
+}
+
+func (b *Bot) tellUserOne(ctx context.Context, log zerolog.Logger, user, channel string, r reply) {
 	if channel != "" {
 		_, err := b.cfg.Slack.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...))
 		if err == nil {

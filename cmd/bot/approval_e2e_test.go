@@ -1180,3 +1180,38 @@ func TestTwoReplicas(t *testing.T) {
 		}
 	})
 }
+
+// An approved request's one-time links all reach the requester, however
+// many targets it had: beyond one message's rows they follow in more
+// private messages.
+func TestApprovedLinksForManyTargetsAllReachTheRequester(t *testing.T) {
+	a := newApprovals(t, "1h")
+	var logins []string
+	for i := range 130 {
+		u := a.okta.AddUser(oktatest.User{Login: fmt.Sprintf("many%03d@corp.com", i), FirstName: "Many", LastName: "Users"})
+		logins = append(logins, u.Login)
+	}
+	a.start("bot")
+	_, msg := a.request(uDesk, `reset-password `+strings.Join(logins, ",")+` --reason "ticket 9"`)
+	a.click(uSec2, msg, "Approve")
+	a.waitUpdate(msg, "and run")
+	linkRE := regexp.MustCompile(`http://[^\s|>` + "`" + `]+/reset_password/[A-Za-z0-9_-]+`)
+	deadline := time.Now().Add(5 * time.Second)
+	var links []string
+	for {
+		links = links[:0]
+		for _, m := range a.slack.Messages() {
+			if (m.User == uDesk && m.Ephemeral()) || m.Channel == "D"+uDesk[1:] {
+				links = append(links, linkRE.FindAllString(m.AllText(), -1)...)
+			}
+		}
+		if len(links) >= len(logins) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(links) != len(logins) {
+		t.Fatalf("the requester got %d reset links for %d users", len(links), len(logins))
+	}
+	a.secrets = append(a.secrets, links...)
+}
