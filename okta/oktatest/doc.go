@@ -19,6 +19,24 @@
 // 5xx, 429) are injected on demand and every call is recorded, with
 // password values redacted.
 //
+// Besides the SSWS token (Server.Token), the fake is an OAuth 2.0
+// authorization server for service apps, as Okta's org authorization
+// server is (see oauth.go): register one with AddServiceApp (client id,
+// RSA public key, optional kid, granted scopes); POST /oauth2/v1/token
+// with grant_type=client_credentials and an RS256 client assertion (iss =
+// sub = client id, aud = URL+"/oauth2/v1/token", exp within the hour)
+// issues a Bearer access token for the requested scopes, which must be
+// granted to the app (else 400 invalid_scope; a bad assertion is 401
+// invalid_client). Each API call with a Bearer token needs one of the
+// OAuth scopes the spec lists for its operation (a .manage scope includes
+// the matching .read); without it Okta's answer is 403 with
+// WWW-Authenticate: Bearer …, error="insufficient_scope", scope="<needed>"
+// (which the SDK reads) and E0000006 in the body. Expired or revoked
+// (RevokeTokens) tokens get 401 E0000011 with error="invalid_token". The
+// recorded token requests have their client_assertion redacted;
+// IssuedTokens lists the access tokens handed out. Faults and rate limits
+// apply to token requests as to any other (bucket /oauth2/v1/token).
+//
 // Typical use:
 //
 //	srv := oktatest.New(t)

@@ -85,9 +85,13 @@ func decodeBody(c *reqCtx) (map[string]any, *apiError) {
 }
 
 // userByPathID resolves the {id} of /users/{id}...: id, login, short
-// login or "me", like Okta.
+// login or "me", like Okta. A service app's token has no user, so "me" is
+// not found for it (what Okta answers there is not confirmed).
 func (s *Server) userByPathID(c *reqCtx) (*user, *apiError) {
 	ref := c.params["id"]
+	if ref == "me" && c.client != "" {
+		return nil, errNotFound(ref, "User")
+	}
 	u := s.resolveUser(ref, true)
 	if u == nil {
 		return nil, errNotFound(ref, "User")

@@ -21,6 +21,7 @@ type reqCtx struct {
 	params map[string]string // unescaped path parameters
 	query  url.Values
 	now    time.Time
+	client string // the OAuth service app calling; empty for the SSWS token
 }
 
 // handler answers one operation of the spec.

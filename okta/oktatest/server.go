@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
@@ -27,6 +28,8 @@ type Server struct {
 	// URL is the org URL (the SDK's OrgUrl), without a trailing slash.
 	URL string
 	// Token is the valid API token (sent as "Authorization: SSWS <token>").
+	// Service apps (AddServiceApp) get Bearer access tokens from
+	// POST /oauth2/v1/token instead.
 	Token string
 
 	t           testing.TB
@@ -51,6 +54,11 @@ type Server struct {
 	meID      string
 	orgID     string
 	created   time.Time
+
+	// OAuth 2.0 (oauth.go)
+	apps     map[string]*ServiceApp // by client id
+	tokens   []*accessToken
+	usedJTIs map[string]bool
 
 	// faults
 	latency    time.Duration
@@ -143,9 +151,13 @@ type Call struct {
 	// Body is the request body, with password values and recovery answers
 	// replaced by "[REDACTED]".
 	Body []byte
-	// Operation is the spec's operationId (e.g. "suspendUser"), empty if
-	// the path matched none.
+	// Operation is the spec's operationId (e.g. "suspendUser"), "token"
+	// for POST /oauth2/v1/token (whose recorded client_assertion is
+	// redacted), empty if the path matched none.
 	Operation string
+	// Client is the OAuth client id whose access token authorised the call;
+	// empty for the SSWS token, token requests and refused calls.
+	Client string
 	// Status is the HTTP status answered; 0 when the client went away
 	// before the answer (e.g. it cancelled during injected latency).
 	Status int
@@ -185,6 +197,8 @@ func New(t testing.TB, opts ...Option) *Server {
 		groupByID:   map[string]*group{},
 		roles:       map[string][]*role{},
 		factors:     map[string][]*factor{},
+		apps:        map[string]*ServiceApp{},
+		usedJTIs:    map[string]bool{},
 		latency:     cfg.latency,
 		rlLimit:     cfg.rlLimit,
 		rlWindow:    cfg.rlWindow,
@@ -221,8 +235,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		RequestID: randomToken(26),
 		At:        s.now(),
 	}
-	m, routeErr := s.spec.match(r.Method, path)
-	if m != nil {
+	var m *routeMatch
+	var routeErr error
+	if path == tokenPath {
+		call.Operation = tokenOperation
+		call.Query, call.Body = redactTokenRequest(call.Query, call.Body)
+	} else if m, routeErr = s.spec.match(r.Method, path); m != nil {
 		call.Operation = m.operationID
 	}
 	if d := s.getLatency(); d > 0 && !s.sleep(r.Context(), d) {
@@ -255,16 +273,22 @@ func (s *Server) handle(r *http.Request, path string, body []byte, m *routeMatch
 	// is reported even when a fault is injected.
 	var vin *openapi3filter.RequestValidationInput
 	var verr error
-	if routeErr != nil {
+	switch {
+	case path == tokenPath:
+		// Not in the management spec; see oauth.go.
+		if r.Method != http.MethodPost {
+			verr = errMethodNotAllowed
+		}
+	case routeErr != nil:
 		verr = routeErr
-	} else {
+	default:
 		vin, verr = validateRequest(ctx, m, r, body)
 	}
 	if verr != nil {
 		s.violate(Violation{Method: r.Method, Path: path, Operation: call.Operation, Err: verr.Error()})
 	}
 
-	resp := s.answer(r, path, body, m, routeErr, verr, call.RequestID)
+	resp := s.answer(r, path, body, m, routeErr, verr, call)
 
 	if vin != nil {
 		if err := validateResponse(ctx, vin, resp.status, resp.header, resp.body); err != nil {
@@ -275,21 +299,35 @@ func (s *Server) handle(r *http.Request, path string, body []byte, m *routeMatch
 }
 
 // answer is the stateful part of handling: rate limits, faults and the
-// operation itself, under s.mu.
-func (s *Server) answer(r *http.Request, path string, body []byte, m *routeMatch, routeErr, verr error, requestID string) *response {
+// operation itself, under s.mu. It sets call.Client.
+func (s *Server) answer(r *http.Request, path string, body []byte, m *routeMatch, routeErr, verr error, call *Call) *response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
 	template := ""
-	if m != nil {
+	isToken := path == tokenPath
+	switch {
+	case m != nil:
 		template = m.template
+	case isToken:
+		template = tokenPath
 	}
 	rl := s.consume(r.Method, template, now)
 
+	var who *principal
+	var authErr *response
+	if !isToken {
+		who, authErr = s.authenticate(r, now)
+	}
+	var op *openapi3.Operation
+	if m != nil {
+		op = m.route.Operation
+	}
+
 	var resp *response
 	switch {
-	case !s.authorized(r):
-		resp = errResp(&apiError{status: http.StatusUnauthorized, code: "E0000011", summary: "Invalid token provided"})
+	case authErr != nil:
+		resp = authErr
 	case s.failNext > 0:
 		s.failNext--
 		if s.failStatus == http.StatusTooManyRequests {
@@ -304,27 +342,35 @@ func (s *Server) answer(r *http.Request, path string, body []byte, m *routeMatch
 		rl.remaining, rl.reset = 0, now.Unix()
 	case rl.exceeded:
 		resp = errResp(errRateLimited())
+	case isToken && verr != nil:
+		resp = errResp(&apiError{status: http.StatusMethodNotAllowed, code: "E0000022",
+			summary: "The endpoint does not support the provided HTTP method"})
+	case isToken:
+		resp = s.issueToken(r, body, now)
 	case routeErr == errNoRoute:
 		resp = errResp(&apiError{status: http.StatusNotFound, code: "E0000007",
 			summary: "Not found: Resource not found: " + path + " (Resource)"})
 	case routeErr != nil:
 		resp = errResp(&apiError{status: http.StatusMethodNotAllowed, code: "E0000022",
 			summary: "The endpoint does not support the provided HTTP method"})
+	case !who.mayCall(requiredScopes(op)):
+		resp = s.errInsufficientScope(requiredScopes(op), path)
 	case verr != nil:
 		resp = errResp(specViolationError(verr))
 	default:
+		call.Client = who.clientID
 		h := handlers[m.operationID]
 		if h == nil {
 			resp = errResp(&apiError{status: http.StatusNotImplemented, code: "E0000009",
 				summary: "Internal Server Error: oktatest does not implement " + m.operationID})
 			break
 		}
-		c := &reqCtx{r: r, path: path, body: body, params: m.params, query: r.URL.Query(), now: now}
+		c := &reqCtx{r: r, path: path, body: body, params: m.params, query: r.URL.Query(), now: now, client: who.clientID}
 		resp = h(s, c)
 	}
 
 	h := resp.header
-	h.Set("X-Okta-Request-Id", requestID)
+	h.Set("X-Okta-Request-Id", call.RequestID)
 	h.Set("X-Rate-Limit-Limit", strconv.Itoa(rl.limit))
 	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(rl.remaining))
 	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(rl.reset, 10))
@@ -333,12 +379,6 @@ func (s *Server) answer(r *http.Request, path string, body []byte, m *routeMatch
 		h.Set("Content-Type", "application/json")
 	}
 	return resp
-}
-
-func (s *Server) authorized(r *http.Request) bool {
-	a := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(a, "SSWS ")
-	return ok && tok == s.Token
 }
 
 // violate records a violation and reports it; the handler runs without
