@@ -9,8 +9,10 @@ import "context"
 // User-taking methods accept an Okta user id or login unless they say
 // otherwise; FindUser turns any reference a person may type into a user.
 type Directory interface {
-	// Whoami returns the user the API token belongs to (GET /users/me).
-	Whoami(ctx context.Context) (User, error)
+	// Whoami says who the bot acts as in Okta: the user the API token
+	// belongs to (GET /users/me), or the OAuth service app it logs in as.
+	// RTT is left for the caller.
+	Whoami(ctx context.Context) (Whoami, error)
 
 	// FindUser resolves a reference: an id, a login, an email, or a short
 	// login ("alice" for "alice@corp.com") that matches exactly one user.

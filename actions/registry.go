@@ -117,10 +117,25 @@ type Result struct {
 	Query string
 }
 
-// Whoami is ping's answer.
+// Whoami is ping's answer: who the bot acts as in Okta.
 type Whoami struct {
+	// User is the API token's user; zero when App is set.
 	User User
-	RTT  time.Duration
+	// App is the OAuth 2.0 service app the bot logs in as; nil with an API
+	// token.
+	App *ServiceApp
+	RTT time.Duration
+}
+
+// ServiceApp is an OAuth 2.0 service app, as ping shows it.
+type ServiceApp struct {
+	ClientID string
+	// Scopes are those Okta granted the bot's access token.
+	Scopes []string
+	// Org is the org's name; OrgNote says why it is empty when it is
+	// (e.g. the app may not read the org's settings).
+	Org     string
+	OrgNote string
 }
 
 // Outcome is the result for one target.

@@ -10,11 +10,12 @@ import (
 
 func runPing(ctx context.Context, env Env, _ Request) (Result, error) {
 	start := env.Now()
-	u, err := env.Dir.Whoami(ctx)
+	w, err := env.Dir.Whoami(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Whoami: &Whoami{User: u, RTT: env.Now().Sub(start).Round(time.Millisecond)}}, nil
+	w.RTT = env.Now().Sub(start).Round(time.Millisecond)
+	return Result{Whoami: &w}, nil
 }
 
 // forEachUser resolves each target to a user and, when that works, calls

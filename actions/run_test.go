@@ -29,8 +29,8 @@ func newMemDir(users ...User) *memDir {
 
 func (d *memDir) call(s string) { d.mu.Lock(); d.calls = append(d.calls, s); d.mu.Unlock() }
 
-func (d *memDir) Whoami(context.Context) (User, error) {
-	return User{ID: "00uadmin", Login: "admin@corp.com"}, nil
+func (d *memDir) Whoami(context.Context) (Whoami, error) {
+	return Whoami{User: User{ID: "00uadmin", Login: "admin@corp.com"}}, nil
 }
 func (d *memDir) FindUser(_ context.Context, ref string) (User, error) {
 	d.mu.Lock()

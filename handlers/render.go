@@ -73,6 +73,31 @@ func renderWhoami(w actions.Whoami, orgURL string) reply {
 	u := w.User
 	ms := w.RTT.Milliseconds()
 	head := fmt.Sprintf(":white_check_mark: *Okta is reachable.* %s answered in %d ms.", esc(orgURL), ms)
+	if app := w.App; app != nil {
+		org := esc(app.Org)
+		if org == "" {
+			org = "_" + esc(app.OrgNote) + "_"
+		}
+		var scopes []string
+		for _, s := range app.Scopes {
+			scopes = append(scopes, code(s))
+		}
+		if len(scopes) == 0 {
+			scopes = []string{"–"}
+		}
+		return reply{
+			Text: fmt.Sprintf("Okta is reachable (%d ms)", ms),
+			Blocks: []slack.Block{
+				section(head),
+				slack.NewSectionBlock(nil, fields(
+					"Logged in as", "OAuth service app\n"+code(app.ClientID),
+					"Org", org,
+					"Granted scopes", strings.Join(scopes, "\n"),
+					"Round trip", fmt.Sprintf("%d ms", ms),
+				), nil),
+			},
+		}
+	}
 	return reply{
 		Text: fmt.Sprintf("Okta is reachable (%d ms)", ms),
 		Blocks: []slack.Block{

@@ -63,6 +63,12 @@ func alice() actions.User {
 
 func TestRenderWhoami(t *testing.T) {
 	golden(t, "ping", renderWhoami(actions.Whoami{User: alice(), RTT: 123 * time.Millisecond}, "https://acme.okta.com"))
+	golden(t, "ping-oauth", renderWhoami(actions.Whoami{App: &actions.ServiceApp{
+		ClientID: "0oa1serviceapp0000x7", Scopes: []string{"okta.users.read", "okta.users.manage"}, Org: "Acme <Corp>",
+	}, RTT: 45 * time.Millisecond}, "https://acme.okta.com"))
+	golden(t, "ping-oauth-no-org", renderWhoami(actions.Whoami{App: &actions.ServiceApp{
+		ClientID: "0oa1serviceapp0000x7", Scopes: []string{"okta.users.read"}, OrgNote: "not readable without the okta.orgs.read scope",
+	}, RTT: 45 * time.Millisecond}, "https://acme.okta.com"))
 }
 
 func TestRenderUserOutcomes(t *testing.T) {

@@ -11,8 +11,13 @@
 //     response);
 //   - list calls follow Link paging and stop if a cursor repeats;
 //   - values put into Okta expressions are JSON string literals;
-//   - secrets (token, passwords, reset and activation links) never reach a
-//     log line or an error.
+//   - secrets (token, private key, client assertion, access token,
+//     passwords, reset and activation links) never reach a log line or an
+//     error.
+//
+// It logs in with an SSWS API token (Config.Token) or as an OAuth 2.0
+// service app with a private key JWT (Config.OAuth; see OAuth and
+// tokenTransport).
 //
 // SDK configuration: okta.NewClient always reads ~/.okta/okta.yaml, an
 // .okta.yaml next to the SDK's own source, and OKTA_* environment
@@ -21,10 +26,12 @@
 // OKTA_CLIENT_AUTHORIZATIONMODE, OKTA_TESTING_DISABLE_HTTPS_CHECK, ...)
 // before applying options; that cannot be switched off. Options win over
 // both, so New sets every setting the SDK consults in SSWS mode
-// explicitly; what the files or environment hold is then ignored (proxy
-// settings there are never used by the SDK; the HTTP client is ours). One
-// side effect remains: a malformed OKTA_* variable makes the SDK print
-// "error parsing" to stdout.
+// explicitly, in PrivateKey mode too (client id, scopes and a signer
+// built here: the SDK never parses OKTA_CLIENT_PRIVATEKEY, which it would
+// otherwise also try as a file path); what the files or environment hold
+// is then ignored (proxy settings there are never used by the SDK; the
+// HTTP client is ours). One side effect remains: a malformed OKTA_*
+// variable makes the SDK print "error parsing" to stdout.
 package okta
 
 import (
@@ -35,6 +42,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,8 +61,10 @@ type Config struct {
 	// OrgURL is the org's base URL, e.g. https://acme.okta.com. http:// is
 	// accepted only for loopback hosts (tests, local fakes).
 	OrgURL string
-	// Token is the SSWS API token.
+	// Token is the SSWS API token. Exactly one of Token and OAuth is set.
 	Token actions.Secret
+	// OAuth, when set, logs in as an OAuth 2.0 service app instead.
+	OAuth *OAuth
 	// HTTPClient is used for all calls; nil gives a default with dial,
 	// TLS and header timeouts. Its Transport is wrapped, not modified.
 	HTTPClient *http.Client
@@ -65,7 +75,8 @@ type Config struct {
 	// DefaultMaxInFlight.
 	MaxInFlight int
 	// Logger gets one debug line per HTTP attempt (method, path template,
-	// status, duration, Okta request id) and rate-limit waits.
+	// status, duration, Okta request id), rate-limit waits and, in OAuth
+	// mode, the scopes of each access token obtained.
 	Logger zerolog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -77,6 +88,14 @@ type Client struct {
 	sdk     *sdk.Client
 	timeout time.Duration
 	lim     *limiter
+	oauth   *oauthLogin // nil with an API token
+}
+
+// oauthLogin is what Whoami tells of an OAuth login.
+type oauthLogin struct {
+	clientID string
+	scopes   []string // asked for
+	tokens   *tokenTransport
 }
 
 var _ actions.Directory = (*Client)(nil)
@@ -87,11 +106,36 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Token.IsZero() {
-		return nil, errors.New("okta: an API token is required")
-	}
-	if strings.ContainsAny(cfg.Token.Reveal(), "\r\n") {
+	var auth []sdk.ConfigSetter
+	switch {
+	case cfg.OAuth != nil && !cfg.Token.IsZero():
+		return nil, errors.New("okta: give an API token or OAuth settings, not both")
+	case cfg.OAuth != nil:
+		key, err := cfg.OAuth.check()
+		if err != nil {
+			return nil, err
+		}
+		signer, err := newSigner(key, cfg.OAuth.KeyID)
+		if err != nil {
+			return nil, fmt.Errorf("okta: the OAuth private key: %w", err)
+		}
+		auth = []sdk.ConfigSetter{
+			sdk.WithAuthorizationMode("PrivateKey"),
+			sdk.WithClientId(cfg.OAuth.ClientID),
+			sdk.WithScopes(slices.Clone(cfg.OAuth.Scopes)),
+			sdk.WithPrivateKeySigner(signer),
+			sdk.WithPrivateKeyId(cfg.OAuth.KeyID),
+			sdk.WithToken(""),
+		}
+	case cfg.Token.IsZero():
+		return nil, errors.New("okta: an API token or OAuth settings are required")
+	case strings.ContainsAny(cfg.Token.Reveal(), "\r\n"):
 		return nil, errors.New("okta: the API token contains a line break")
+	default:
+		auth = []sdk.ConfigSetter{
+			sdk.WithToken(cfg.Token.Reveal()),
+			sdk.WithAuthorizationMode("SSWS"),
+		}
 	}
 	now := cfg.Now
 	if now == nil {
@@ -107,17 +151,16 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		base = defaultHTTPClient(timeout)
 	}
 	lim := newLimiter(base.Transport, now, cfg.MaxInFlight, cfg.Logger)
+	tokens := &tokenTransport{next: lim, timeout: timeout, log: cfg.Logger}
 	hc := &http.Client{
-		Transport:     lim,
+		Transport:     tokens,
 		Jar:           base.Jar,
 		Timeout:       base.Timeout,
 		CheckRedirect: base.CheckRedirect,
 	}
 
-	_, c, err := sdk.NewClient(ctx,
+	_, c, err := sdk.NewClient(ctx, append([]sdk.ConfigSetter{
 		sdk.WithOrgUrl(orgURL),
-		sdk.WithToken(cfg.Token.Reveal()),
-		sdk.WithAuthorizationMode("SSWS"),
 		sdk.WithCache(false),
 		sdk.WithHttpClientPtr(hc),
 		sdk.WithTestingDisableHttpsCheck(loopbackHTTP),
@@ -125,12 +168,16 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		sdk.WithRateLimitMaxRetries(0), // our limiter retries 429s
 		sdk.WithRateLimitMaxBackOff(0),
 		sdk.WithUserAgentExtra("oktabot"),
-	)
+	}, auth...)...)
 	if err != nil {
 		// The SDK's validation messages name the URL, never the token.
 		return nil, fmt.Errorf("okta: %w", err)
 	}
-	return &Client{sdk: c, timeout: timeout, lim: lim}, nil
+	client := &Client{sdk: c, timeout: timeout, lim: lim}
+	if cfg.OAuth != nil {
+		client.oauth = &oauthLogin{clientID: cfg.OAuth.ClientID, scopes: slices.Clone(cfg.OAuth.Scopes), tokens: tokens}
+	}
+	return client, nil
 }
 
 // checkOrgURL accepts https://host[:port] and http:// on a loopback host,

@@ -33,6 +33,13 @@ const (
 	codeDeprovisioned   = "E0000038" // operation not allowed in the user's status
 	codeRateLimit       = "E0000047" // API call exceeded rate limit
 	codeAlreadyAssigned = "E0000090" // duplicate role assignment
+
+	// OAuth errors (RFC 6749 and 6750), from the token endpoint or from a
+	// Bearer challenge in WWW-Authenticate.
+	codeInvalidClient     = "invalid_client"     // the service app or its key was refused
+	codeInvalidScope      = "invalid_scope"      // a scope asked for is not granted to the app
+	codeInsufficientScope = "insufficient_scope" // the access token lacks the operation's scope
+	codeInvalidAccessTok  = "invalid_token"      // the access token expired or was revoked
 )
 
 // errConnClosed replaces io.EOF from the transport. The SDK retries any
@@ -113,7 +120,7 @@ func mapError(err error, resp *sdk.Response, w what) error {
 	if errors.As(err, &ae) {
 		return err
 	}
-	e := &actions.Error{Kind: actions.KindInternal, Err: err}
+	e := &actions.Error{Kind: actions.KindInternal, Err: withoutQuery(err)}
 	var hresp *http.Response
 	if resp != nil {
 		hresp = resp.Response
@@ -124,8 +131,11 @@ func mapError(err error, resp *sdk.Response, w what) error {
 
 	var rl *rateLimitError
 	var se *statusError
+	var te *tokenError
 	var oe *sdk.Error
 	switch {
+	case errors.As(err, &te):
+		return mapTokenError(e, te, w)
 	case errors.As(err, &rl):
 		e.Kind = actions.KindRateLimited
 		e.Code = codeRateLimit
@@ -164,10 +174,82 @@ func mapError(err error, resp *sdk.Response, w what) error {
 	return e
 }
 
+// mapTokenError explains why the bot could not log in as its OAuth
+// service app.
+func mapTokenError(e *actions.Error, te *tokenError, w what) error {
+	e.RequestID, e.Code = te.RequestID, te.Code
+	why := te.Code
+	if te.Description != "" {
+		why += ": " + te.Description
+	}
+	why = strings.TrimPrefix(why, ": ")
+	if why == "" {
+		why = fmt.Sprintf("HTTP %d", te.Status)
+	}
+	switch {
+	case te.Status == http.StatusTooManyRequests:
+		e.Kind = actions.KindRateLimited
+		e.Message = fmt.Sprintf("Okta's rate limit for access tokens was reached while working on %s; try again in a minute", w)
+	case te.Status >= 500:
+		e.Kind = actions.KindUnavailable
+		e.Message = fmt.Sprintf("Okta is unavailable (HTTP %d at its token endpoint): the bot could not log in for %s", te.Status, w)
+	case te.Code == codeInvalidScope:
+		e.Kind = actions.KindForbidden
+		e.Message = fmt.Sprintf("Okta refused the OAuth scopes the bot asks for (%s); grant them to the bot's service app in Okta (Okta API Scopes) or remove them from OKTA_CLIENT_SCOPES", why)
+	case te.Code == codeInvalidClient || te.Status == http.StatusUnauthorized:
+		e.Kind = actions.KindForbidden
+		e.Message = fmt.Sprintf("Okta refused the bot's OAuth service app login (%s); check OKTA_CLIENT_CLIENTID, that the app is active and that its public key matches OKTA_CLIENT_PRIVATEKEY (and OKTA_CLIENT_PRIVATEKEYID)", why)
+	default:
+		e.Kind = actions.KindForbidden
+		e.Message = fmt.Sprintf("Okta refused the bot's OAuth service app login (HTTP %d, %s)", te.Status, why)
+	}
+	return e
+}
+
+// withoutQuery drops the query string from the URL that a transport
+// error (*url.Error) names, for the error kept for logs: the token
+// request carries the client assertion, a credential, in its query.
+func withoutQuery(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u := ue.URL
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	if u == ue.URL {
+		return err
+	}
+	// Anything that wrapped the *url.Error is dropped with it; the cause
+	// stays.
+	return &url.Error{Op: ue.Op, URL: u, Err: ue.Err}
+}
+
 func mapOktaError(e *actions.Error, oe *sdk.Error, hresp *http.Response, w what) error {
 	status := 0
 	if hresp != nil {
 		status = hresp.StatusCode
+		// A Bearer challenge: the SDK read its error_description and
+		// dropped the body.
+		switch ch := bearerChallenge(hresp.Header); ch["error"] {
+		case codeInsufficientScope:
+			e.Kind, e.Code = actions.KindForbidden, codeInsufficientScope
+			if sc := ch["scope"]; sc != "" {
+				e.Message = fmt.Sprintf("the bot's Okta service app lacks the OAuth scope %s needed for %s; grant it to the app in Okta (Okta API Scopes) and add it to OKTA_CLIENT_SCOPES", sc, w)
+			} else {
+				e.Message = fmt.Sprintf("the bot's Okta service app lacks an OAuth scope needed for %s", w)
+			}
+			return e
+		case codeInvalidAccessTok:
+			e.Kind, e.Code = actions.KindForbidden, codeInvalidAccessTok
+			e.Message = "Okta rejected the bot's OAuth access token"
+			if d := ch["error_description"]; d != "" {
+				e.Message += " (" + d + ")"
+			}
+			e.Message += "; the bot gets a new one when it expires (within the hour) or when it restarts"
+			return e
+		}
 	}
 	e.Code = oe.ErrorCode
 	summary := strings.TrimSpace(oe.ErrorSummary)

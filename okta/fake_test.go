@@ -62,10 +62,14 @@ func TestFakeUsers(t *testing.T) {
 	c := fakeClient(t, srv)
 	ctx := context.Background()
 
-	me, err := c.Whoami(ctx)
+	who, err := c.Whoami(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if who.App != nil {
+		t.Errorf("Whoami with an API token names a service app: %+v", who.App)
+	}
+	me := who.User
 	want := actions.User{ID: alice.ID, Status: "ACTIVE", Login: "alice@corp.com", Email: "alice@corp.com",
 		FirstName: "Alice", LastName: "Liddell", DisplayName: "Alice L."}
 	ignoreTimes := cmp.Transformer("times", func(u actions.User) actions.User {

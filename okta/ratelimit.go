@@ -427,7 +427,11 @@ func sanitizeLinks(h http.Header) {
 // pathTemplate reduces an escaped request path to its rate-limit bucket
 // and log name: ids become {id}, everything under lifecycle/ is one
 // bucket. /api/v1/users/a%2Fb/lifecycle/suspend → /api/v1/users/{id}/lifecycle/*.
+// The token endpoint is its own bucket, /oauth2/v1/token.
 func pathTemplate(p string) string {
+	if p == tokenPath {
+		return tokenPath
+	}
 	segs := strings.Split(strings.Trim(p, "/"), "/")
 	if len(segs) < 3 || segs[0] != "api" {
 		return "/other"

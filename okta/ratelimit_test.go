@@ -416,6 +416,8 @@ func TestPathTemplate(t *testing.T) {
 		"/api/v1/users/00u1/groups":                    "/api/v1/users/{id}/groups",
 		"/api/v1/groups/00g1":                          "/api/v1/groups/{id}",
 		"/api/v1/idps":                                 "/api/v1/idps",
+		"/oauth2/v1/token":                             "/oauth2/v1/token",
+		"/oauth2/v1/authorize":                         "/other",
 		"/elsewhere":                                   "/other",
 	} {
 		if got := pathTemplate(in); got != want {

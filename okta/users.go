@@ -2,7 +2,10 @@ package okta
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,9 +28,43 @@ const (
 	showCandidates = 5
 )
 
-// Whoami returns the user the API token belongs to.
-func (c *Client) Whoami(ctx context.Context) (actions.User, error) {
-	return c.getUser(ctx, "me", what{noun: "user", ref: "me"})
+// Whoami returns the user the API token belongs to (GET /users/me) or, for
+// an OAuth login, the service app: a service app's token has no user, so
+// it reads the org's settings (GET /api/v1/org, scope okta.orgs.read) for
+// the org's name instead. The call proves the login and the token work;
+// when Okta refuses it for want of that scope or an admin role (403), the
+// login still worked and the answer says why the org's name is missing.
+func (c *Client) Whoami(ctx context.Context) (actions.Whoami, error) {
+	if c.oauth == nil {
+		u, err := c.getUser(ctx, "me", what{noun: "user", ref: "me"})
+		return actions.Whoami{User: u}, err
+	}
+	app := &actions.ServiceApp{ClientID: c.oauth.clientID}
+	cctx, cancel := c.call(ctx)
+	org, resp, err := c.sdk.OrgSetting.GetOrgSettings(cctx)
+	cancel()
+	switch err = mapError(err, resp, what{noun: "org settings"}); {
+	case err == nil && org != nil:
+		app.Org = org.CompanyName
+	case err == nil:
+		app.OrgNote = "Okta answered without the org's settings"
+	case resp != nil && resp.Response != nil && resp.StatusCode == http.StatusForbidden:
+		// Refused by the API (a refusal at the token endpoint comes
+		// without a response, a bad token is 401): the login worked.
+		var e *actions.Error
+		if errors.As(err, &e) && e.Code == codeInsufficientScope {
+			app.OrgNote = "not readable without the okta.orgs.read scope"
+		} else {
+			app.OrgNote = "not readable: Okta refused the app the org's settings (its admin role?)"
+		}
+	default:
+		return actions.Whoami{}, err
+	}
+	app.Scopes = c.oauth.tokens.grantedScopes()
+	if app.Scopes == nil {
+		app.Scopes = slices.Clone(c.oauth.scopes)
+	}
+	return actions.Whoami{App: app}, nil
 }
 
 // FindUser resolves an id, login or short login, and falls back to a
