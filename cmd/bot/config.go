@@ -3,14 +3,21 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/caarlos0/env/v10"
 	"github.com/rs/zerolog"
 
 	"oktabot/actions"
+	"oktabot/okta"
 )
 
 // rawConfig is the environment as PRODUCT.md's table defines it. Tokens are
@@ -21,8 +28,15 @@ type rawConfig struct {
 	SlackAPIURL   string `env:"SLACK_API_URL" envDefault:"https://slack.com/api/"`
 	OktaOrgURL    string `env:"OKTA_CLIENT_ORGURL"`
 	OktaToken     string `env:"OKTA_CLIENT_TOKEN"`
-	PolicyFile    string `env:"OKTABOT_POLICY_FILE" envDefault:"policy.yml"`
-	DatabaseURL   string `env:"OKTABOT_DATABASE_URL" envDefault:"oktabot.db"`
+	// OAuth 2.0 service-app login, under the names the Okta SDKs read.
+	// The mode has no envDefault: empty means SSWS.
+	OktaAuthMode     string `env:"OKTA_CLIENT_AUTHORIZATIONMODE"`
+	OktaClientID     string `env:"OKTA_CLIENT_CLIENTID"`
+	OktaScopes       string `env:"OKTA_CLIENT_SCOPES"`
+	OktaPrivateKey   string `env:"OKTA_CLIENT_PRIVATEKEY"`
+	OktaPrivateKeyID string `env:"OKTA_CLIENT_PRIVATEKEYID"`
+	PolicyFile       string `env:"OKTABOT_POLICY_FILE" envDefault:"policy.yml"`
+	DatabaseURL      string `env:"OKTABOT_DATABASE_URL" envDefault:"oktabot.db"`
 	// HTTPAddr has no envDefault: env treats empty like unset, and here
 	// empty means "off"; the default is applied in loadConfig.
 	HTTPAddr string `env:"OKTABOT_HTTP_ADDR"`
@@ -37,7 +51,8 @@ type config struct {
 	SlackBotToken actions.Secret
 	SlackAPIURL   string
 	OktaOrgURL    string
-	OktaToken     actions.Secret
+	OktaToken     actions.Secret // zero when OktaOAuth is set
+	OktaOAuth     *okta.OAuth    // nil with an API token
 	PolicyFile    string
 	DatabaseURL   string
 	HTTPAddr      string // empty: health endpoints off
@@ -94,11 +109,7 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 	default:
 		c.OktaOrgURL = strings.TrimRight(u, "/")
 	}
-	if strings.TrimSpace(raw.OktaToken) == "" {
-		bad("OKTA_CLIENT_TOKEN is required (an Okta API token)")
-	} else {
-		c.OktaToken = actions.NewSecret(strings.TrimSpace(raw.OktaToken))
-	}
+	c.OktaToken, c.OktaOAuth = oktaLogin(bad, raw)
 
 	if strings.TrimSpace(raw.PolicyFile) == "" {
 		bad("OKTABOT_POLICY_FILE is empty (the policy file's path; default policy.yml)")
@@ -135,6 +146,184 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 		return config{}, errors.New("configuration: " + strings.Join(problems, "; "))
 	}
 	return c, nil
+}
+
+// Okta's authorization modes, as OKTA_CLIENT_AUTHORIZATIONMODE spells them.
+const (
+	modeSSWS       = "SSWS"
+	modePrivateKey = "PrivateKey"
+)
+
+// maxKeyFile bounds a private key file read into memory.
+const maxKeyFile = 64 << 10
+
+// scopeName is an Okta API scope as the bot accepts it (okta.users.read).
+var scopeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$`)
+
+// oktaLogin reads how the bot logs in to Okta: an SSWS API token
+// (OKTA_CLIENT_TOKEN, the default mode) or an OAuth 2.0 service app with a
+// private key JWT (OKTA_CLIENT_AUTHORIZATIONMODE=PrivateKey with
+// OKTA_CLIENT_CLIENTID, OKTA_CLIENT_SCOPES, OKTA_CLIENT_PRIVATEKEY and,
+// optionally, OKTA_CLIENT_PRIVATEKEYID). Settings of the mode not chosen
+// are refused rather than ignored: which credential the bot uses must
+// never be a guess. No value except the mode is ever put in a message.
+func oktaLogin(report func(string, ...any), raw rawConfig) (actions.Secret, *okta.OAuth) {
+	bad := report
+	token := strings.TrimSpace(raw.OktaToken)
+	var oauthSet []string
+	for _, v := range []struct{ name, value string }{
+		{"OKTA_CLIENT_CLIENTID", raw.OktaClientID},
+		{"OKTA_CLIENT_SCOPES", raw.OktaScopes},
+		{"OKTA_CLIENT_PRIVATEKEY", raw.OktaPrivateKey},
+		{"OKTA_CLIENT_PRIVATEKEYID", raw.OktaPrivateKeyID},
+	} {
+		if strings.TrimSpace(v.value) != "" {
+			oauthSet = append(oauthSet, v.name)
+		}
+	}
+
+	mode := strings.TrimSpace(raw.OktaAuthMode)
+	switch {
+	case mode == "" || strings.EqualFold(mode, modeSSWS):
+		switch {
+		case len(oauthSet) > 0:
+			bad("%s set, but OKTA_CLIENT_AUTHORIZATIONMODE is SSWS (the default): set it to PrivateKey to log in as an OAuth service app, or unset them",
+				strings.Join(oauthSet, ", "))
+		case token == "":
+			bad("OKTA_CLIENT_TOKEN is required (an Okta API token), unless OKTA_CLIENT_AUTHORIZATIONMODE=PrivateKey logs in as an OAuth service app")
+		default:
+			return actions.NewSecret(token), nil
+		}
+		return actions.Secret{}, nil
+	case strings.EqualFold(mode, modePrivateKey):
+	default:
+		bad("OKTA_CLIENT_AUTHORIZATIONMODE must be SSWS (an API token) or PrivateKey (an OAuth service app with a private key JWT), not %q",
+			clip(mode, 20))
+		return actions.Secret{}, nil
+	}
+
+	failed := false
+	bad = func(format string, args ...any) { failed = true; report(format, args...) }
+	const with = "with OKTA_CLIENT_AUTHORIZATIONMODE=PrivateKey"
+	if token != "" {
+		bad("OKTA_CLIENT_TOKEN must not be set %s: the bot logs in one way only; unset it (the value is not shown)", with)
+	}
+	o := &okta.OAuth{}
+	switch id := strings.TrimSpace(raw.OktaClientID); {
+	case id == "":
+		bad("OKTA_CLIENT_CLIENTID is required %s (the service app's client id, 0oa…)", with)
+	case !printableID(id):
+		bad("OKTA_CLIENT_CLIENTID must be the service app's client id, without spaces (the value is not shown)")
+	default:
+		o.ClientID = id
+	}
+	o.Scopes = scopes(bad, raw.OktaScopes, with)
+	o.PrivateKey = privateKey(bad, raw.OktaPrivateKey, with)
+	if kid := strings.TrimSpace(raw.OktaPrivateKeyID); kid != "" {
+		if printableID(kid) {
+			o.KeyID = kid
+		} else {
+			bad("OKTA_CLIENT_PRIVATEKEYID must be the key's id (kid) in Okta, without spaces (the value is not shown)")
+		}
+	}
+	if failed {
+		return actions.Secret{}, nil
+	}
+	return actions.Secret{}, o
+}
+
+// scopes splits OKTA_CLIENT_SCOPES on commas and white space.
+func scopes(bad func(string, ...any), raw, with string) []string {
+	var out []string
+	for _, s := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		switch {
+		case !scopeName.MatchString(s):
+			bad("OKTA_CLIENT_SCOPES holds something that is not a scope name; scopes look like okta.users.read, separated by commas or spaces (the value is not shown)")
+			return nil
+		case !strings.HasPrefix(s, "okta."):
+			bad("OKTA_CLIENT_SCOPES: %q is not an Okta API scope (they look like okta.users.read)", s)
+			return nil
+		case !slices.Contains(out, s):
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		bad("OKTA_CLIENT_SCOPES is required %s: the Okta API scopes granted to the service app, e.g. okta.users.read,okta.users.manage", with)
+	}
+	return out
+}
+
+// privateKey reads OKTA_CLIENT_PRIVATEKEY: the PEM itself (a literal \n
+// may stand for each line break, as in the Okta SDKs) or, as the Okta SDK
+// and Terraform provider also allow, the path of a PEM file — handy for a
+// key mounted as a file from a secret store. The key must parse.
+func privateKey(bad func(string, ...any), raw, with string) actions.Secret {
+	v := strings.TrimSpace(raw)
+	if v == "" {
+		bad("OKTA_CLIENT_PRIVATEKEY is required %s: the service app's RSA private key in PEM, or the path of a PEM file", with)
+		return actions.Secret{}
+	}
+	what := "OKTA_CLIENT_PRIVATEKEY"
+	if !strings.Contains(v, "-----BEGIN") {
+		what = "the file OKTA_CLIENT_PRIVATEKEY names"
+		b, err := readKeyFile(v)
+		if err != nil {
+			bad("OKTA_CLIENT_PRIVATEKEY is neither a PEM key (-----BEGIN …) nor the path of a readable key file: %s (the value is not shown)", err)
+			return actions.Secret{}
+		}
+		v = string(b)
+	}
+	if _, err := okta.ParsePrivateKey(v); err != nil {
+		bad("%s: %v", what, err)
+		return actions.Secret{}
+	}
+	return actions.NewSecret(v)
+}
+
+// readKeyFile reads a key file, saying what is wrong without naming it.
+func readKeyFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, errors.New("no such file")
+	case errors.Is(err, fs.ErrPermission):
+		return nil, errors.New("permission denied")
+	case err != nil:
+		return nil, errors.New("it cannot be opened")
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	switch {
+	case err != nil:
+		return nil, errors.New("it cannot be read")
+	case len(b) > maxKeyFile:
+		return nil, errors.New("the file is too large to be a key")
+	}
+	return b, nil
+}
+
+// printableID reports whether s is printable ASCII without spaces, at most
+// 200 bytes: a client id or key id.
+func printableID(s string) bool {
+	if len(s) > 200 {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 // token checks a Slack token's presence and prefix without ever putting its

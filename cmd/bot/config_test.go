@@ -1,10 +1,23 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/rs/zerolog"
+
+	"oktabot/okta"
 )
 
 const (
@@ -111,6 +124,202 @@ func TestLoadConfigErrors(t *testing.T) {
 			for _, secret := range []string{"secretappvalue", "secretbotvalue", "secretoktatoken"} {
 				if strings.Contains(msg, secret) {
 					t.Errorf("error echoes a token: %q", msg)
+				}
+			}
+		})
+	}
+}
+
+var (
+	keyOnce sync.Once
+	testKey *rsa.PrivateKey
+)
+
+// rsaKey is one 2048-bit key per test binary, for the OAuth service app.
+func rsaKey(t testing.TB) *rsa.PrivateKey {
+	t.Helper()
+	keyOnce.Do(func() {
+		var err error
+		if testKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			panic(err)
+		}
+	})
+	return testKey
+}
+
+func pemPKCS8(t testing.TB, key any) string {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+func pemPKCS1(key *rsa.PrivateKey) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+}
+
+// keyLines are the base64 lines of a PEM key: none may appear in a message.
+func keyLines(pemText string) []string {
+	var out []string
+	for _, l := range strings.Split(pemText, "\n") {
+		if l != "" && !strings.HasPrefix(l, "-----") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func oauthEnv(t testing.TB) map[string]string {
+	env := baseEnv()
+	delete(env, "OKTA_CLIENT_TOKEN")
+	env["OKTA_CLIENT_AUTHORIZATIONMODE"] = "PrivateKey"
+	env["OKTA_CLIENT_CLIENTID"] = "0oa1botapp0000000001"
+	env["OKTA_CLIENT_SCOPES"] = "okta.users.read,okta.users.manage"
+	env["OKTA_CLIENT_PRIVATEKEY"] = pemPKCS8(t, rsaKey(t))
+	return env
+}
+
+func TestLoadConfigOAuth(t *testing.T) {
+	key := rsaKey(t)
+	file := filepath.Join(t.TempDir(), "okta.pem")
+	if err := os.WriteFile(file, []byte(pemPKCS1(key)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, set := range map[string]map[string]string{
+		"PKCS#8 in the variable": {},
+		"literal \\n, lower-case mode, scopes by spaces and commas, a kid": {
+			"OKTA_CLIENT_AUTHORIZATIONMODE": "privatekey",
+			"OKTA_CLIENT_PRIVATEKEY":        strings.ReplaceAll(pemPKCS8(t, key), "\n", `\n`),
+			"OKTA_CLIENT_SCOPES":            " okta.users.read okta.users.manage,okta.users.read ",
+			"OKTA_CLIENT_PRIVATEKEYID":      "kid-2024",
+		},
+		"PKCS#1 in a file": {"OKTA_CLIENT_PRIVATEKEY": file},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := oauthEnv(t)
+			for k, v := range set {
+				env[k] = v
+			}
+			c, err := loadConfig(lookup(env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.OktaToken.IsZero() || c.OktaOAuth == nil {
+				t.Fatalf("token set %v, OAuth %v", !c.OktaToken.IsZero(), c.OktaOAuth)
+			}
+			o := c.OktaOAuth
+			if o.ClientID != "0oa1botapp0000000001" || o.KeyID != set["OKTA_CLIENT_PRIVATEKEYID"] {
+				t.Errorf("client id %q, kid %q", o.ClientID, o.KeyID)
+			}
+			if diff := cmp.Diff([]string{"okta.users.read", "okta.users.manage"}, o.Scopes); diff != "" {
+				t.Errorf("scopes (-want +got):\n%s", diff)
+			}
+			got, err := okta.ParsePrivateKey(o.PrivateKey.Reveal())
+			if err != nil || !got.Equal(key) {
+				t.Errorf("the key carried does not parse back to the key: %v", err)
+			}
+			if s := fmt.Sprintf("%v %+v", c, c); strings.Contains(s, keyLines(pemPKCS1(key))[3]) || strings.Contains(s, keyLines(pemPKCS8(t, key))[3]) {
+				t.Errorf("printing the config shows the key: %s", s)
+			}
+		})
+	}
+
+	// The default mode is SSWS, and saying so is fine.
+	env := baseEnv()
+	env["OKTA_CLIENT_AUTHORIZATIONMODE"] = "SSWS"
+	if c, err := loadConfig(lookup(env)); err != nil || c.OktaOAuth != nil || c.OktaToken.Reveal() != oktaToken {
+		t.Errorf("SSWS: %v, OAuth %v", err, c.OktaOAuth)
+	}
+}
+
+func TestLoadConfigOAuthErrors(t *testing.T) {
+	key := rsaKey(t)
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile := filepath.Join(dir, "cert.pem")
+	if err := os.WriteFile(certFile, []byte("-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUJ0==\n-----END CERTIFICATE-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pkcs8 := pemPKCS8(t, key)
+	mangled := strings.Join(keyLines(pkcs8), "") // the key without its PEM lines
+	secrets := append(keyLines(pkcs8), keyLines(pemPKCS8(t, ec))...)
+	secrets = append(secrets, keyLines(pemPKCS1(key))...)
+
+	tests := []struct {
+		name string
+		set  map[string]string
+		drop []string
+		ssws bool // start from the SSWS environment
+		want []string
+		not  []string
+	}{
+		{name: "unknown mode", set: map[string]string{"OKTA_CLIENT_AUTHORIZATIONMODE": "Bearer"},
+			want: []string{"OKTA_CLIENT_AUTHORIZATIONMODE must be SSWS", "or PrivateKey", `not "Bearer"`}},
+		{name: "OAuth settings without the mode", ssws: true, drop: []string{"OKTA_CLIENT_TOKEN"},
+			set:  map[string]string{"OKTA_CLIENT_CLIENTID": "0oa1", "OKTA_CLIENT_PRIVATEKEY": pkcs8},
+			want: []string{"OKTA_CLIENT_CLIENTID, OKTA_CLIENT_PRIVATEKEY set, but OKTA_CLIENT_AUTHORIZATIONMODE is SSWS"},
+			not:  []string{"OKTA_CLIENT_TOKEN is required"}},
+		{name: "a token and OAuth settings", ssws: true, set: map[string]string{"OKTA_CLIENT_SCOPES": "okta.users.read"},
+			want: []string{"OKTA_CLIENT_SCOPES set, but OKTA_CLIENT_AUTHORIZATIONMODE is SSWS"}},
+		{name: "PrivateKey with a token too", set: map[string]string{"OKTA_CLIENT_TOKEN": oktaToken},
+			want: []string{"OKTA_CLIENT_TOKEN must not be set with OKTA_CLIENT_AUTHORIZATIONMODE=PrivateKey"}},
+		{name: "no client id", drop: []string{"OKTA_CLIENT_CLIENTID"}, want: []string{"OKTA_CLIENT_CLIENTID is required with OKTA_CLIENT_AUTHORIZATIONMODE=PrivateKey"}},
+		{name: "client id with a space", set: map[string]string{"OKTA_CLIENT_CLIENTID": "0oa 1"}, want: []string{"OKTA_CLIENT_CLIENTID must be the service app's client id"}},
+		{name: "no scopes", drop: []string{"OKTA_CLIENT_SCOPES"}, want: []string{"OKTA_CLIENT_SCOPES is required"}},
+		{name: "only separators", set: map[string]string{"OKTA_CLIENT_SCOPES": " , ,"}, want: []string{"OKTA_CLIENT_SCOPES is required"}},
+		{name: "not an Okta scope", set: map[string]string{"OKTA_CLIENT_SCOPES": "okta.users.read,users.manage"}, want: []string{`"users.manage" is not an Okta API scope`}},
+		{name: "the key in the scopes", set: map[string]string{"OKTA_CLIENT_SCOPES": pkcs8}, want: []string{"OKTA_CLIENT_SCOPES holds something that is not a scope name"}},
+		{name: "no key", drop: []string{"OKTA_CLIENT_PRIVATEKEY"}, want: []string{"OKTA_CLIENT_PRIVATEKEY is required with OKTA_CLIENT_AUTHORIZATIONMODE=PrivateKey"}},
+		{name: "no such key file", set: map[string]string{"OKTA_CLIENT_PRIVATEKEY": "/run/secrets/nope/okta.pem"},
+			want: []string{"OKTA_CLIENT_PRIVATEKEY is neither a PEM key", "no such file"}, not: []string{"/run/secrets"}},
+		{name: "a key without its PEM lines", set: map[string]string{"OKTA_CLIENT_PRIVATEKEY": mangled},
+			want: []string{"OKTA_CLIENT_PRIVATEKEY is neither a PEM key"}},
+		{name: "a directory", set: map[string]string{"OKTA_CLIENT_PRIVATEKEY": dir}, want: []string{"not a regular file"}, not: []string{dir}},
+		{name: "a certificate file", set: map[string]string{"OKTA_CLIENT_PRIVATEKEY": certFile},
+			want: []string{"the file OKTA_CLIENT_PRIVATEKEY names: no private key among the PEM blocks (found CERTIFICATE)"}, not: []string{certFile}},
+		{name: "an ECDSA key", set: map[string]string{"OKTA_CLIENT_PRIVATEKEY": pemPKCS8(t, ec)}, want: []string{"OKTA_CLIENT_PRIVATEKEY: the key is an ECDSA key, not RSA"}},
+		{name: "mislabelled PEM", set: map[string]string{"OKTA_CLIENT_PRIVATEKEY": strings.ReplaceAll(pkcs8, "PRIVATE KEY", "RSA PRIVATE KEY")},
+			want: []string{"OKTA_CLIENT_PRIVATEKEY: the RSA PRIVATE KEY block does not parse"}},
+		{name: "kid with a space", set: map[string]string{"OKTA_CLIENT_PRIVATEKEYID": "kid 1"}, want: []string{"OKTA_CLIENT_PRIVATEKEYID must be"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := oauthEnv(t)
+			if tt.ssws {
+				env = baseEnv()
+			}
+			for k, v := range tt.set {
+				env[k] = v
+			}
+			for _, k := range tt.drop {
+				delete(env, k)
+			}
+			_, err := loadConfig(lookup(env))
+			if err == nil {
+				t.Fatal("loadConfig succeeded")
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error spans lines: %q", msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not contain %q", msg, w)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(msg, n) {
+					t.Errorf("error %q contains %q", msg, n)
+				}
+			}
+			for _, s := range append(secrets, "secretoktatoken", mangled[:40]) {
+				if strings.Contains(msg, s) {
+					t.Errorf("error echoes a secret (%.12s…): %q", s, msg)
 				}
 			}
 		})

@@ -79,6 +79,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	dir, err := okta.New(ctx, okta.Config{
 		OrgURL: cfg.OktaOrgURL,
 		Token:  cfg.OktaToken,
+		OAuth:  cfg.OktaOAuth,
 		Logger: log.With().Str("component", "okta").Logger(),
 	})
 	if err != nil {
@@ -94,8 +95,12 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if err != nil {
 		return fmt.Errorf("SLACK_BOT_TOKEN was not accepted by Slack at %s: %s", cfg.SlackAPIURL, slackErr(err))
 	}
+	oktaLogin := "api token"
+	if cfg.OktaOAuth != nil {
+		oktaLogin = "oauth service app " + cfg.OktaOAuth.ClientID
+	}
 	log.Info().Str("bot_user", who.UserID).Str("team", who.TeamID).Str("okta_org", cfg.OktaOrgURL).
-		Int("policy_roles", len(policy.Roles())).Msg("starting")
+		Str("okta_login", oktaLogin).Int("policy_roles", len(policy.Roles())).Msg("starting")
 
 	authorizer := auth.New(policy, handlers.SlackMembers{Slack: api})
 	bot := handlers.New(handlers.Config{
