@@ -196,6 +196,9 @@ func mapTokenError(e *actions.Error, te *tokenError, w what) error {
 	case te.Code == codeInvalidScope:
 		e.Kind = actions.KindForbidden
 		e.Message = fmt.Sprintf("Okta refused the OAuth scopes the bot asks for (%s); grant them to the bot's service app in Okta (Okta API Scopes) or remove them from OKTA_CLIENT_SCOPES", why)
+	case te.Code == "invalid_dpop_proof" || te.Code == "use_dpop_nonce":
+		e.Kind = actions.KindForbidden
+		e.Message = fmt.Sprintf("Okta wants DPoP proofs from the bot's OAuth service app (%s), which the bot cannot send; turn off \"Require Demonstrating Proof of Possession\" for the app in Okta", why)
 	case te.Code == codeInvalidClient || te.Status == http.StatusUnauthorized:
 		e.Kind = actions.KindForbidden
 		e.Message = fmt.Sprintf("Okta refused the bot's OAuth service app login (%s); check OKTA_CLIENT_CLIENTID, that the app is active and that its public key matches OKTA_CLIENT_PRIVATEKEY (and OKTA_CLIENT_PRIVATEKEYID)", why)

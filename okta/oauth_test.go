@@ -370,6 +370,7 @@ func TestTokenEndpointErrorsOnTheWire(t *testing.T) {
 		{401, `{"error":"invalid_client","error_description":"The client_assertion signature is invalid."}`, actions.KindForbidden, codeInvalidClient},
 		{400, `{"error":"invalid_scope","error_description":"nope"}`, actions.KindForbidden, codeInvalidScope},
 		{400, `{"error":"unauthorized_client","error_description":"The client is not authorized to use the provided grant type."}`, actions.KindForbidden, "unauthorized_client"},
+		{400, `{"error":"invalid_dpop_proof","error_description":"The DPoP proof JWT header is missing."}`, actions.KindForbidden, "invalid_dpop_proof"},
 		{401, `<html>proxy says no</html>`, actions.KindForbidden, ""},
 		{502, `<html>bad gateway</html>`, actions.KindUnavailable, ""},
 	} {
