@@ -11,7 +11,7 @@ func Default() *Registry {
 	return NewRegistry(
 		&Action{
 			Name:    "ping",
-			Summary: "Check that Okta answers, whose token the bot uses and how fast",
+			Summary: "Check that Okta answers, who the bot logs in as and how fast",
 			Run:     runPing,
 		},
 		&Action{
