@@ -108,25 +108,37 @@ func TestLoadConfigErrors(t *testing.T) {
 			for _, k := range tt.drop {
 				delete(env, k)
 			}
-			_, err := loadConfig(lookup(env))
-			if err == nil {
-				t.Fatal("loadConfig succeeded")
-			}
-			msg := err.Error()
-			if strings.Contains(msg, "\n") {
-				t.Errorf("error spans lines: %q", msg)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error %q does not contain %q", msg, w)
-				}
-			}
-			for _, secret := range []string{"secretappvalue", "secretbotvalue", "secretoktatoken"} {
-				if strings.Contains(msg, secret) {
-					t.Errorf("error echoes a token: %q", msg)
-				}
-			}
+			configError(t, env, tt.want, nil, []string{"secretappvalue", "secretbotvalue", "secretoktatoken"})
 		})
+	}
+}
+
+// configError checks that env stops the bot with one line that says each of
+// want, none of not, and no secret.
+func configError(t *testing.T, env map[string]string, want, not, secrets []string) {
+	t.Helper()
+	_, err := loadConfig(lookup(env))
+	if err == nil {
+		t.Fatal("loadConfig succeeded")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") {
+		t.Errorf("error spans lines: %q", msg)
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error %q does not contain %q", msg, w)
+		}
+	}
+	for _, n := range not {
+		if strings.Contains(msg, n) {
+			t.Errorf("error %q contains %q", msg, n)
+		}
+	}
+	for _, s := range secrets {
+		if strings.Contains(msg, s) {
+			t.Errorf("error echoes a secret (%.12s…): %q", s, msg)
+		}
 	}
 }
 
@@ -299,29 +311,7 @@ func TestLoadConfigOAuthErrors(t *testing.T) {
 			for _, k := range tt.drop {
 				delete(env, k)
 			}
-			_, err := loadConfig(lookup(env))
-			if err == nil {
-				t.Fatal("loadConfig succeeded")
-			}
-			msg := err.Error()
-			if strings.Contains(msg, "\n") {
-				t.Errorf("error spans lines: %q", msg)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error %q does not contain %q", msg, w)
-				}
-			}
-			for _, n := range tt.not {
-				if strings.Contains(msg, n) {
-					t.Errorf("error %q contains %q", msg, n)
-				}
-			}
-			for _, s := range append(secrets, "secretoktatoken", mangled[:40]) {
-				if strings.Contains(msg, s) {
-					t.Errorf("error echoes a secret (%.12s…): %q", s, msg)
-				}
-			}
+			configError(t, env, tt.want, tt.not, append(secrets, "secretoktatoken", mangled[:40]))
 		})
 	}
 }
