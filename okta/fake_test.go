@@ -508,27 +508,11 @@ func TestFakeErrorsAndFaults(t *testing.T) {
 
 func TestFakeRateLimitAndConcurrency(t *testing.T) {
 	srv := oktatest.New(t)
-	var users []oktatest.User
-	for i := range 60 {
-		users = append(users, srv.AddUser(oktatest.User{Login: fmt.Sprintf("u%02d@corp.com", i), Email: fmt.Sprintf("u%02d@corp.com", i)}))
-	}
+	users := seedUsers(srv, 60)
 	srv.SetLatency(20 * time.Millisecond)
 	c := fakeClient(t, srv)
 
-	var wg sync.WaitGroup
-	errs := make(chan error, len(users))
-	for _, u := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := c.SuspendUser(context.Background(), u.ID); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range suspendAll(c, users) {
 		t.Errorf("SuspendUser: %v", err)
 	}
 	if m := srv.MaxConcurrent(); m > DefaultMaxInFlight || m < 2 {
@@ -542,10 +526,7 @@ func TestFakeRateLimitAndConcurrency(t *testing.T) {
 func TestFakeTightRateLimit(t *testing.T) {
 	clk := newFakeClock()
 	srv := oktatest.New(t, oktatest.WithClock(clk.Now), oktatest.WithRateLimit(8, time.Second))
-	var users []oktatest.User
-	for i := range 30 {
-		users = append(users, srv.AddUser(oktatest.User{Login: fmt.Sprintf("u%02d@corp.com", i), Email: fmt.Sprintf("u%02d@corp.com", i)}))
-	}
+	users := seedUsers(srv, 30)
 	c := fakeClient(t, srv, func(cfg *Config) {
 		cfg.Now = clk.Now
 		cfg.CallTimeout = time.Minute
@@ -553,20 +534,7 @@ func TestFakeTightRateLimit(t *testing.T) {
 	c.lim.sleep = clk.Sleep
 	c.lim.jitter = func() time.Duration { return 0 }
 
-	var wg sync.WaitGroup
-	errs := make(chan error, len(users))
-	for _, u := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := c.SuspendUser(context.Background(), u.ID); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range suspendAll(c, users) {
 		t.Errorf("SuspendUser under a tight rate limit: %v", err)
 	}
 	throttled := 0
@@ -629,4 +597,35 @@ func BenchmarkFind200At100ms(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(throttled)/float64(b.N), "429s/op")
+}
+
+// seedUsers adds n active users u00@corp.com, u01@corp.com, ….
+func seedUsers(srv *oktatest.Server, n int) []oktatest.User {
+	var users []oktatest.User
+	for i := range n {
+		users = append(users, srv.AddUser(oktatest.User{Login: fmt.Sprintf("u%02d@corp.com", i), Email: fmt.Sprintf("u%02d@corp.com", i)}))
+	}
+	return users
+}
+
+// suspendAll suspends every user at once and returns the failures.
+func suspendAll(c *Client, users []oktatest.User) []error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.SuspendUser(context.Background(), u.ID); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errs
 }
