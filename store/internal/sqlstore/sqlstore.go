@@ -251,17 +251,7 @@ func (s *Store) CreateApproval(ctx context.Context, a store.Approval) error {
 		txt(a.ID), txt(a.Action), jsonList(a.Targets), jsonMap(a.Params), txt(a.Reason),
 		txt(a.RequesterID), txt(a.RequesterChannel), jsonList(a.ApproverRoles),
 		txt(a.ApprovalChannel), txt(a.MessageTS), s.t(a.CreatedAt), s.t(a.ExpiresAt), s.t(a.CreatedAt))
-	if err != nil {
-		return s.errorf(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.errorf(op, err)
-	}
-	if n == 0 {
-		return store.ErrExists
-	}
-	return nil
+	return s.oneRow(op, res, err, store.ErrExists)
 }
 
 // GetApproval implements store.Store.
@@ -283,7 +273,7 @@ func (s *Store) SetApprovalMessage(ctx context.Context, id, channel, ts string) 
 	return s.oneRow("set approval message", res, err, store.ErrNotFound)
 }
 
-// oneRow turns an UPDATE's outcome into nil (one row changed) or none.
+// oneRow turns a write's outcome into nil (one row changed) or none.
 func (s *Store) oneRow(op string, res sql.Result, err error, none error) error {
 	if err != nil {
 		return s.errorf(op, err)
