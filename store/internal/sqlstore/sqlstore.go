@@ -102,14 +102,6 @@ func (s *Store) t(t time.Time) any {
 	return t
 }
 
-// nt is an optional time: the zero time is NULL.
-func (s *Store) nt(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return s.t(t)
-}
-
 // txt makes s storable the same way in every database: PostgreSQL refuses
 // NUL bytes and invalid UTF-8 in text, SQLite would keep them, so both get
 // U+FFFD instead.
