@@ -5,6 +5,7 @@ package main
 // received.
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -430,7 +431,7 @@ func TestSecretsReachOnlyTheCaller(t *testing.T) {
 func TestLongListComesAsCSV(t *testing.T) {
 	h := newHarness(t).setPolicy(openPolicy).start()
 	for i := range 600 {
-		h.okta.AddUser(oktatest.User{Login: "bulk" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + itoa3(i) + "@corp.com", FirstName: "Bulk", LastName: "User"})
+		h.okta.AddUser(oktatest.User{Login: fmt.Sprintf("bulk%03d@corp.com", i), FirstName: "Bulk", LastName: "User"})
 	}
 	got := h.reply(uSecurity, "list-users --limit 1000")
 	mustContain(t, got, "Showing", "of 604", "sent to you in a direct message")
@@ -441,8 +442,15 @@ func TestLongListComesAsCSV(t *testing.T) {
 	if lines := strings.Count(string(files[0].Content), "\n"); lines != 605 {
 		t.Errorf("CSV has %d lines, want a header and 604 users", lines)
 	}
-}
 
-func itoa3(i int) string {
-	return string([]byte{byte('0' + i/100%10), byte('0' + i/10%10), byte('0' + i%10)})
+	// With --public the list and its file go to the channel.
+	msgs := h.command(uSecurity, "list-users --limit 1000 --public", 1)
+	if msgs[0].Ephemeral() {
+		t.Error("--public list is ephemeral")
+	}
+	mustContain(t, msgs[0].AllText(), "Showing", "sent in this channel")
+	files = h.slack.Files()
+	if len(files) != 2 || files[1].Channel != chGen || !files[1].Completed {
+		t.Fatalf("files = %+v", files)
+	}
 }
