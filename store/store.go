@@ -104,6 +104,9 @@ type Approval struct {
 	ApproverRoles    []string
 	ApprovalChannel  string // Slack channel id of the approval message
 	MessageTS        string // the approval message, to update in place
+	// PublicResult: the requester asked (--public) for the result to be
+	// posted in RequesterChannel too. Secrets never are.
+	PublicResult bool
 
 	Status    Status
 	CreatedAt time.Time

@@ -76,7 +76,7 @@ func TestMigrationsAppliedOnceInWALMode(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff([]string{"0001_init"}, got); d != "" {
+	if d := cmp.Diff([]string{"0001_init", "0002_public_result"}, got); d != "" {
 		t.Errorf("schema_migrations (-want +got):\n%s", d)
 	}
 }
@@ -110,5 +110,38 @@ func TestOpenFailsOnUnwritableDirectory(t *testing.T) {
 	if s, err := sqlite.Open(context.Background(), path); err == nil {
 		s.Close()
 		t.Fatalf("Open(%s) succeeded", path)
+	}
+}
+
+// A database written before a migration existed is upgraded in place at
+// open, and its rows read back with the new column's default.
+func TestOlderDatabaseIsUpgraded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "oktabot.db")
+	openClose(t, path)
+	db := raw(t, path)
+	// Back to the schema of 0001_init alone, holding one pending request.
+	for _, q := range []string{
+		`ALTER TABLE approvals DROP COLUMN public_result`,
+		`DELETE FROM schema_migrations WHERE version = 2`,
+		`INSERT INTO approvals (id, action, requester_id, status, created_at, expires_at, updated_at)
+			VALUES ('old1', 'disable-user', 'UREQ', 'pending', 1, 3600000001, 1)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	a, err := s.GetApproval(context.Background(), "old1")
+	if err != nil {
+		t.Fatalf("GetApproval: %v", err)
+	}
+	if a.Status != store.StatusPending || a.Action != "disable-user" || a.PublicResult {
+		t.Errorf("old request after upgrade: %+v", a)
 	}
 }

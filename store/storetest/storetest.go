@@ -207,6 +207,7 @@ func ids(as []store.Approval) []string {
 func testApprovalRoundTrip(t *testing.T, h *harness) {
 	s := h.handle(t)
 	in := pending("disable-user")
+	in.PublicResult = true
 	want := create(t, s, in)
 	diff(t, "after create", want, get(t, s, in.ID))
 

@@ -57,7 +57,8 @@ func New(db *sql.DB, d Dialect) *Store { return &Store{db: db, d: d} }
 // scanApproval reads them; dialects use it in their ExpireDue statements.
 const ApprovalColumns = `id, action, targets, params, reason, requester_id, requester_channel,
 	approver_roles, approval_channel, message_ts, status, created_at, expires_at,
-	decided_by, decided_at, deny_reason, lease_owner, lease_until, result, updated_at`
+	decided_by, decided_at, deny_reason, lease_owner, lease_until, result, updated_at,
+	public_result`
 
 const auditColumns = `id, at, event, actor, channel, action, targets, params, approval_id,
 	target, outcome, error_kind, okta_request_id, detail`
@@ -193,7 +194,7 @@ func scanApproval(row scanner) (store.Approval, error) {
 		&a.RequesterID, &a.RequesterChannel, dbJSON{&a.ApproverRoles}, &a.ApprovalChannel,
 		&a.MessageTS, &status, dbTime{&a.CreatedAt}, dbTime{&a.ExpiresAt}, &a.DecidedBy,
 		dbTime{&a.DecidedAt}, &a.DenyReason, &a.Owner, dbTime{&a.LeaseUntil}, &a.Result,
-		dbTime{&a.UpdatedAt})
+		dbTime{&a.UpdatedAt}, &a.PublicResult)
 	a.Status = store.Status(status)
 	return a, err
 }
@@ -238,11 +239,11 @@ func (s *Store) CreateApproval(ctx context.Context, a store.Approval) error {
 		return s.invalid(op, "a new approval has no decision, owner or result")
 	}
 	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO approvals (`+ApprovalColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, '', NULL, '', '', NULL, '', ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, '', NULL, '', '', NULL, '', ?, ?)
 		ON CONFLICT (id) DO NOTHING`),
 		txt(a.ID), txt(a.Action), jsonList(a.Targets), jsonMap(a.Params), txt(a.Reason),
 		txt(a.RequesterID), txt(a.RequesterChannel), jsonList(a.ApproverRoles),
-		txt(a.ApprovalChannel), txt(a.MessageTS), s.t(a.CreatedAt), s.t(a.ExpiresAt), s.t(a.CreatedAt))
+		txt(a.ApprovalChannel), txt(a.MessageTS), s.t(a.CreatedAt), s.t(a.ExpiresAt), s.t(a.CreatedAt), a.PublicResult)
 	return s.oneRow(op, res, err, store.ErrExists)
 }
 
