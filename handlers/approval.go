@@ -90,6 +90,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		RequesterChannel: inv.channel,
 		ApproverRoles:    rule.Approvers,
 		ApprovalChannel:  rule.Channel,
+		PublicResult:     req.Public,
 		CreatedAt:        now,
 		ExpiresAt:        now.Add(rule.ExpireAfter),
 	}
@@ -123,6 +124,9 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	extra := ""
 	if passwordParam(a) != nil {
 		extra = " Once it is approved, I will ask you for the password: it is never stored."
+	}
+	if ap.PublicResult {
+		extra += " Once it has run, its result is posted in this channel too (never a secret)."
 	}
 	b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":hourglass_flowing_sand: Your request %s is waiting for approval in %s by a member of %s; it expires %s. Nothing was run yet. I will tell you here when it is decided.%s",
 		requestLine(ap), channelRef(ap.ApprovalChannel), rolesText(ap.ApproverRoles), slackDate(ap.ExpiresAt), extra)))

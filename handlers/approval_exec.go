@@ -175,6 +175,26 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		return
 	}
 	b.tellRequester(fctx, log, ap, b.approvedOutcome(act, ap, p))
+	if ap.PublicResult && p.err == nil {
+		b.postPublicResult(fctx, log, act, ap, p)
+	}
+}
+
+// postPublicResult posts an approved request's result, without its
+// secrets, in the channel it was asked from, as the requester asked with
+// --public. A channel the bot cannot post in is reported to the requester.
+func (b *Bot) postPublicResult(ctx context.Context, log zerolog.Logger, act *actions.Action, ap store.Approval, p performed) {
+	head := fmt.Sprintf("%s's request %s, approved by %s:", mention(ap.RequesterID), requestLine(ap), mention(ap.DecidedBy))
+	r, _, _ := b.render(act, p.res, false)
+	r.Blocks = append([]slack.Block{section(head)}, r.Blocks...)
+	r.Text = plainFallback(head)
+	for _, m := range append([]reply{r}, r.More...) {
+		if _, _, err := b.cfg.Slack.PostMessageContext(ctx, ap.RequesterChannel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)); err != nil {
+			log.Warn().Err(err).Str("channel", ap.RequesterChannel).Msg("could not post an approved request's result in its channel")
+			b.tellRequester(ctx, log, ap, renderNotice(fmt.Sprintf(":warning: I could not post the result of %s in %s as you asked (is oktabot a member of that channel?); only you have seen it.", requestLine(ap), channelRef(ap.RequesterChannel))))
+			return
+		}
+	}
 }
 
 // finish records the result, retrying briefly: a result not recorded
