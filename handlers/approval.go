@@ -128,7 +128,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	if ap.PublicResult {
 		extra += " Once it has run, its result is posted in this channel too (never a secret)."
 	}
-	b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":hourglass_flowing_sand: Your request %s is waiting for approval in %s by a member of %s; it expires %s. Nothing was run yet. I will tell you here when it is decided.%s",
+	b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":hourglass_flowing_sand: Your request %s is waiting for approval in %s by a member of %s; it expires %s. Nothing was run yet. I will tell you here (or by direct message) when it is decided.%s",
 		requestLine(ap), channelRef(ap.ApprovalChannel), rolesText(ap.ApproverRoles), slackDate(ap.ExpiresAt), extra)))
 }
 

@@ -25,7 +25,8 @@ func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req 
 	case slack.InteractionTypeViewSubmission:
 		switch cb.View.CallbackID {
 		case cbPicker:
-			b.ack(sm, req, b.pickSubmitted(cb))
+			busy := slack.NewErrorsViewSubmissionResponse(map[string]string{blockPick: "oktabot is busy right now. Please choose again in a moment."})
+			b.acceptDeferred(workCtx, sm, req, busy, func(ctx context.Context) any { return b.pickSubmitted(ctx, cb) })
 		case cbAction:
 			b.actionSubmitted(workCtx, sm, req, cb)
 		case cbDeny, cbSetPassword:
@@ -44,14 +45,27 @@ func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req 
 	}
 }
 
-// pickSubmitted turns the picker into the chosen action's form.
-func (b *Bot) pickSubmitted(cb slack.InteractionCallback) any {
+// pickSubmitted turns the picker into the chosen action's form, if the
+// policy still lets the caller run it (it may have changed since the
+// picker opened).
+func (b *Bot) pickSubmitted(ctx context.Context, cb slack.InteractionCallback) any {
 	choice := cb.View.State.Values[blockPick][blockPick].SelectedOption.Value
 	a := b.cfg.Registry.Lookup(choice)
 	if a == nil {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{blockPick: "Choose one of the actions."})
 	}
 	meta := decodeMeta(cb.View.PrivateMetadata)
+	ctx, cancel := context.WithTimeout(ctx, suggestTimeout)
+	defer cancel()
+	d, err := b.cfg.Auth.Decide(ctx, cb.User.ID, a.Name, meta.Channel)
+	switch {
+	case err != nil:
+		b.log.Warn().Err(err).Str("user", cb.User.ID).Str("action", a.Name).Msg("could not check the policy for a picked action")
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{blockPick: "I could not check the policy just now. Please choose again in a moment."})
+	case d.Verdict == auth.Deny:
+		b.log.Info().Str("event", "pick.refused").Str("user", cb.User.ID).Str("action", a.Name).Msg("picked an action the policy does not allow")
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{blockPick: fmt.Sprintf("You are not allowed to run %s. Choose another action.", a.Name)})
+	}
 	view := actionModal(a, actions.Request{Action: a, Values: map[string]string{}}, meta, b.ruleFor(a.Name))
 	return slack.NewUpdateViewSubmissionResponse(&view)
 }
