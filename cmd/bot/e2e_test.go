@@ -352,25 +352,31 @@ func TestAcksNeverWaitForOkta(t *testing.T) {
 	}
 }
 
-// When every worker is busy, a request is told so at once instead of
-// waiting in a queue.
-func TestFullPoolAnswersBusy(t *testing.T) {
-	h := newHarness(t).start()
-	h.okta.SetLatency(1500 * time.Millisecond)
-	var is []*slackfake.Interaction
-	for i := range 20 {
+// fillPool sends n slow get-user commands at once (Okta should be slowed
+// first) and counts those told the bot is busy.
+func (h *harness) fillPool(n int) (is []*slackfake.Interaction, busy int) {
+	h.t.Helper()
+	for i := range n {
 		is = append(is, h.slack.SlashCommand(uAlice, chGen, "/okta", fmt.Sprintf("get-user alice%d", i)))
 	}
-	busy := 0
 	for _, i := range is {
 		ack, err := i.WaitAck(3 * time.Second)
 		if err != nil {
-			t.Fatal(err)
+			h.t.Fatal(err)
 		}
 		if bytes.Contains(ack.Payload, []byte("busy")) {
 			busy++
 		}
 	}
+	return is, busy
+}
+
+// When every worker is busy, a request is told so at once instead of
+// waiting in a queue.
+func TestFullPoolAnswersBusy(t *testing.T) {
+	h := newHarness(t).start()
+	h.okta.SetLatency(1500 * time.Millisecond)
+	is, busy := h.fillPool(20)
 	if busy == 0 {
 		t.Error("20 slow requests at once: none was told the bot is busy")
 	}
