@@ -243,13 +243,17 @@ func (c *Client) call(ctx context.Context) (context.Context, context.CancelFunc)
 func esc(ref string) string { return url.PathEscape(ref) }
 
 // checkRef refuses references that would change the path's meaning even
-// escaped: "" (GET /users/ lists users), "." and "..".
+// escaped: "" (GET /users/ lists users), "." and "..", and, for a user,
+// "me" (Okta's alias for the user the API token belongs to: the bot's own
+// admin account).
 func checkRef(ref string, w what) error {
-	switch ref {
-	case "":
+	switch {
+	case ref == "":
 		return actions.Errorf(actions.KindInvalid, "an empty Okta %s reference", w.noun)
-	case ".", "..":
+	case ref == "." || ref == "..":
 		return actions.Errorf(actions.KindInvalid, "%q is not a valid Okta %s reference", ref, w.noun)
+	case w.noun == "user" && strings.EqualFold(ref, "me"):
+		return actions.Errorf(actions.KindInvalid, "%q is not accepted as an Okta user reference: Okta reads it as the bot's own account", ref)
 	}
 	return nil
 }

@@ -629,3 +629,47 @@ func suspendAll(c *Client, users []oktatest.User) []error {
 	wg.Wait()
 	return errs
 }
+
+// Okta answers GET /users/me with the API token's own user. A person typing
+// "me" must never reach the bot's admin account: it is only a short login.
+func TestMeIsNeverTheBotsOwnAccount(t *testing.T) {
+	srv := oktatest.New(t)
+	admin := srv.AddUser(oktatest.User{Login: "svc-okta@corp.com", Email: "svc-okta@corp.com"})
+	srv.SetMe(admin.ID)
+	c := fakeClient(t, srv)
+	ctx := context.Background()
+
+	for _, ref := range []string{"me", "ME", "Me"} {
+		_, err := c.FindUser(ctx, ref)
+		wantKind(t, err, actions.KindNotFound, "")
+	}
+	for name, err := range map[string]error{
+		"SuspendUser":    c.SuspendUser(ctx, "me"),
+		"DeactivateUser": c.DeactivateUser(ctx, "me", false),
+		"SetPassword":    c.SetPassword(ctx, "me", actions.NewSecret("Secret-123456")),
+	} {
+		if !actions.IsKind(err, actions.KindInvalid) {
+			t.Errorf("%s(me) = %v, want KindInvalid", name, err)
+		}
+	}
+	if _, err := c.ResetPassword(ctx, "me", false); !actions.IsKind(err, actions.KindInvalid) {
+		t.Errorf("ResetPassword(me) = %v, want KindInvalid", err)
+	}
+	if _, err := c.ListRoles(ctx, "me"); !actions.IsKind(err, actions.KindInvalid) {
+		t.Errorf("ListRoles(me) = %v, want KindInvalid", err)
+	}
+	for _, call := range srv.Calls() {
+		if strings.HasPrefix(call.Path, "/api/v1/users/me") {
+			t.Errorf("Okta was asked %s %s", call.Method, call.Path)
+		}
+	}
+
+	// A user whose login is me@… is found by that short login.
+	me := srv.AddUser(oktatest.User{Login: "me@corp.com", Email: "me@corp.com"})
+	if u, err := c.FindUser(ctx, "me"); err != nil || u.ID != me.ID {
+		t.Errorf("FindUser(me) with me@corp.com = %q, %v; want %s", u.ID, err, me.ID)
+	}
+	if u, _ := srv.User(admin.ID); u.Status != actions.StatusActive {
+		t.Errorf("the bot's own account is %s", u.Status)
+	}
+}

@@ -72,14 +72,24 @@ func (c *Client) Whoami(ctx context.Context) (actions.Whoami, error) {
 // short login (profile.login sw "ref@"), one with "@" as an email
 // (profile.email eq "ref"). Exactly one match is the user; several are
 // KindAmbiguous, naming a few; none is KindNotFound.
+//
+// "me" is never sent to GET /users/{ref}: Okta answers it with the user the
+// API token belongs to, so `reset-password me` would act on the bot's own
+// admin account. It is only a short login ("me@…") here.
 func (c *Client) FindUser(ctx context.Context, ref string) (actions.User, error) {
 	w := user(ref)
-	if err := checkRef(ref, w); err != nil {
-		return actions.User{}, err
-	}
-	u, notFound := c.getUser(ctx, ref, w)
-	if notFound == nil || !actions.IsKind(notFound, actions.KindNotFound) {
-		return u, notFound
+	var notFound error
+	if strings.EqualFold(ref, "me") {
+		notFound = &actions.Error{Kind: actions.KindNotFound, Message: "no " + w.String()}
+	} else {
+		if err := checkRef(ref, w); err != nil {
+			return actions.User{}, err
+		}
+		var u actions.User
+		u, notFound = c.getUser(ctx, ref, w)
+		if notFound == nil || !actions.IsKind(notFound, actions.KindNotFound) {
+			return u, notFound
+		}
 	}
 	var expr string
 	if strings.Contains(ref, "@") {
