@@ -90,6 +90,14 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		slack.OptionAPIURL(cfg.SlackAPIURL),
 		slack.OptionAppLevelToken(cfg.SlackAppToken.Reveal()),
 		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
+		// Slack answers a call over its rate limit with HTTP 429 and
+		// Retry-After: wait it out (bounded by each request's context)
+		// rather than fail, say, an approval request's post.
+		slack.OptionRetryConfig(slack.RetryConfig{
+			MaxRetries:         2,
+			RetryAfterDuration: 2 * time.Second,
+			RetryAfterJitter:   250 * time.Millisecond,
+		}),
 	)
 	who, err := api.AuthTestContext(ctx)
 	if err != nil {

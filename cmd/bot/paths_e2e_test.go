@@ -412,3 +412,22 @@ func TestPickerRefusesAnActionThePolicyNoLongerAllows(t *testing.T) {
 		t.Errorf("an allowed choice did not open its form: %+v", form)
 	}
 }
+
+// Slack's rate limit (HTTP 429, Retry-After) is waited out: the approval
+// request is still posted, not withdrawn, and the requester is told it waits.
+func TestSlackRateLimitIsWaitedOut(t *testing.T) {
+	a := newApprovals(t, "1h")
+	a.start("bot")
+	before := a.slack.CallCount("chat.postMessage")
+	a.slack.InjectError("chat.postMessage", "ratelimited")
+	notice, msg := a.request(uAlice, `disable-user erin@corp.com --reason "INC-9"`)
+	mustContain(t, notice, "waiting for approval")
+	if n := a.slack.CallCount("chat.postMessage") - before; n != 2 {
+		t.Errorf("chat.postMessage called %d times, want 2 (429, then the retry)", n)
+	}
+	a.click(uSec1, msg, "Approve")
+	a.waitUpdate(msg, "and run")
+	if got := a.userStatus("erin@corp.com"); got != "SUSPENDED" {
+		t.Errorf("erin is %s, want SUSPENDED", got)
+	}
+}
