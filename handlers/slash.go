@@ -33,7 +33,7 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
 	inv := invocation{caller: cmd.UserID, channel: cmd.ChannelID, team: cmd.TeamID, responseURL: cmd.ResponseURL, triggerID: cmd.TriggerID}
 	log := inv.logger(b.log)
 
-	text := strings.TrimSpace(cmd.Text)
+	text := strings.TrimSpace(commandText(cmd.Text))
 	first, rest, _ := strings.Cut(text, " ")
 	switch {
 	case text == "":

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,36 @@ import (
 // them stops a name like "<!channel>" from pinging anyone.
 func esc(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// slackSeqRE matches one of Slack's control sequences in text it sends.
+var slackSeqRE = regexp.MustCompile(`<([^<>]*)>`)
+
+// commandText turns a slash command's text, as Slack sends it with the
+// command's should_escape on (manifest.yml), back into what the caller
+// typed: a link or email address Slack wrapped (<http://x.com|x.com>,
+// <mailto:a@x.com|a@x.com>) becomes the text typed, a channel becomes
+// #name, and &amp;, &lt; and &gt; are unescaped. User mentions
+// (<@U…|name>) stay as sent: they are identities, resolved by user id
+// (targets.go).
+func commandText(s string) string {
+	s = slackSeqRE.ReplaceAllStringFunc(s, func(seq string) string {
+		ref, label, labelled := strings.Cut(seq[1:len(seq)-1], "|")
+		switch {
+		case strings.HasPrefix(ref, "@"):
+			return seq
+		case labelled && strings.HasPrefix(ref, "#"):
+			return "#" + label
+		case labelled:
+			return label
+		case strings.HasPrefix(ref, "mailto:"):
+			return strings.TrimPrefix(ref, "mailto:")
+		case strings.HasPrefix(ref, "!"):
+			return "@" + strings.TrimPrefix(ref, "!") // <!here>
+		}
+		return ref
+	})
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
 
 // code formats s as inline code, escaped; backticks inside would end the

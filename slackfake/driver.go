@@ -134,8 +134,10 @@ func (s *Server) send(i *Interaction, payload map[string]any) error {
 }
 
 // SlashCommand is user typing command (e.g. "/okta") with text in a
-// channel. It returns once the envelope is sent; a failure to send is
-// reported with t.Errorf and by WaitAck.
+// channel. The bot gets text as Slack sends it with should_escape on
+// (escapeCommandText): write a mention picked from autocomplete as Slack
+// does, <@U…|name>; everything else as typed. It returns once the envelope
+// is sent; a failure to send is reported with t.Errorf and by WaitAck.
 func (s *Server) SlashCommand(user, channelID, command, text string) *Interaction {
 	s.t.Helper()
 	s.mu.Lock()
@@ -164,7 +166,7 @@ func (s *Server) SlashCommand(user, channelID, command, text string) *Interactio
 	payload := map[string]any{
 		"token": s.verToken, "team_id": s.cfg.teamID, "team_domain": s.cfg.teamDomain,
 		"channel_id": channelID, "channel_name": ch.name, "user_id": user, "user_name": name,
-		"command": command, "text": text, "api_app_id": s.cfg.appID, "is_enterprise_install": false,
+		"command": command, "text": escapeCommandText(text), "api_app_id": s.cfg.appID, "is_enterprise_install": false,
 		"response_url": i.ResponseURL, "trigger_id": i.TriggerID,
 	}
 	s.mu.Unlock()

@@ -431,3 +431,37 @@ func TestSlackRateLimitIsWaitedOut(t *testing.T) {
 		t.Errorf("erin is %s, want SUSPENDED", got)
 	}
 }
+
+// Slack sends a slash command's text escaped (&amp; &lt; &gt;) and with
+// email addresses, URLs and domain names wrapped as links; what reaches
+// Okta is what the caller typed.
+func TestEscapedCommandTextReachesOktaAsTyped(t *testing.T) {
+	h := newHarness(t).setPolicy(openPolicy).start()
+
+	mustContain(t, h.reply(uSecurity, `add-group "R&D <core> corp.com" --description "Research & Development: see https://wiki.corp.com/rd?a=1&b=2"`), "created")
+	var found bool
+	for _, g := range h.okta.Groups() {
+		if g.Name == "R&D <core> corp.com" {
+			found = true
+			if want := "Research & Development: see https://wiki.corp.com/rd?a=1&b=2"; g.Description != want {
+				t.Errorf("description in Okta = %q, want %q", g.Description, want)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no group named as typed in Okta: %+v", h.okta.Groups())
+	}
+
+	n := h.okta.CallCount()
+	mustContain(t, h.reply(uSecurity, `list-users --search 'profile.email eq "carol.danvers@corp.com"'`), "Carol Danvers")
+	var searched []string
+	for _, c := range h.callsSince(n) {
+		if s := c.Query.Get("search"); s != "" {
+			searched = append(searched, s)
+		}
+	}
+	if len(searched) != 1 || searched[0] != `profile.email eq "carol.danvers@corp.com"` {
+		t.Errorf("searches sent to Okta = %q", searched)
+	}
+	mustContain(t, h.reply(uSecurity, "get-user carol.danvers@corp.com"), "Carol Danvers")
+}
