@@ -105,7 +105,7 @@ func (b *Bot) sendCSV(ctx context.Context, log zerolog.Logger, inv invocation, n
 		SnippetType: "csv",
 	})
 	if err != nil {
-		log.Error().Err(err).Msg("could not upload the CSV file")
+		log.Error().Err(withoutURLPath(err)).Msg("could not upload the CSV file")
 		return "The whole list could not be sent as a file; narrow the request to see the rest."
 	}
 	return fmt.Sprintf("The whole list is in `%s`, sent %s.", name, where)

@@ -273,7 +273,7 @@ func (b *Bot) respond(ctx context.Context, log zerolog.Logger, inv invocation, r
 		if err == nil {
 			return
 		}
-		log.Warn().Err(err).Msg("could not reply through the response_url; trying a direct message")
+		log.Warn().Err(withoutURLPath(err)).Msg("could not reply through the response_url; trying a direct message")
 	}
 	if r.Public && inv.channel != "" {
 		if _, _, err := b.cfg.Slack.PostMessageContext(ctx, inv.channel, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err == nil {

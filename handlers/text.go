@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -78,4 +80,20 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// withoutURLPath keeps a transport error (*url.Error) fit for a log line:
+// the URL it names is cut to its scheme and host, because a response_url
+// or a file upload URL is itself a credential (whoever has it may post).
+func withoutURLPath(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u, perr := url.Parse(ue.URL)
+	short := "(url)"
+	if perr == nil {
+		short = u.Scheme + "://" + u.Host
+	}
+	return &url.Error{Op: ue.Op, URL: short, Err: ue.Err}
 }

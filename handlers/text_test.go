@@ -1,6 +1,12 @@
 package handlers
 
-import "testing"
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+)
 
 func TestCommandText(t *testing.T) {
 	for _, c := range []struct{ sent, typed string }{
@@ -19,5 +25,21 @@ func TestCommandText(t *testing.T) {
 		if got := commandText(c.sent); got != c.typed {
 			t.Errorf("commandText(%q)\n got %q\nwant %q", c.sent, got, c.typed)
 		}
+	}
+}
+
+func TestWithoutURLPath(t *testing.T) {
+	secret := "https://hooks.slack.com/commands/T0/123/s3cr3tToken"
+	err := fmt.Errorf("post: %w", &url.Error{Op: "Post", URL: secret, Err: errors.New("connection reset by peer")})
+	got := withoutURLPath(err).Error()
+	if strings.Contains(got, "s3cr3tToken") || strings.Contains(got, "/commands/") {
+		t.Errorf("log text %q carries the URL's path", got)
+	}
+	if !strings.Contains(got, "hooks.slack.com") || !strings.Contains(got, "connection reset by peer") {
+		t.Errorf("log text %q lost the host or the cause", got)
+	}
+	plain := errors.New("channel_not_found")
+	if withoutURLPath(plain) != plain {
+		t.Error("an error without a URL was changed")
 	}
 }
