@@ -7,6 +7,8 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -241,11 +243,26 @@ func (b *Bot) accept(workCtx context.Context, sm *socketmode.Client, req *socket
 		}()
 		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
 		defer cancel()
-		if !b.firstDelivery(ctx, req.EnvelopeID) {
-			return
-		}
-		work(ctx)
+		b.safely(req.EnvelopeID, func() {
+			if b.firstDelivery(ctx, req.EnvelopeID) {
+				work(ctx)
+			}
+		})
 	}()
+}
+
+// safely runs one envelope's work, turning a panic into an error log line
+// (with the stack) instead of a crash that would drop every request in
+// flight with it.
+func (b *Bot) safely(envelopeID string, f func()) (panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked = true
+			b.log.Error().Str("envelope_id", envelopeID).Str("panic", fmt.Sprint(r)).Bytes("stack", debug.Stack()).Msg("a request's work panicked; it was abandoned")
+		}
+	}()
+	f()
+	return false
 }
 
 // firstDelivery reports whether an envelope is seen for the first time, so
@@ -286,7 +303,9 @@ func (b *Bot) acceptDeferred(workCtx context.Context, sm *socketmode.Client, req
 		}()
 		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
 		defer cancel()
-		b.ack(sm, req, work(ctx))
+		payload := fallback
+		b.safely(req.EnvelopeID, func() { payload = work(ctx) })
+		b.ack(sm, req, payload)
 	}()
 }
 
