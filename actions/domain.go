@@ -75,14 +75,16 @@ type Role struct {
 	LastUpdated time.Time
 }
 
-// RoleTypes are the role types Okta accepts when assigning a role
-// (the AssignRoleRequest enum; MOBILE_ADMIN appears only in listings).
+// RoleTypes are the role types the bot can assign: Okta's
+// AssignRoleRequest enum (MOBILE_ADMIN appears only in listings) without
+// CUSTOM, which Okta accepts only with a custom role id and a resource set
+// that the seed's assign action does not take. A CUSTOM assignment can
+// still be listed and unassigned.
 var RoleTypes = []string{
 	"ACCESS_CERTIFICATIONS_ADMIN",
 	"ACCESS_REQUESTS_ADMIN",
 	"API_ACCESS_MANAGEMENT_ADMIN",
 	"APP_ADMIN",
-	"CUSTOM",
 	"GROUP_MEMBERSHIP_ADMIN",
 	"HELP_DESK_ADMIN",
 	"ORG_ADMIN",

@@ -118,6 +118,7 @@ func TestParseErrors(t *testing.T) {
 		{"list-users --limit many", "whole number"},
 		{"list-users --limit 100000", "at most"},
 		{"assign-role alice --role MOBILE_ADMIN", `"MOBILE_ADMIN" is not a valid --role`},
+		{"assign-role alice --role CUSTOM", `"CUSTOM" is not a valid --role`},
 		{"disable-user alice --deactivate=maybe", "is a switch"},
 		{"list-users --query", "needs a value"},
 		{"list-users --query a --query b", "given twice"},
