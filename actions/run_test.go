@@ -150,6 +150,7 @@ func statuses() *memDir {
 		User{ID: "u4", Login: "gone@corp.com", Status: StatusDeprovisioned},
 		User{ID: "u5", Login: "locked@corp.com", Status: StatusLockedOut},
 		User{ID: "u6", Login: "provisioned@corp.com", Status: StatusProvisioned},
+		User{ID: "u7", Login: "recovery@corp.com", Status: StatusRecovery},
 	)
 }
 
@@ -163,19 +164,21 @@ func outcomeSummary(o Outcome) string {
 func TestLifecycle(t *testing.T) {
 	tests := []struct {
 		cmd  string
-		want []string // per target, in order: active suspended staged gone locked provisioned
+		want []string // per target, in order: active suspended staged gone locked provisioned recovery
 	}{
-		{"disable-user active suspended staged gone locked provisioned", []string{
+		{"disable-user active suspended staged gone locked provisioned recovery", []string{
 			"suspended", "already suspended", "error: staged@corp.com is STAGED; Okta suspends only active users",
-			"already deactivated", "error: locked@corp.com is LOCKED_OUT", "error: provisioned@corp.com is PROVISIONED"}},
-		{"disable-user active suspended staged gone locked provisioned --deactivate", []string{
-			"deactivated", "deactivated", "deactivated", "already deactivated", "deactivated", "deactivated"}},
-		{"enable-user active suspended staged gone locked provisioned", []string{
+			"already deactivated", "error: locked@corp.com is LOCKED_OUT", "error: provisioned@corp.com is PROVISIONED",
+			"error: recovery@corp.com is RECOVERY"}},
+		{"disable-user active suspended staged gone locked provisioned recovery --deactivate", []string{
+			"deactivated", "deactivated", "deactivated", "already deactivated", "deactivated", "deactivated", "deactivated"}},
+		{"enable-user active suspended staged gone locked provisioned recovery", []string{
 			"already active", "unsuspended", "error: staged@corp.com is STAGED, not suspended; add --activate",
-			"error: gone@corp.com is DEPROVISIONED, not suspended", "unlocked", "already activated and waiting"}},
-		{"enable-user active suspended staged gone locked provisioned --activate --send-email", []string{
+			"error: gone@corp.com is DEPROVISIONED, not suspended", "unlocked", "already activated and waiting",
+			"already enabled, with a password reset under way"}},
+		{"enable-user active suspended staged gone locked provisioned recovery --activate --send-email", []string{
 			"already active", "unsuspended", "activated; Okta emailed the activation link to the user",
-			"activated; Okta emailed", "unlocked", "activation sent again; Okta emailed"}},
+			"activated; Okta emailed", "unlocked", "activation sent again; Okta emailed", "activation sent again; Okta emailed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cmd, func(t *testing.T) {

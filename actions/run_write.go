@@ -112,8 +112,8 @@ func summary(didVerb string, did []string, notVerb string, not []string) string 
 }
 
 // runEnableUser unsuspends a suspended user, unlocks a locked-out one, and,
-// with --activate, activates a staged or deactivated one (or re-sends a
-// provisioned one's activation). Without --send-email the activation link
+// with --activate, activates a staged or deactivated one (or restarts the
+// activation of a provisioned one, or of one in password recovery). Without --send-email the activation link
 // comes back to the caller only.
 func runEnableUser(ctx context.Context, env Env, req Request) (Result, error) {
 	activate, sendEmail := req.Bool("activate"), req.Bool("send-email")
@@ -133,9 +133,13 @@ func runEnableUser(ctx context.Context, env Env, req Request) (Result, error) {
 			}
 			act, err = env.Dir.ActivateUser(ctx, u.ID, sendEmail)
 			o.Done = "activated"
-		case StatusProvisioned:
+		case StatusProvisioned, StatusRecovery:
 			if !activate {
-				o.Done = "already activated and waiting for the user to finish setting up; --activate sends the activation again"
+				if u.Status == StatusRecovery {
+					o.Done = "already enabled, with a password reset under way (RECOVERY); --activate restarts their activation instead"
+				} else {
+					o.Done = "already activated and waiting for the user to finish setting up; --activate sends the activation again"
+				}
 				return
 			}
 			act, err = env.Dir.ReactivateUser(ctx, u.ID, sendEmail)
