@@ -110,7 +110,8 @@ func Default() *Registry {
 				{Name: "activate", Seed: "Is Activate", Type: Bool, Default: "false", Help: "activate (staged or deprovisioned users) instead of unsuspending"},
 				sendEmail("Send Email If Activate", "email the activation link to the user instead of returning it to you"),
 			},
-			Run: runEnableUser,
+			Run:     runEnableUser,
+			Secrets: func(v map[string]string) bool { return v["activate"] == "true" && v["send-email"] != "true" },
 		},
 		&Action{
 			Name:            "disable-user",
@@ -133,7 +134,8 @@ func Default() *Registry {
 			Params: []Param{
 				sendEmail("Send Email", "email the reset link to the user instead of returning it to you"),
 			},
-			Run: runResetPassword,
+			Run:     runResetPassword,
+			Secrets: func(v map[string]string) bool { return v["send-email"] != "true" },
 		},
 		&Action{
 			Name:            "set-password",
@@ -145,7 +147,8 @@ func Default() *Registry {
 				{Name: "password", Seed: "New Password", Type: Password, Required: true, Help: "the new password (modal only)"},
 				{Name: "add-random-chars", Seed: "Add 10 Random Chars", Type: Bool, Default: "false", Help: "append 10 random characters per user; you get each result privately"},
 			},
-			Run: runSetPassword,
+			Run:     runSetPassword,
+			Secrets: func(v map[string]string) bool { return v["add-random-chars"] == "true" },
 		},
 		&Action{
 			Name:    "audit",

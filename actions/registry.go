@@ -66,6 +66,16 @@ type Action struct {
 	// Run performs the action against Okta. Local actions have none: the
 	// bot serves them itself.
 	Run func(ctx context.Context, env Env, req Request) (Result, error)
+	// Secrets reports whether a run with these values (defaults filled
+	// in) may return one-time secrets for the caller: links, generated
+	// passwords. Nil means never.
+	Secrets func(values map[string]string) bool
+}
+
+// ReturnsSecrets reports whether running the action with values may
+// return one-time secrets.
+func (a *Action) ReturnsSecrets(values map[string]string) bool {
+	return a.Secrets != nil && a.Secrets(values)
 }
 
 // Param returns the named parameter, or nil.

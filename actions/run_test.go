@@ -285,3 +285,52 @@ func TestManyTargetsKeepOrderAndFailIndependently(t *testing.T) {
 		t.Errorf("outcomes = %+v", res.Outcomes)
 	}
 }
+
+// Secrets (ReturnsSecrets) is what says a run may hand back one-time
+// secrets: every user action, with every combination of its switches, on
+// users in every status, returns a secret only where it says so.
+func TestReturnsSecretsCoversEverySecret(t *testing.T) {
+	all := "active suspended staged gone locked provisioned recovery"
+	for _, a := range Default().All() {
+		if a.Targets != UserTargets || a.Run == nil {
+			continue
+		}
+		var switches []string
+		for _, p := range a.Params {
+			if p.Type == Bool {
+				switches = append(switches, p.Name)
+			}
+		}
+		for mask := 0; mask < 1<<len(switches); mask++ {
+			text := a.Name + " " + all
+			if a.Param("role") != nil {
+				text += " --role USER_ADMIN"
+			}
+			for i, s := range switches {
+				if mask&(1<<i) != 0 {
+					text += " --" + s
+				}
+			}
+			p, err := Default().Parse(text)
+			if err != nil {
+				t.Fatalf("%s: %v", text, err)
+			}
+			p.Request.Password = NewSecret("Base-Passw0rd")
+			res, err := a.Run(context.Background(), Env{Dir: statuses(), Now: time.Now}, p.Request)
+			if err != nil {
+				t.Fatalf("%s: %v", text, err)
+			}
+			secrets := 0
+			for _, o := range res.Outcomes {
+				if !o.Secret.IsZero() {
+					secrets++
+				}
+			}
+			if says := a.ReturnsSecrets(p.Request.Values); secrets > 0 && !says {
+				t.Errorf("%s: %d secrets, but ReturnsSecrets says none", text, secrets)
+			} else if says && secrets == 0 {
+				t.Errorf("%s: ReturnsSecrets says secrets, but none on users in any status", text)
+			}
+		}
+	}
+}
