@@ -92,9 +92,17 @@ func (s Status) Valid() bool {
 type Approval struct {
 	// ID is opaque and unguessable (see NewID); it is the only thing an
 	// Approve or Deny button carries.
-	ID      string
-	Action  string
+	ID     string
+	Action string
+	// Targets are what the action runs on. For user targets they are the
+	// Okta user ids the request was resolved to when it was made, so that
+	// exactly the users the approvers saw are acted on.
 	Targets []string
+	// TargetLabels, when set, has one label per target, for people:
+	// "Carol Danvers <carol.danvers@corp.com>". Requests without labels
+	// (group targets, or stored before labels were kept) are shown by
+	// their Targets.
+	TargetLabels []string
 	// Params are the action's non-secret parameters, by name.
 	Params map[string]string
 	Reason string
@@ -202,8 +210,9 @@ var (
 // one: every transition happens exactly once.
 type Store interface {
 	// CreateApproval stores a new pending approval. a.ID must be set (NewID),
-	// a.Status empty or pending, a.CreatedAt and a.ExpiresAt set, and the
-	// decision and execution fields empty. ErrExists if the id is taken.
+	// a.Status empty or pending, a.CreatedAt and a.ExpiresAt set, a.TargetLabels
+	// empty or one per target, and the decision and execution fields empty.
+	// ErrExists if the id is taken.
 	CreateApproval(ctx context.Context, a Approval) error
 	// GetApproval returns the approval, or ErrNotFound.
 	GetApproval(ctx context.Context, id string) (Approval, error)

@@ -76,7 +76,7 @@ func TestMigrationsAppliedOnceInWALMode(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff([]string{"0001_init", "0002_public_result"}, got); d != "" {
+	if d := cmp.Diff([]string{"0001_init", "0002_public_result", "0003_target_labels"}, got); d != "" {
 		t.Errorf("schema_migrations (-want +got):\n%s", d)
 	}
 }
@@ -122,7 +122,8 @@ func TestOlderDatabaseIsUpgraded(t *testing.T) {
 	// Back to the schema of 0001_init alone, holding one pending request.
 	for _, q := range []string{
 		`ALTER TABLE approvals DROP COLUMN public_result`,
-		`DELETE FROM schema_migrations WHERE version = 2`,
+		`ALTER TABLE approvals DROP COLUMN target_labels`,
+		`DELETE FROM schema_migrations WHERE version IN (2, 3)`,
 		`INSERT INTO approvals (id, action, requester_id, status, created_at, expires_at, updated_at)
 			VALUES ('old1', 'disable-user', 'UREQ', 'pending', 1, 3600000001, 1)`,
 	} {
@@ -141,7 +142,7 @@ func TestOlderDatabaseIsUpgraded(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetApproval: %v", err)
 	}
-	if a.Status != store.StatusPending || a.Action != "disable-user" || a.PublicResult {
+	if a.Status != store.StatusPending || a.Action != "disable-user" || a.PublicResult || a.TargetLabels != nil {
 		t.Errorf("old request after upgrade: %+v", a)
 	}
 }

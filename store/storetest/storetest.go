@@ -119,7 +119,8 @@ func pending(action string) store.Approval {
 	return store.Approval{
 		ID:               store.NewID(),
 		Action:           action,
-		Targets:          []string{"alice@corp.example", "00u1bob"},
+		Targets:          []string{"00u1alice", "00u1bob"},
+		TargetLabels:     []string{"Alice Example <alice@corp.example>", "bob@corp.example"},
 		Params:           map[string]string{"deactivate": "true", "send-email": "false"},
 		Reason:           "INC-1234: compromised laptop",
 		RequesterID:      "UREQ",
@@ -259,6 +260,8 @@ func testCreateRejects(t *testing.T, h *harness) {
 		"decided":           func(a *store.Approval) { a.DecidedBy = "USEC" },
 		"owned":             func(a *store.Approval) { a.Owner = "replica-a" },
 		"result":            func(a *store.Approval) { a.Result = "done" },
+		"fewer labels":      func(a *store.Approval) { a.TargetLabels = a.TargetLabels[:1] },
+		"more labels":       func(a *store.Approval) { a.TargetLabels = append(a.TargetLabels, "carol") },
 	}
 	for name, mutate := range bad {
 		a := pending("disable-user")
@@ -273,6 +276,14 @@ func testCreateRejects(t *testing.T, h *harness) {
 
 	a := pending("disable-user")
 	want := create(t, s, a)
+	// Labels are optional: requests stored without them keep none.
+	bare := pending("add-group")
+	bare.Targets, bare.TargetLabels = []string{"On-call rota"}, nil
+	diff(t, "without labels", create(t, s, bare), get(t, s, bare.ID))
+	if got := get(t, s, bare.ID).TargetLabels; got != nil {
+		t.Errorf("TargetLabels of a request stored without = %q, want nil", got)
+	}
+
 	dup := pending("set-password")
 	dup.ID = a.ID
 	wantErr(t, "duplicate id", s.CreateApproval(ctx, dup), store.ErrExists)
@@ -920,15 +931,15 @@ func testSanitise(t *testing.T, h *harness) {
 	s := h.handle(t)
 	const dirty, clean = "a\x00b\xffc", "a\uFFFDb\uFFFDc"
 	a := pending("disable-user")
-	a.Reason, a.Targets, a.Params = dirty, []string{dirty}, map[string]string{dirty: dirty}
+	a.Reason, a.Targets, a.TargetLabels, a.Params = dirty, []string{dirty}, []string{dirty}, map[string]string{dirty: dirty}
 	create(t, s, a)
 	got := get(t, s, a.ID)
-	want := []string{clean, clean, clean, clean}
+	want := []string{clean, clean, clean, clean, clean}
 	var key, val string
 	for k, v := range got.Params {
 		key, val = k, v
 	}
-	diff(t, "approval text", want, []string{got.Reason, got.Targets[0], key, val})
+	diff(t, "approval text", want, []string{got.Reason, got.Targets[0], got.TargetLabels[0], key, val})
 
 	appendAudit(t, s, store.AuditRecord{At: t0, Event: "outcome", Actor: dirty, Detail: dirty, Params: map[string]string{"k": dirty}})
 	rs := list(t, s, store.AuditFilter{Actors: []string{dirty}})

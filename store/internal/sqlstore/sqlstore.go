@@ -58,7 +58,7 @@ func New(db *sql.DB, d Dialect) *Store { return &Store{db: db, d: d} }
 const ApprovalColumns = `id, action, targets, params, reason, requester_id, requester_channel,
 	approver_roles, approval_channel, message_ts, status, created_at, expires_at,
 	decided_by, decided_at, deny_reason, lease_owner, lease_until, result, updated_at,
-	public_result`
+	public_result, target_labels`
 
 const auditColumns = `id, at, event, actor, channel, action, targets, params, approval_id,
 	target, outcome, error_kind, okta_request_id, detail`
@@ -194,7 +194,7 @@ func scanApproval(row scanner) (store.Approval, error) {
 		&a.RequesterID, &a.RequesterChannel, dbJSON{&a.ApproverRoles}, &a.ApprovalChannel,
 		&a.MessageTS, &status, dbTime{&a.CreatedAt}, dbTime{&a.ExpiresAt}, &a.DecidedBy,
 		dbTime{&a.DecidedAt}, &a.DenyReason, &a.Owner, dbTime{&a.LeaseUntil}, &a.Result,
-		dbTime{&a.UpdatedAt}, &a.PublicResult)
+		dbTime{&a.UpdatedAt}, &a.PublicResult, dbJSON{&a.TargetLabels})
 	a.Status = store.Status(status)
 	return a, err
 }
@@ -234,16 +234,19 @@ func (s *Store) CreateApproval(ctx context.Context, a store.Approval) error {
 		return s.invalid(op, "CreatedAt and ExpiresAt are required")
 	case !a.ExpiresAt.After(a.CreatedAt):
 		return s.invalid(op, "ExpiresAt is not after CreatedAt")
+	case len(a.TargetLabels) > 0 && len(a.TargetLabels) != len(a.Targets):
+		return s.invalid(op, "%d target labels for %d targets", len(a.TargetLabels), len(a.Targets))
 	case a.DecidedBy != "" || !a.DecidedAt.IsZero() || a.DenyReason != "" ||
 		a.Owner != "" || !a.LeaseUntil.IsZero() || a.Result != "":
 		return s.invalid(op, "a new approval has no decision, owner or result")
 	}
 	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO approvals (`+ApprovalColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, '', NULL, '', '', NULL, '', ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, '', NULL, '', '', NULL, '', ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`),
 		txt(a.ID), txt(a.Action), jsonList(a.Targets), jsonMap(a.Params), txt(a.Reason),
 		txt(a.RequesterID), txt(a.RequesterChannel), jsonList(a.ApproverRoles),
-		txt(a.ApprovalChannel), txt(a.MessageTS), s.t(a.CreatedAt), s.t(a.ExpiresAt), s.t(a.CreatedAt), a.PublicResult)
+		txt(a.ApprovalChannel), txt(a.MessageTS), s.t(a.CreatedAt), s.t(a.ExpiresAt), s.t(a.CreatedAt), a.PublicResult,
+		jsonList(a.TargetLabels))
 	return s.oneRow(op, res, err, store.ErrExists)
 }
 
