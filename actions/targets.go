@@ -31,3 +31,12 @@ func eachTarget(ctx context.Context, targets []string, fn func(context.Context, 
 	wg.Wait()
 	return out
 }
+
+// FindUsers resolves each reference to an Okta user (Directory.FindUser), at
+// most MaxConcurrentTargets at a time, and returns one outcome per reference,
+// in order: User set, or Err saying why not. A request that must know its
+// users before it runs, such as one that waits for approval, resolves its
+// targets with it.
+func FindUsers(ctx context.Context, dir Directory, refs []string) []Outcome {
+	return forEachUser(ctx, Env{Dir: dir}, Request{Targets: refs}, nil).Outcomes
+}

@@ -3,9 +3,12 @@ package handlers
 // Two-person approvals. A request whose action an approval rule covers is
 // stored (store.Approval, never with a secret) and posted to the rule's
 // channel with Approve and Deny buttons whose value is the approval's
-// opaque id and nothing else. A click is checked against the policy as it
-// is at that moment (Authorizer.CanApprove: a member of an approver role,
-// never the requester) and decided in the store by compare-and-set, so of
+// opaque id and nothing else. Its user targets are resolved to Okta users
+// first: it stores their ids (what runs) and a label each (what people
+// see), so that exactly the users approved are acted on. A click is
+// checked against the policy as it is at that moment
+// (Authorizer.CanApprove: a member of an approver role, never the
+// requester) and decided in the store by compare-and-set, so of
 // any number of clicks, redeliveries and replicas exactly one decision
 // wins. The winner claims the execution with a lease (extended while it
 // runs), runs the request against Okta once, records the result, updates
@@ -15,7 +18,9 @@ package handlers
 // set-password: its password is never stored. The request is stored
 // without it; once approved, the requester gets a "Set the password"
 // button (only they may use it) that opens a form bound to the approval;
-// submitting it runs the approved request with that password, once.
+// submitting it runs the approved request with that password, once, if
+// the policy still allows the requester set-password then (otherwise the
+// request is closed, unrun).
 
 import (
 	"context"
@@ -65,7 +70,10 @@ func storedParams(a *actions.Action, values map[string]string) map[string]string
 
 // requestApproval stores a request that needs a second person's approval,
 // posts it to the rule's channel with Approve and Deny buttons, and tells
-// the requester it waits. Nothing is sent to Okta.
+// the requester it waits. Okta is only read, to resolve user targets to the
+// Okta users the approvers are shown and the request will act on; a target
+// that is not exactly one user stops it before anything is stored or
+// posted. Nothing is changed in Okta.
 func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, decision auth.Decision) {
 	a, rule, st := req.Action, decision.Rule, b.cfg.Store
 	if st == nil || rule == nil {
@@ -79,11 +87,24 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":memo: The policy asks for a reason for `%s`. Nothing was run; ask again with `--reason \"…\"` (a ticket number, say).", a.Name)))
 		return
 	}
+	// Users are resolved now, before anyone is asked: approvers see whom it
+	// touches, and exactly those Okta users are acted on once approved.
+	targets, labels := req.Targets, []string(nil)
+	if a.Targets == actions.UserTargets {
+		var failed []actions.Outcome
+		targets, labels, failed = b.resolveUsers(ctx, a, req.Targets)
+		if len(failed) > 0 {
+			b.refuseUnresolved(ctx, log, inv, req, failed)
+			return
+		}
+		log = log.With().Strs("okta_user_ids", targets).Logger()
+	}
 	now := b.cfg.Now()
 	ap := store.Approval{
 		ID:               store.NewID(),
 		Action:           a.Name,
-		Targets:          req.Targets,
+		Targets:          targets,
+		TargetLabels:     labels,
 		Params:           storedParams(a, req.Values),
 		Reason:           strings.TrimSpace(req.Reason),
 		RequesterID:      inv.caller,
@@ -102,7 +123,13 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	}
 	ap.Status = store.StatusPending
 	log.Info().Str("event", "approval.requested").Str("approval_channel", ap.ApprovalChannel).Msg("sent for approval")
-	b.audit(ctx, approvalRecord("approval.requested", inv.caller, inv.channel, ap, ""))
+	rec := approvalRecord("approval.requested", inv.caller, inv.channel, ap, "")
+	if len(ap.TargetLabels) > 0 {
+		// Targets are the Okta ids; what was typed and whom it named, beside.
+		rec.Params["targets_as_typed"] = strings.Join(req.Targets, " ")
+		rec.Params["target_labels"] = strings.Join(ap.TargetLabels, "; ")
+	}
+	b.audit(ctx, rec)
 
 	msg := renderApproval(ap, passwordParam(a) != nil)
 	ch, ts, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
@@ -130,6 +157,75 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	}
 	b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":hourglass_flowing_sand: Your request %s is waiting for approval in %s by a member of %s; it expires %s. Nothing was run yet. I will tell you here (or by direct message) when it is decided.%s",
 		requestLine(ap), channelRef(ap.ApprovalChannel), rolesText(ap.ApproverRoles), slackDate(ap.ExpiresAt), extra)))
+}
+
+// resolveUsers resolves a request's user targets to Okta users: Slack
+// mentions through the mentioned person's Slack profile email
+// (resolveTargets), then every target through Okta (FindUser). It returns
+// the users' Okta ids and a label for each, in the order given (a user
+// named twice, say by login and by email, once), or failed: an outcome per
+// target that is not exactly one Okta user, named as the requester typed
+// it, with why.
+func (b *Bot) resolveUsers(ctx context.Context, a *actions.Action, typed []string) (ids, labels []string, failed []actions.Outcome) {
+	targets := b.resolveTargets(ctx, a, typed)
+	seen := map[string]bool{}
+	for _, o := range targets.merge(actions.FindUsers(ctx, b.cfg.Dir, targets.values())) {
+		switch {
+		case o.Err != nil:
+			failed = append(failed, o)
+		case o.User == nil || o.User.ID == "":
+			failed = append(failed, actions.Outcome{Target: o.Target, Err: actions.Errorf(actions.KindInternal, "Okta did not say who %s is", o.Target)})
+		case !seen[o.User.ID]:
+			seen[o.User.ID] = true
+			ids = append(ids, o.User.ID)
+			labels = append(labels, userLabel(*o.User))
+		}
+	}
+	return ids, labels, failed
+}
+
+// userLabel names an Okta user for people: "Carol Danvers
+// <carol.danvers@corp.com>", or the login alone when Okta has no name.
+func userLabel(u actions.User) string {
+	login := u.Login
+	if login == "" {
+		login = u.ID
+	}
+	if name := strings.TrimSpace(u.Name()); name != "" && name != login {
+		return name + " <" + login + ">"
+	}
+	return login
+}
+
+// maxUnresolvedDetail is how many unresolved targets an audit record names.
+const maxUnresolvedDetail = 20
+
+// refuseUnresolved answers a request that needs approval but names targets
+// that are not exactly one Okta user each: nothing was stored or posted.
+func (b *Bot) refuseUnresolved(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, failed []actions.Outcome) {
+	var named []string
+	for i, o := range failed {
+		if i == maxUnresolvedDetail {
+			named = append(named, fmt.Sprintf("and %d more", len(failed)-i))
+			break
+		}
+		named = append(named, fmt.Sprintf("%s (%s)", o.Target, actions.KindOf(o.Err)))
+	}
+	log.Info().Str("event", "request.refused").Str("reason", "unresolved targets").Int("unresolved", len(failed)).Msg("targets could not be resolved; not sent for approval")
+	b.auditRefused(ctx, log, inv, req, fmt.Sprintf("not sent for approval: %s not resolved to one Okta user: %s",
+		plural(len(failed), "target", "targets"), strings.Join(named, "; ")))
+	lines := make([]string, len(failed))
+	for i, o := range failed {
+		lines[i] = outcomeError(o.Target, o.Err)
+	}
+	them := "them"
+	if len(failed) == 1 {
+		them = "it"
+	}
+	head := fmt.Sprintf(":no_entry_sign: *Nothing was sent for approval*, and nothing was run: %s of the %d you named could not be resolved to exactly one Okta user. Correct or remove %s and ask again.",
+		plural(len(failed), "target", "targets"), len(req.Targets), them)
+	r, _, _ := listReply(head, lines, "")
+	b.respond(ctx, log, inv, r)
 }
 
 // onBlockActions routes button clicks on messages: the approval buttons
@@ -473,6 +569,23 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id string, pw actions
 		return
 	case !b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
 		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(":hourglass: It is too late to set this password; ask again. Nothing was run."))
+		return
+	}
+	// It runs as the requester's: they must still be allowed it now, as
+	// when it was approved (the policy may have changed since).
+	d, err := b.cfg.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
+	switch {
+	case err != nil:
+		log.Error().Err(err).Msg("could not check the requester against the policy")
+		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(":warning: I could not check whether you may still run this (Slack did not answer a membership lookup). Nothing was run; click *Set the password* again to retry."))
+		return
+	case d.Verdict == auth.Deny:
+		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action; closing the request")
+		b.audit(ctx, approvalRecord("approval.refused", user, "", ap, "requester no longer allowed to run the action"))
+		b.abandon(ctx, log, ap,
+			actions.Errorf(actions.KindForbidden, "its requester may no longer run %s under the current policy; nothing was sent to Okta", ap.Action),
+			fmt.Sprintf(":no_entry: You may no longer run %s under the current policy, so your approved request %s did not run: no password was set and nothing was sent to Okta. The request is now closed; ask your Okta or security team if you need this.",
+				code(ap.Action), requestLine(ap)))
 		return
 	}
 	if !b.runApproved(ctx, log, ap, pw) {

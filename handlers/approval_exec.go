@@ -84,9 +84,9 @@ func (b *Bot) sweep(ctx context.Context) {
 			case ap.Status == store.StatusApproved && b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
 				continue // waiting for the requester
 			case ap.Status == store.StatusApproved:
-				b.abandon(ctx, alog, ap, "the new password was not typed in time after approval; nothing was sent to Okta")
+				b.abandon(ctx, alog, ap, actions.Errorf(actions.KindUnavailable, "the new password was not typed in time after approval; nothing was sent to Okta"), "")
 			default:
-				b.abandon(ctx, alog, ap, "interrupted while it ran (a replica stopped); whether Okta set the password is unknown — check the users and ask again")
+				b.abandon(ctx, alog, ap, actions.Errorf(actions.KindUnavailable, "interrupted while it ran (a replica stopped); whether Okta set the password is unknown — check the users and ask again"), "")
 			}
 			continue
 		}
@@ -136,6 +136,9 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		r := b.auditListing(ctx, log, actions.Request{Action: act, Values: values})
 		listing = &r
 	default:
+		// Targets are the Okta ids resolved when it was requested (see
+		// requestApproval): it runs on exactly the users approved. (Requests
+		// stored before ids were kept hold the targets as typed.)
 		req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason}
 		log.Info().Str("event", "approval.running").Str("approved_by", ap.DecidedBy).Msg("running an approved request")
 		p = b.perform(ctx, log, req)
@@ -151,7 +154,8 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 	if p.err != nil {
 		status = store.StatusFailed
 	}
-	result := approvalResultText(act, p)
+	shown := labelled(ap, p) // for people; the audit keeps the ids
+	result := approvalResultText(act, shown)
 	if listing != nil {
 		result = ":white_check_mark: audit records shown to the requester"
 	}
@@ -174,9 +178,9 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		b.tellRequester(fctx, log, ap, *listing)
 		return
 	}
-	b.tellRequester(fctx, log, ap, b.approvedOutcome(act, ap, p))
+	b.tellRequester(fctx, log, ap, b.approvedOutcome(act, ap, shown))
 	if ap.PublicResult && p.err == nil {
-		b.postPublicResult(fctx, log, act, ap, p)
+		b.postPublicResult(fctx, log, act, ap, shown)
 	}
 }
 
@@ -253,8 +257,10 @@ func (b *Bot) keepLease(ctx context.Context, log zerolog.Logger, id string) (sto
 }
 
 // abandon closes an approved request that cannot run (its password is not
-// there): it is marked failed and everyone is told why.
-func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval, why string) {
+// there, or its requester may no longer run it): it is marked failed and
+// everyone is told why (its message). tell, when given, is what the
+// requester is told instead.
+func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval, why *actions.Error, tell string) {
 	now := b.cfg.Now()
 	claimed, err := b.cfg.Store.Claim(ctx, ap.ID, b.cfg.Replica, now, now.Add(b.cfg.Lease))
 	if err != nil {
@@ -263,19 +269,22 @@ func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval
 		}
 		return
 	}
-	p := performed{err: actions.Errorf(actions.KindUnavailable, "%s", why)}
+	p := performed{err: why}
 	result := approvalResultText(nil, p)
 	if err := b.finish(ctx, claimed.ID, store.StatusFailed, result); err != nil {
 		log.Error().Err(err).Msg("could not close an approved request")
 		return
 	}
-	log.Warn().Str("event", "approval.abandoned").Str("reason", why).Msg("closed an approved request that cannot run")
+	log.Warn().Str("event", "approval.abandoned").Str("reason", why.Message).Msg("closed an approved request that cannot run")
 	claimed.Status, claimed.Result = store.StatusFailed, result
 	act := b.cfg.Registry.Lookup(claimed.Action)
 	b.auditPerformed(ctx, claimed.RequesterID, claimed.RequesterChannel, act, claimed.Targets, claimed.ID, p)
 	b.updateApprovalMessage(ctx, log, claimed)
-	b.auditLine(ctx, log, act, fmt.Sprintf(":x: %s — approved by %s — not run: %s", auditRequestText(claimed), mention(claimed.DecidedBy), esc(why)))
-	b.tellRequester(ctx, log, claimed, renderNotice(fmt.Sprintf(":x: Your request %s was approved, but %s.", requestLine(claimed), esc(why))))
+	b.auditLine(ctx, log, act, fmt.Sprintf(":x: %s — approved by %s — not run: %s", auditRequestText(claimed), mention(claimed.DecidedBy), esc(why.Message)))
+	if tell == "" {
+		tell = fmt.Sprintf(":x: Your request %s was approved, but %s.", requestLine(claimed), esc(why.Message))
+	}
+	b.tellRequester(ctx, log, claimed, renderNotice(tell))
 }
 
 // approvedOutcome is what the requester of an approved request is told:

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -88,18 +89,24 @@ func targetRef(t string) string {
 	return code(t)
 }
 
-// targetsSummary is "`bob`" or "`bob`, `carol` and 3 more", for one line.
+// targetsSummary is "`bob`" or "`bob`, `carol` and 3 more", for one line,
+// of targets as typed.
 func targetsSummary(targets []string, show int) string {
-	if len(targets) == 0 {
+	refs := make([]string, min(len(targets), show))
+	for i := range refs {
+		refs[i] = targetRef(targets[i])
+	}
+	return summarize(refs, len(targets))
+}
+
+// summarize joins the first refs of total into one line: "a", "a and b",
+// "a, b and 3 more".
+func summarize(refs []string, total int) string {
+	if total == 0 {
 		return "no targets"
 	}
-	var refs []string
-	for i, t := range targets {
-		if i == show {
-			refs = append(refs, fmt.Sprintf("%d more", len(targets)-show))
-			break
-		}
-		refs = append(refs, targetRef(t))
+	if len(refs) < total {
+		refs = append(refs[:len(refs):len(refs)], fmt.Sprintf("%d more", total-len(refs)))
 	}
 	if len(refs) == 1 {
 		return refs[0]
@@ -107,9 +114,34 @@ func targetsSummary(targets []string, show int) string {
 	return strings.Join(refs[:len(refs)-1], ", ") + " and " + refs[len(refs)-1]
 }
 
+// approvalTargetRefs are an approval's targets for people: the label of
+// the Okta user each was resolved to when it was requested, or, for a
+// request stored without labels (group targets, or stored before labels
+// were kept), each target as typed. Labels are Okta's text, so they are
+// shown as code: a name cannot format or mention anything.
+func approvalTargetRefs(a store.Approval) []string {
+	labelled := len(a.TargetLabels) == len(a.Targets)
+	refs := make([]string, len(a.Targets))
+	for i, t := range a.Targets {
+		if labelled && a.TargetLabels[i] != "" {
+			refs[i] = code(a.TargetLabels[i])
+		} else {
+			refs[i] = targetRef(t)
+		}
+	}
+	return refs
+}
+
+// approvalTargets is an approval's targets in one line, the first show of
+// them named.
+func approvalTargets(a store.Approval, show int) string {
+	refs := approvalTargetRefs(a)
+	return summarize(refs[:min(len(refs), show)], len(refs))
+}
+
 // requestLine is one line about what an approval asks for.
 func requestLine(a store.Approval) string {
-	return fmt.Sprintf("%s on %s", code(a.Action), targetsSummary(a.Targets, 5))
+	return fmt.Sprintf("%s on %s", code(a.Action), approvalTargets(a, 5))
 }
 
 // paramsText lists an approval's parameters, one per line.
@@ -150,12 +182,12 @@ func renderApproval(a store.Approval, waitsForPassword bool) reply {
 	var head, text string
 	switch a.Status {
 	case store.StatusPending, "":
-		head = fmt.Sprintf(":lock: *Approval needed:* %s asks to run %s. A member of %s must approve it before anything is sent to Okta; the requester cannot approve their own request.",
+		head = fmt.Sprintf(":lock: *Approval needed:* %s asks to run %s. A member of %s must approve it before anything is changed in Okta; the requester cannot approve their own request.",
 			mention(a.RequesterID), requestLine(a), rolesText(a.ApproverRoles))
 		text = fmt.Sprintf("Approval needed: %s asks to run %s", a.RequesterID, a.Action)
 	case store.StatusApproved:
 		if waitsForPassword {
-			head = fmt.Sprintf(":white_check_mark: *Approved* by %s on %s. Waiting for %s to type the new password (it is never stored); nothing has been sent to Okta yet.",
+			head = fmt.Sprintf(":white_check_mark: *Approved* by %s on %s. Waiting for %s to type the new password (it is never stored); nothing has been changed in Okta yet.",
 				mention(a.DecidedBy), slackDate(a.DecidedAt), mention(a.RequesterID))
 		} else {
 			head = fmt.Sprintf(":white_check_mark: *Approved* by %s on %s. Running…", mention(a.DecidedBy), slackDate(a.DecidedAt))
@@ -175,10 +207,10 @@ func renderApproval(a store.Approval, waitsForPassword bool) reply {
 		if a.DecidedBy == a.RequesterID {
 			verb = "Withdrawn"
 		}
-		head = fmt.Sprintf(":no_entry_sign: *%s* by %s on %s: %s\nNothing was sent to Okta.", verb, mention(a.DecidedBy), slackDate(a.DecidedAt), esc(orDash(a.DenyReason)))
+		head = fmt.Sprintf(":no_entry_sign: *%s* by %s on %s: %s\nNothing was changed in Okta.", verb, mention(a.DecidedBy), slackDate(a.DecidedAt), esc(orDash(a.DenyReason)))
 		text = verb + " by " + a.DecidedBy
 	case store.StatusExpired:
-		head = fmt.Sprintf(":hourglass: *Expired* on %s without a decision. Nothing was sent to Okta; ask again if it is still needed.", slackDate(a.ExpiresAt))
+		head = fmt.Sprintf(":hourglass: *Expired* on %s without a decision. Nothing was changed in Okta; ask again if it is still needed.", slackDate(a.ExpiresAt))
 		text = "Expired without a decision"
 	}
 	blocks := []slack.Block{section(head)}
@@ -192,10 +224,7 @@ func renderApproval(a store.Approval, waitsForPassword bool) reply {
 		"Requested", slackDate(a.CreatedAt),
 		"Expires", slackDate(a.ExpiresAt),
 	}
-	refs := make([]string, len(a.Targets))
-	for i, t := range a.Targets {
-		refs[i] = targetRef(t)
-	}
+	refs := approvalTargetRefs(a)
 	all := strings.Join(refs, ", ")
 	label := fmt.Sprintf("Targets (%d)", len(a.Targets))
 	if len([]rune(all)) <= maxFieldText-len(label)-8 {
@@ -232,6 +261,23 @@ func renderApproval(a store.Approval, waitsForPassword bool) reply {
 		blocks = append(blocks, slack.NewActionBlock(blockDecide, approve, deny))
 	}
 	return reply{Text: clip(text, 300), Blocks: blocks}
+}
+
+// labelled is an approved request's result for people: each target's
+// outcome named by the approval's label for it rather than by the Okta id
+// it ran on. The audit keeps the ids (p itself).
+func labelled(ap store.Approval, p performed) performed {
+	if p.err != nil || len(ap.TargetLabels) != len(ap.Targets) || len(p.res.Outcomes) != len(ap.Targets) {
+		return p
+	}
+	out := slices.Clone(p.res.Outcomes)
+	for i := range out {
+		if ap.TargetLabels[i] != "" {
+			out[i].Target = ap.TargetLabels[i]
+		}
+	}
+	p.res.Outcomes = out
+	return p
 }
 
 // approvalResultText is an approved request's result as stored and shown
@@ -298,7 +344,7 @@ func passwordModal(a store.Approval, act *actions.Action) slack.ModalViewRequest
 // passwordPrompt is the direct message that lets the requester of an
 // approved set-password open the password form.
 func passwordPrompt(a store.Approval) reply {
-	t := fmt.Sprintf(":white_check_mark: %s approved your %s. Nothing has been sent to Okta yet: set the password in the form (only you can open it; it is never stored).",
+	t := fmt.Sprintf(":white_check_mark: %s approved your %s. Nothing has been changed in Okta yet: set the password in the form (only you can open it; it is never stored).",
 		mention(a.DecidedBy), requestLine(a))
 	btn := slack.NewButtonBlockElement(actSetPassword, a.ID, plain("Set the password")).WithStyle(slack.StylePrimary)
 	return reply{

@@ -19,7 +19,8 @@ func pendingApproval() store.Approval {
 	return store.Approval{
 		ID:               "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
 		Action:           "disable-user",
-		Targets:          []string{"bob@corp.com", "<@U0CAROL01|carol>"},
+		Targets:          []string{"00u1bob", "00u1carol"},
+		TargetLabels:     []string{"Bob Builder <bob@corp.com>", "carol.danvers@corp.com"},
 		Params:           map[string]string{"deactivate": "true", "send-email": "false"},
 		Reason:           "INC-42 <laptop> & badge stolen",
 		RequesterID:      "U0ALICE01",
@@ -40,10 +41,11 @@ func TestApprovalMessages(t *testing.T) {
 
 	done := p
 	done.Status, done.DecidedBy, done.DecidedAt = store.StatusDone, "U0SECURE1", t0.Add(time.Minute)
-	done.Result = approvalResultText(nil, performed{res: actions.Result{Outcomes: []actions.Outcome{
-		{Target: "bob@corp.com", User: &actions.User{ID: "00u1", Login: "bob@corp.com", FirstName: "Bob"}, Done: "deactivated", Changed: true},
-		{Target: "@carol", Err: actions.Errorf(actions.KindNotFound, "no Okta user %q", "carol@corp.com")},
-	}}})
+	// It ran on the stored ids; the result names them by their labels.
+	done.Result = approvalResultText(nil, labelled(done, performed{res: actions.Result{Outcomes: []actions.Outcome{
+		{Target: "00u1bob", User: &actions.User{ID: "00u1bob", Login: "bob@corp.com", FirstName: "Bob"}, Done: "deactivated", Changed: true},
+		{Target: "00u1carol", Err: actions.Errorf(actions.KindNotFound, "no Okta user %q", "00u1carol")},
+	}}}))
 	golden(t, "approval-done", renderApproval(done, false))
 
 	denied := p
@@ -70,6 +72,85 @@ func TestApprovalMessages(t *testing.T) {
 	}
 }
 
+// Approvers, requesters and the audit channel see whom a request touches
+// by the labels resolved when it was made, as code (Okta's text cannot
+// format or mention anything); requests stored without labels are shown
+// by their targets, as typed.
+func TestApprovalShowsTargetLabels(t *testing.T) {
+	a := pendingApproval()
+	a.TargetLabels[1] = "Mallory <!channel> *boss* <mallory@corp.com>"
+	wantRef := "`Mallory &lt;!channel&gt; *boss* &lt;mallory@corp.com&gt;`"
+	all := func(r reply) string { b, _ := json.Marshal(r.Blocks); return string(b) }
+	for name, text := range map[string]string{
+		"approval message": all(renderApproval(a, false)),
+		"request line":     requestLine(a),
+		"audit line":       auditRequestText(a),
+		"deny form":        fmt.Sprint(denyModal(a).Blocks.BlockSet[0].(*slack.SectionBlock).Text.Text),
+		"password prompt":  all(passwordPrompt(a)),
+	} {
+		text = strings.ReplaceAll(text, `\u0026`, "&")
+		text = strings.ReplaceAll(strings.ReplaceAll(text, `\u003c`, "<"), `\u003e`, ">")
+		if !strings.Contains(text, "`Bob Builder &lt;bob@corp.com&gt;`") || !strings.Contains(text, wantRef) {
+			t.Errorf("%s does not show the labels: %s", name, text)
+		}
+		if strings.Contains(text, "00u1bob") || strings.Contains(text, "<!channel>") {
+			t.Errorf("%s shows an Okta id or an unescaped label: %s", name, text)
+		}
+	}
+
+	old := pendingApproval()
+	old.Targets, old.TargetLabels = []string{"bob", "<@U0CAROL01|carol>"}, nil
+	if got := requestLine(old); got != "`disable-user` on `bob` and <@U0CAROL01>" {
+		t.Errorf("request line of a request without labels = %q", got)
+	}
+	many := pendingApproval()
+	many.Targets, many.TargetLabels = nil, nil
+	for i := range 8 {
+		many.Targets = append(many.Targets, fmt.Sprintf("00u%d", i))
+		many.TargetLabels = append(many.TargetLabels, fmt.Sprintf("user%d@corp.com", i))
+	}
+	if got := requestLine(many); got != "`disable-user` on `user0@corp.com`, `user1@corp.com`, `user2@corp.com`, `user3@corp.com`, `user4@corp.com` and 3 more" {
+		t.Errorf("request line of many = %q", got)
+	}
+}
+
+// The result of an approved request names its targets by their labels;
+// the audit's outcomes (the performed result itself) keep the Okta ids.
+func TestLabelledKeepsTheAuditsIds(t *testing.T) {
+	a := pendingApproval()
+	p := performed{res: actions.Result{Outcomes: []actions.Outcome{
+		{Target: "00u1bob", Done: "suspended", Changed: true},
+		{Target: "00u1carol", Err: actions.Errorf(actions.KindForbidden, "no")},
+	}}}
+	got := labelled(a, p)
+	if got.res.Outcomes[0].Target != "Bob Builder <bob@corp.com>" || got.res.Outcomes[1].Target != "carol.danvers@corp.com" {
+		t.Errorf("labelled outcomes = %+v", got.res.Outcomes)
+	}
+	if p.res.Outcomes[0].Target != "00u1bob" || p.res.Outcomes[1].Target != "00u1carol" {
+		t.Errorf("labelling changed the audited outcomes: %+v", p.res.Outcomes)
+	}
+	a.TargetLabels = nil
+	if got := labelled(a, p); got.res.Outcomes[0].Target != "00u1bob" {
+		t.Errorf("a request without labels was relabelled: %+v", got.res.Outcomes)
+	}
+}
+
+func TestUserLabel(t *testing.T) {
+	for _, c := range []struct {
+		u    actions.User
+		want string
+	}{
+		{actions.User{ID: "00u1", Login: "carol.danvers@corp.com", FirstName: "Carol", LastName: "Danvers"}, "Carol Danvers <carol.danvers@corp.com>"},
+		{actions.User{ID: "00u1", Login: "carol@corp.com", DisplayName: "Captain Marvel"}, "Captain Marvel <carol@corp.com>"},
+		{actions.User{ID: "00u1", Login: "svc@corp.com"}, "svc@corp.com"},
+		{actions.User{ID: "00u1"}, "00u1"},
+	} {
+		if got := userLabel(c.u); got != c.want {
+			t.Errorf("userLabel(%+v) = %q, want %q", c.u, got, c.want)
+		}
+	}
+}
+
 func buttonsOf(blocks []slack.Block) []*slack.ButtonBlockElement {
 	var out []*slack.ButtonBlockElement
 	for _, b := range blocks {
@@ -88,22 +169,29 @@ func buttonsOf(blocks []slack.Block) []*slack.ButtonBlockElement {
 // makes an approval message within Slack's limits.
 func TestApprovalMessageLimits(t *testing.T) {
 	a := pendingApproval()
-	a.Targets = nil
+	a.Targets, a.TargetLabels = nil, nil
 	var outcomes []actions.Outcome
 	for i := range actions.MaxTargets {
 		login := fmt.Sprintf("someone.with.a.rather.long.name.number%03d@subsidiary.example.corp.com", i)
-		a.Targets = append(a.Targets, login)
-		outcomes = append(outcomes, actions.Outcome{Target: login, Err: actions.Errorf(actions.KindNotFound, "no Okta user %q", login)})
+		id := fmt.Sprintf("00u%017d", i)
+		a.Targets = append(a.Targets, id)
+		a.TargetLabels = append(a.TargetLabels, fmt.Sprintf("Someone With A Rather Long Display Name, Number %03d <%s>", i, login))
+		outcomes = append(outcomes, actions.Outcome{Target: id, Err: actions.Errorf(actions.KindNotFound, "no Okta user %q", id)})
 	}
 	a.Reason = strings.Repeat("why ", 200)
 	for _, status := range []store.Status{store.StatusPending, store.StatusDone} {
 		a.Status = status
-		a.Result = approvalResultText(nil, performed{res: actions.Result{Outcomes: outcomes}})
+		a.Result = approvalResultText(nil, labelled(a, performed{res: actions.Result{Outcomes: outcomes}}))
 		r := renderApproval(a, false)
 		checkLimits(t, string(status), r.Blocks)
 		all, _ := json.Marshal(r.Blocks)
 		if !strings.Contains(string(all), "Showing") {
 			t.Errorf("%s: a long request does not say that it shows part of it", status)
+		}
+	}
+	for name, text := range map[string]string{"request line": requestLine(a), "audit line": auditRequestText(a)} {
+		if n := utf8.RuneCountInString(text); n > maxSectionText/2 {
+			t.Errorf("%s of a long request is %d characters", name, n)
 		}
 	}
 }

@@ -213,7 +213,7 @@ func (b *Bot) auditLine(ctx context.Context, log zerolog.Logger, act *actions.Ac
 
 // auditRequestText is a request in an audit channel line.
 func auditRequestText(ap store.Approval) string {
-	return fmt.Sprintf("%s on %s by %s in %s", code(ap.Action), targetsSummary(ap.Targets, 10), mention(ap.RequesterID), channelRef(ap.RequesterChannel))
+	return fmt.Sprintf("%s on %s by %s in %s", code(ap.Action), approvalTargets(ap, 10), mention(ap.RequesterID), channelRef(ap.RequesterChannel))
 }
 
 // invocationText is a direct request in an audit channel line.

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -319,6 +320,18 @@ func (a *ah) oktaOps(op string) int {
 	return n
 }
 
+// oktaWrites are the calls among calls that could change Okta: all but
+// reads. Before approval a request only reads, to resolve its users.
+func oktaWrites(calls []oktatest.Call) []oktatest.Call {
+	var out []oktatest.Call
+	for _, c := range calls {
+		if c.Method != http.MethodGet && c.Operation != "token" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // userStatus is a user's status in the Okta fake.
 func (a *ah) userStatus(login string) string {
 	u, ok := a.okta.User(login)
@@ -457,7 +470,7 @@ func TestApprovalMessageAndButtons(t *testing.T) {
 	notice, msg := a.request(uAlice, `disable-user carol.danvers@corp.com --reason "INC-42 laptop stolen"`)
 	mustContain(t, notice, "waiting for approval", "<#C0APPROVALS>", "Nothing was run")
 	text := msg.AllText()
-	mustContain(t, text, "Approval needed", "<@U0ALICE01>", "<#C0GENERAL>", "disable-user", "carol.danvers@corp.com",
+	mustContain(t, text, "Approval needed", "<@U0ALICE01>", "<#C0GENERAL>", "disable-user", "`Carol Danvers &lt;carol.danvers@corp.com&gt;`",
 		"INC-42 laptop stolen", "`security`", "Expires", "`--deactivate` `false`")
 	if got := msg.Buttons(); !slices.Equal(got, []string{"Approve", "Deny"}) {
 		t.Errorf("buttons = %q, want Approve, Deny", got)
@@ -477,23 +490,26 @@ func TestApprovalMessageAndButtons(t *testing.T) {
 			t.Errorf("unexpected button %v", b)
 		}
 	}
-	if n := a.okta.CallCount(); n != before {
-		t.Errorf("Okta received %d calls before approval: %+v", n-before, a.okta.Calls()[before:])
+	if w := oktaWrites(a.okta.Calls()[before:]); len(w) != 0 {
+		t.Errorf("Okta received %d writes before approval: %+v", len(w), w)
 	}
 
 	ap, err := a.store().GetApproval(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
+	carol, _ := a.okta.User("carol.danvers@corp.com")
 	if ap.Status != store.StatusPending || ap.RequesterID != uAlice || ap.RequesterChannel != chGen || ap.MessageTS != msg.TS ||
-		!slices.Equal(ap.Targets, []string{"carol.danvers@corp.com"}) || ap.Reason != "INC-42 laptop stolen" {
+		!slices.Equal(ap.Targets, []string{carol.ID}) || !slices.Equal(ap.TargetLabels, []string{"Carol Danvers <carol.danvers@corp.com>"}) ||
+		ap.Reason != "INC-42 laptop stolen" {
 		t.Errorf("stored approval = %+v", ap)
 	}
 	recs := a.auditOf(id)
 	if got := events(recs); !slices.Equal(got, []string{"approval.requested"}) {
 		t.Fatalf("audit = %q", got)
 	}
-	if r := recs[0]; r.Actor != uAlice || r.Channel != chGen || r.Action != "disable-user" || r.Params["reason"] != "INC-42 laptop stolen" || r.Params["deactivate"] != "false" {
+	if r := recs[0]; r.Actor != uAlice || r.Channel != chGen || r.Action != "disable-user" || r.Params["reason"] != "INC-42 laptop stolen" || r.Params["deactivate"] != "false" ||
+		!slices.Equal(r.Targets, []string{carol.ID}) || r.Params["targets_as_typed"] != "carol.danvers@corp.com" || r.Params["target_labels"] != "Carol Danvers <carol.danvers@corp.com>" {
 		t.Errorf("approval.requested record = %+v", r)
 	}
 	if got := a.loggedAudit(id); !slices.Equal(got, []string{"approval.requested"}) {
@@ -610,7 +626,7 @@ func TestApproveRunsOnceAndEveryoneLearnsTheOutcome(t *testing.T) {
 		t.Errorf("approval.approved = %+v", r)
 	}
 	carol, _ := a.okta.User("carol.danvers@corp.com")
-	if r := recs[2]; r.Target != "carol.danvers@corp.com" || r.Outcome != "changed" || r.Detail != "suspended" || r.Actor != uAlice || r.Params["okta_user_id"] != carol.ID {
+	if r := recs[2]; r.Target != carol.ID || r.Outcome != "changed" || r.Detail != "suspended" || r.Actor != uAlice || r.Params["okta_user_id"] != carol.ID || r.Params["login"] != "carol.danvers@corp.com" {
 		t.Errorf("outcome = %+v", r)
 	}
 	if got := a.loggedAudit(id); !slices.Equal(got, want) {
@@ -721,13 +737,13 @@ func TestDenyWithReasonRunsNothing(t *testing.T) {
 		t.Fatalf("deny form ack = %+v, %v; want a plain ack that closes it", ack, err)
 	}
 	denied := a.waitUpdate(msg, "Denied")
-	mustContain(t, denied.AllText(), "<@U0SECURE2>", "not during the change freeze", "Nothing was sent to Okta")
+	mustContain(t, denied.AllText(), "<@U0SECURE2>", "not during the change freeze", "Nothing was changed in Okta")
 	if b := denied.Buttons(); len(b) != 0 {
 		t.Errorf("denied message still has buttons %q", b)
 	}
 	mustContain(t, a.told(uAlice, "was denied").AllText(), "<@U0SECURE2>", "not during the change freeze", "Nothing was run")
-	if n := a.okta.CallCount(); n != before {
-		t.Errorf("Okta received %d calls for a denied request: %+v", n-before, a.okta.Calls()[before:])
+	if w := oktaWrites(a.okta.Calls()[before:]); len(w) != 0 {
+		t.Errorf("Okta received %d writes for a denied request: %+v", len(w), w)
 	}
 	if s := a.userStatus("carol.danvers@corp.com"); s != "ACTIVE" {
 		t.Errorf("carol is %s", s)
@@ -755,8 +771,8 @@ func TestDenyWithReasonRunsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustContain(t, a.waitUpdate(msg2, "Withdrawn").AllText(), "wrong person")
-	if n := a.okta.CallCount(); n != before {
-		t.Errorf("Okta received calls for a withdrawn request")
+	if w := oktaWrites(a.okta.Calls()[before:]); len(w) != 0 {
+		t.Errorf("Okta received writes for a withdrawn request: %+v", w)
 	}
 }
 
@@ -771,7 +787,7 @@ func TestExpiredRequestsCannotBeApproved(t *testing.T) {
 	}
 
 	expired := a.waitUpdate(msg, "Expired")
-	mustContain(t, expired.AllText(), "Nothing was sent to Okta")
+	mustContain(t, expired.AllText(), "Nothing was changed in Okta")
 	if b := expired.Buttons(); len(b) != 0 {
 		t.Errorf("expired message still has buttons %q", b)
 	}
@@ -1063,6 +1079,74 @@ func TestSetPasswordThroughApprovalNeverStoresThePassword(t *testing.T) {
 	if got := events(a.auditOf(id)); !slices.Equal(got, []string{"approval.requested", "approval.approved", "approval.refused", "outcome"}) {
 		t.Errorf("audit = %q", got)
 	}
+}
+
+// An approved set-password runs as its requester's when they type the
+// password: the policy must still allow them set-password then. Here the
+// helpdesk lost it between approval and the password form.
+func TestSetPasswordRechecksThePolicyWhenThePasswordIsTyped(t *testing.T) {
+	a := newApprovals(t, "1h")
+	const password = "Sh0uld-N3ver-Be-Set"
+	a.secrets = append(a.secrets, password)
+	first := a.start("first")
+	_, msg := a.request(uDesk, `set-password carol.danvers@corp.com --reason "ticket 10"`)
+	id := approvalID(t, msg)
+	a.click(uSec1, msg, "Approve")
+	dm := a.told(uDesk, "Set the password")
+	a.stopBot(first)
+
+	withdrawn := strings.Replace(approvalPolicy("1h"), "actions: [get-user, reset-password, set-password]", "actions: [get-user, reset-password]", 1)
+	if withdrawn == approvalPolicy("1h") {
+		t.Fatal("the policy edit did not apply")
+	}
+	a.setPolicy(withdrawn)
+	a.start("second")
+
+	i, err := a.slack.ClickButton(uDesk, dm, "Set the password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := i.WaitAck(3 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.slack.WaitView(5*time.Second, func(v slackfake.View) bool { return v.User == uDesk && v.CallbackID == "approval_password" })
+	if err != nil {
+		t.Fatalf("no password form: %v", err)
+	}
+	if _, err := a.slack.SubmitView(uDesk, v, map[string]map[string]any{"p_password": {"p_password": password}}); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, a.told(uDesk, "You may no longer run `set-password`").AllText(), "no password was set", "nothing was sent to Okta", "closed")
+	failed := a.waitUpdate(msg, "did not complete")
+	mustContain(t, failed.AllText(), "may no longer run set-password under the current policy")
+	carol, _ := a.okta.User("carol.danvers@corp.com")
+	if n := a.oktaOps("updateUser"); n != 0 || a.okta.PasswordIs(carol.ID, password) {
+		t.Errorf("the password was set for a requester the policy no longer allows (%d updateUser calls)", n)
+	}
+	if ap, _ := a.store().GetApproval(context.Background(), id); ap.Status != store.StatusFailed {
+		t.Errorf("approval is %s, want failed (closed)", ap.Status)
+	}
+	recs := a.auditOf(id)
+	if got := events(recs); !slices.Equal(got, []string{"approval.requested", "approval.approved", "approval.refused", "outcome"}) {
+		t.Fatalf("audit = %q", got)
+	}
+	if r := recs[2]; r.Actor != uDesk || r.Detail != "requester no longer allowed to run the action" {
+		t.Errorf("approval.refused = %+v", r)
+	}
+	if r := recs[3]; r.Outcome != "failed" || r.ErrorKind != "forbidden" {
+		t.Errorf("outcome = %+v", r)
+	}
+
+	// The form cannot be used again.
+	i, err = a.slack.ClickButton(uDesk, dm, "Set the password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := i.WaitReplies(1, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, r[0].AllText(), "can no longer be used")
 }
 
 func TestResetLinkOfAnApprovedRequestGoesToTheRequesterOnly(t *testing.T) {
