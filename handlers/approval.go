@@ -131,7 +131,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	}
 	b.audit(ctx, rec)
 
-	msg := renderApproval(ap, passwordParam(a) != nil)
+	msg := renderApproval(ap, requesterStepOf(a, ap.Params))
 	ch, ts, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
 	if err != nil {
 		// A request nobody can see must not wait to be approved: withdraw it.
@@ -149,8 +149,11 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		log.Error().Err(err).Msg("could not record where the approval message is; it will not be updated in place")
 	}
 	extra := ""
-	if passwordParam(a) != nil {
+	switch requesterStepOf(a, ap.Params) {
+	case passwordStep:
 		extra = " Once it is approved, I will ask you for the password: it is never stored."
+	case collectStep:
+		extra = " Once it is approved, I will ask you to run it, so that its one-time links reach you while you are here."
 	}
 	if ap.PublicResult {
 		extra += " Once it has run, its result is posted in this channel too (never a secret)."
@@ -237,7 +240,7 @@ func (b *Bot) onBlockActions(workCtx context.Context, sm *socketmode.Client, req
 	}
 	act := *cb.ActionCallback.BlockActions[0]
 	switch act.ActionID {
-	case actApprove, actDeny, actSetPassword:
+	case actApprove, actDeny, actSetPassword, actRunApproved:
 		b.accept(workCtx, sm, req, nil, func(ctx context.Context) { b.approvalClicked(ctx, cb, act) })
 	default:
 		b.ack(sm, req, nil)
@@ -319,8 +322,8 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 	}
 	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 
-	if act.ActionID == actSetPassword {
-		b.setPasswordClicked(ctx, log, inv, ap, refuse)
+	if act.ActionID == actSetPassword || act.ActionID == actRunApproved {
+		b.requesterClicked(ctx, log, inv, ap, act.ActionID, refuse)
 		return
 	}
 	// Decisions are made on the request's own approval message only.
@@ -400,13 +403,14 @@ func (b *Bot) approve(ctx context.Context, log zerolog.Logger, inv invocation, a
 	log.Info().Str("event", "approval.approved").Msg("request approved")
 	b.audit(ctx, approvalRecord("approval.approved", inv.caller, inv.channel, decided, "requested by "+decided.RequesterID))
 	act := b.cfg.Registry.Lookup(decided.Action)
-	if passwordParam(act) != nil {
-		// The password was never stored: ask the requester for it.
+	if step := requesterStepOf(act, decided.Params); step != noStep {
+		// The password was never stored, or the run's one-time secrets
+		// need the requester there: it waits for them.
 		b.updateApprovalMessage(ctx, log, decided)
-		b.askForPassword(ctx, log, decided)
+		b.askRequester(ctx, log, decided, step)
 		return
 	}
-	b.runApproved(ctx, log, decided, actions.Secret{})
+	b.runApproved(ctx, log, decided, actions.Secret{}, nil)
 }
 
 // alreadyDecided tells a late clicker what became of the request.
@@ -497,25 +501,66 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 	b.tellRequester(ctx, log, decided, renderNotice(fmt.Sprintf(":no_entry_sign: Your request %s was denied by %s: %s\nNothing was run.", requestLine(decided), mention(user), esc(reason))))
 }
 
-// setPasswordClicked opens the password form of an approved set-password
-// for its requester, and for nobody else.
-func (b *Bot) setPasswordClicked(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval, refuse func(store.Approval, string, string)) {
+// requesterClicked handles the requester's step after approval, for the
+// requester alone: the set-password button opens the password form; the
+// run button runs the request and answers the click with its result,
+// one-time secrets included, while the requester is there to see them.
+func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval, button string, refuse func(store.Approval, string, string)) {
 	act := b.cfg.Registry.Lookup(ap.Action)
+	step := requesterStepOf(act, ap.Params)
 	switch {
-	case passwordParam(act) == nil:
+	case button == actSetPassword && step != passwordStep:
 		refuse(ap, "set-password button on a request without a password", ":grey_question: This request takes no password. Nothing was changed.")
-	case inv.caller != ap.RequesterID:
+	case button == actRunApproved && step != collectStep:
+		refuse(ap, "run button on a request that runs on approval", ":grey_question: This request does not wait for you to run it. Nothing was changed.")
+	case inv.caller != ap.RequesterID && step == passwordStep:
 		refuse(ap, "only the requester may set the password", fmt.Sprintf(":no_entry: Only %s, who asked, can set this password. Nothing was changed.", mention(ap.RequesterID)))
+	case inv.caller != ap.RequesterID:
+		refuse(ap, "only the requester may run it", fmt.Sprintf(":no_entry: Only %s, who asked, can run this request: its one-time links are for them alone. Nothing was changed.", mention(ap.RequesterID)))
 	case ap.Status != store.StatusApproved:
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":information_source: This request is %s; the password form can no longer be used. Nothing was changed.", ap.Status)))
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":information_source: This request is %s; this button can no longer be used. Nothing more was run.", ap.Status)))
 	case !b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
-		b.respond(ctx, log, inv, renderNotice(":hourglass: It is too late to set this password; ask again. Nothing was changed."))
-	default:
+		b.respond(ctx, log, inv, renderNotice(":hourglass: It is too late to use this approval; ask again. Nothing was changed."))
+	case step == passwordStep:
 		if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, passwordModal(ap, act)); err != nil {
 			log.Error().Err(err).Msg("could not open the password form")
 			b.respond(ctx, log, inv, renderNotice(":warning: I could not open the password form (Slack allows only 3 seconds). Click the button again."))
 		}
+	default:
+		if !b.requesterStillAllowed(ctx, log, ap, "click *Run it now* again", func(r reply) { b.respond(ctx, log, inv, r) }) {
+			return
+		}
+		if !b.runApproved(ctx, log, ap, actions.Secret{}, &inv) {
+			b.respond(ctx, log, inv, renderNotice(":information_source: This request was already run. Nothing more was run."))
+		}
 	}
+}
+
+// requesterStillAllowed checks, when the requester takes their step after
+// approval, that the policy still lets them run the action: it runs as
+// theirs. When it does not, the request is closed unrun and they are told
+// (through tell); when the check fails, they are asked to retry.
+func (b *Bot) requesterStillAllowed(ctx context.Context, log zerolog.Logger, ap store.Approval, retry string, tell func(reply)) bool {
+	notSet := ""
+	if passwordParam(b.cfg.Registry.Lookup(ap.Action)) != nil {
+		notSet = "no password was set and "
+	}
+	d, err := b.cfg.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
+	switch {
+	case err != nil:
+		log.Error().Err(err).Msg("could not check the requester against the policy")
+		tell(renderNotice(":warning: I could not check whether you may still run this (Slack did not answer a membership lookup). Nothing was run; " + retry + " to retry."))
+		return false
+	case d.Verdict == auth.Deny:
+		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action; closing the request")
+		b.audit(ctx, approvalRecord("approval.refused", ap.RequesterID, "", ap, "requester no longer allowed to run the action"))
+		b.abandon(ctx, log, ap,
+			actions.Errorf(actions.KindForbidden, "its requester may no longer run %s under the current policy; nothing was sent to Okta", ap.Action),
+			fmt.Sprintf(":no_entry: You may no longer run %s under the current policy, so your approved request %s did not run: %snothing was sent to Okta. The request is now closed; ask your Okta or security team if you need this.",
+				code(ap.Action), requestLine(ap), notSet))
+		return false
+	}
+	return true
 }
 
 // passwordWindow is how long after approval the requester may type the
@@ -527,19 +572,20 @@ func (b *Bot) passwordWindow(ap store.Approval) time.Duration {
 	return auth.DefaultExpireAfter
 }
 
-// askForPassword sends the requester of an approved set-password the
-// button that opens the password form.
-func (b *Bot) askForPassword(ctx context.Context, log zerolog.Logger, ap store.Approval) {
-	r := passwordPrompt(ap)
+// askRequester sends the requester of an approved request the button for
+// their step: open the password form, or run it. It goes by direct
+// message, which stays until they are back (an ephemeral one may not).
+func (b *Bot) askRequester(ctx context.Context, log zerolog.Logger, ap store.Approval, step requesterStep) {
+	r := requesterPrompt(ap, step)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	_, _, err := b.cfg.Slack.PostMessageContext(ctx, ap.RequesterID, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...))
 	if err == nil {
 		return
 	}
-	log.Warn().Err(err).Msg("could not send the set-password button by direct message; trying the requester's channel")
+	log.Warn().Err(err).Msg("could not send the requester's button by direct message; trying the requester's channel")
 	if _, err := b.cfg.Slack.PostEphemeralContext(ctx, ap.RequesterChannel, ap.RequesterID, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
-		log.Error().Err(err).Msg("could not send the requester the set-password button")
+		log.Error().Err(err).Msg("could not send the requester their button")
 	}
 }
 
@@ -573,22 +619,10 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id string, pw actions
 	}
 	// It runs as the requester's: they must still be allowed it now, as
 	// when it was approved (the policy may have changed since).
-	d, err := b.cfg.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
-	switch {
-	case err != nil:
-		log.Error().Err(err).Msg("could not check the requester against the policy")
-		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(":warning: I could not check whether you may still run this (Slack did not answer a membership lookup). Nothing was run; click *Set the password* again to retry."))
-		return
-	case d.Verdict == auth.Deny:
-		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action; closing the request")
-		b.audit(ctx, approvalRecord("approval.refused", user, "", ap, "requester no longer allowed to run the action"))
-		b.abandon(ctx, log, ap,
-			actions.Errorf(actions.KindForbidden, "its requester may no longer run %s under the current policy; nothing was sent to Okta", ap.Action),
-			fmt.Sprintf(":no_entry: You may no longer run %s under the current policy, so your approved request %s did not run: no password was set and nothing was sent to Okta. The request is now closed; ask your Okta or security team if you need this.",
-				code(ap.Action), requestLine(ap)))
+	if !b.requesterStillAllowed(ctx, log, ap, "click *Set the password* again", func(r reply) { b.tellUser(ctx, log, user, ap.RequesterChannel, r) }) {
 		return
 	}
-	if !b.runApproved(ctx, log, ap, pw) {
+	if !b.runApproved(ctx, log, ap, pw, nil) {
 		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(":information_source: This password form was already used. Nothing more was run."))
 	}
 }
@@ -628,7 +662,7 @@ func (b *Bot) updateApprovalMessage(ctx context.Context, log zerolog.Logger, ap 
 	if ap.MessageTS == "" || ap.ApprovalChannel == "" {
 		return
 	}
-	r := renderApproval(ap, passwordParam(b.cfg.Registry.Lookup(ap.Action)) != nil)
+	r := renderApproval(ap, requesterStepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if _, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ap.MessageTS, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {

@@ -78,20 +78,28 @@ func (b *Bot) sweep(ctx context.Context) {
 		}
 		alog := log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 		act := b.cfg.Registry.Lookup(ap.Action)
-		if passwordParam(act) != nil {
-			// Its password exists only in the requester's form.
+		if step := requesterStepOf(act, ap.Params); step != noStep {
+			// It runs only with its requester there: the password exists
+			// only in their form, the one-time links only in the answer
+			// to their click.
+			late, interrupted := "the new password was not typed in time after approval; nothing was sent to Okta",
+				"interrupted while it ran (a replica stopped); whether Okta set the password is unknown — check the users and ask again"
+			if step == collectStep {
+				late = "it was not run in time after approval; nothing was sent to Okta"
+				interrupted = "interrupted while it ran (a replica stopped); whether Okta acted, and so whether earlier links still work, is unknown — check the users and ask again"
+			}
 			switch {
 			case ap.Status == store.StatusApproved && b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
 				continue // waiting for the requester
 			case ap.Status == store.StatusApproved:
-				b.abandon(ctx, alog, ap, actions.Errorf(actions.KindUnavailable, "the new password was not typed in time after approval; nothing was sent to Okta"), "")
+				b.abandon(ctx, alog, ap, actions.Errorf(actions.KindUnavailable, "%s", late), "")
 			default:
-				b.abandon(ctx, alog, ap, actions.Errorf(actions.KindUnavailable, "interrupted while it ran (a replica stopped); whether Okta set the password is unknown — check the users and ask again"), "")
+				b.abandon(ctx, alog, ap, actions.Errorf(actions.KindUnavailable, "%s", interrupted), "")
 			}
 			continue
 		}
 		wctx, cancel := context.WithTimeout(ctx, b.cfg.RequestTimeout)
-		if b.runApproved(wctx, alog, ap, actions.Secret{}) {
+		if b.runApproved(wctx, alog, ap, actions.Secret{}, nil) {
 			alog.Info().Str("event", "approval.recovered").Msg("ran an approved request left unfinished")
 		}
 		cancel()
@@ -100,7 +108,9 @@ func (b *Bot) sweep(ctx context.Context) {
 
 // runApproved claims an approved request and runs it. It reports false when
 // another caller holds or finished it (Claim decides): exactly one runs it.
-func (b *Bot) runApproved(ctx context.Context, log zerolog.Logger, ap store.Approval, pw actions.Secret) bool {
+// The requester learns the outcome through to, the click they ran it with,
+// when given, else privately (tellRequester).
+func (b *Bot) runApproved(ctx context.Context, log zerolog.Logger, ap store.Approval, pw actions.Secret, to *invocation) bool {
 	now := b.cfg.Now()
 	claimed, err := b.cfg.Store.Claim(ctx, ap.ID, b.cfg.Replica, now, now.Add(b.cfg.Lease))
 	switch {
@@ -113,14 +123,14 @@ func (b *Bot) runApproved(ctx context.Context, log zerolog.Logger, ap store.Appr
 	}
 	log = log.With().Str("approval_id", claimed.ID).Str("action", claimed.Action).Logger()
 	b.updateApprovalMessage(ctx, log, claimed)
-	b.runClaimed(ctx, log, claimed, pw)
+	b.runClaimed(ctx, log, claimed, pw, to)
 	return true
 }
 
 // runClaimed runs a claimed request against Okta, keeping the lease while
 // it runs, then records the result, audits it, updates the approval
 // message and tells the requester (who alone gets its secrets).
-func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Approval, pw actions.Secret) {
+func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Approval, pw actions.Secret, to *invocation) {
 	act := b.cfg.Registry.Lookup(ap.Action)
 	values := map[string]string{}
 	for k, v := range ap.Params {
@@ -178,7 +188,13 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		b.tellRequester(fctx, log, ap, *listing)
 		return
 	}
-	b.tellRequester(fctx, log, ap, b.approvedOutcome(act, ap, shown))
+	if to != nil {
+		// The requester ran it with a click: the answer to it reaches
+		// them where they are, with its one-time secrets.
+		b.respondAll(fctx, log, *to, b.approvedOutcome(act, ap, shown))
+	} else {
+		b.tellRequester(fctx, log, ap, b.approvedOutcome(act, ap, shown))
+	}
 	if ap.PublicResult && p.err == nil {
 		b.postPublicResult(fctx, log, act, ap, shown)
 	}

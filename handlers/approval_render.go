@@ -20,6 +20,7 @@ const (
 	actApprove     = "approval_approve"
 	actDeny        = "approval_deny"
 	actSetPassword = "approval_set_password"
+	actRunApproved = "approval_run"
 
 	cbDeny        = "approval_deny"
 	cbSetPassword = "approval_password"
@@ -176,9 +177,9 @@ func rolesText(roles []string) string {
 // renderApproval is the approval message in the rule's channel, for the
 // approval's current state: with Approve and Deny buttons while it is
 // pending, then who decided, when and (once run) the result per target.
-// waitsForPassword says the action's password is asked of the requester
-// after approval. It never holds a secret: the store has none.
-func renderApproval(a store.Approval, waitsForPassword bool) reply {
+// step says what the requester does after approval. It never holds a
+// secret: the store has none.
+func renderApproval(a store.Approval, step requesterStep) reply {
 	var head, text string
 	switch a.Status {
 	case store.StatusPending, "":
@@ -186,10 +187,14 @@ func renderApproval(a store.Approval, waitsForPassword bool) reply {
 			mention(a.RequesterID), requestLine(a), rolesText(a.ApproverRoles))
 		text = fmt.Sprintf("Approval needed: %s asks to run %s", a.RequesterID, a.Action)
 	case store.StatusApproved:
-		if waitsForPassword {
+		switch step {
+		case passwordStep:
 			head = fmt.Sprintf(":white_check_mark: *Approved* by %s on %s. Waiting for %s to type the new password (it is never stored); nothing has been changed in Okta yet.",
 				mention(a.DecidedBy), slackDate(a.DecidedAt), mention(a.RequesterID))
-		} else {
+		case collectStep:
+			head = fmt.Sprintf(":white_check_mark: *Approved* by %s on %s. Waiting for %s to run it, so that its one-time links reach them while they are there; nothing has been changed in Okta yet.",
+				mention(a.DecidedBy), slackDate(a.DecidedAt), mention(a.RequesterID))
+		default:
 			head = fmt.Sprintf(":white_check_mark: *Approved* by %s on %s. Running…", mention(a.DecidedBy), slackDate(a.DecidedAt))
 		}
 		text = "Approved by " + a.DecidedBy
@@ -341,15 +346,48 @@ func passwordModal(a store.Approval, act *actions.Action) slack.ModalViewRequest
 	}
 }
 
-// passwordPrompt is the direct message that lets the requester of an
-// approved set-password open the password form.
-func passwordPrompt(a store.Approval) reply {
+// requesterStep is what the requester of an approved request does before
+// it runs, if anything.
+type requesterStep int
+
+const (
+	// noStep: the request runs as soon as it is approved.
+	noStep requesterStep = iota
+	// passwordStep: the requester types the password (never stored).
+	passwordStep
+	// collectStep: the run returns one-time secrets for the requester,
+	// which Slack can show only to someone present (an ephemeral message
+	// to an absent user is lost): the requester runs it with a click and
+	// gets them in the answer to that click.
+	collectStep
+)
+
+// requesterStepOf says what the requester of an approved request of act
+// with params does before it runs.
+func requesterStepOf(act *actions.Action, params map[string]string) requesterStep {
+	switch {
+	case passwordParam(act) != nil:
+		return passwordStep
+	case act != nil && act.ReturnsSecrets(params):
+		return collectStep
+	}
+	return noStep
+}
+
+// requesterPrompt is the direct message that lets the requester of an
+// approved request take their step: open the password form, or run it.
+func requesterPrompt(a store.Approval, step requesterStep) reply {
 	t := fmt.Sprintf(":white_check_mark: %s approved your %s. Nothing has been changed in Okta yet: set the password in the form (only you can open it; it is never stored).",
 		mention(a.DecidedBy), requestLine(a))
 	btn := slack.NewButtonBlockElement(actSetPassword, a.ID, plain("Set the password")).WithStyle(slack.StylePrimary)
+	if step == collectStep {
+		t = fmt.Sprintf(":white_check_mark: %s approved your %s. Nothing has been changed in Okta yet: run it when you are ready to receive its one-time links (only you can; they are shown to you once, here, and never stored).",
+			mention(a.DecidedBy), requestLine(a))
+		btn = slack.NewButtonBlockElement(actRunApproved, a.ID, plain("Run it now")).WithStyle(slack.StylePrimary)
+	}
 	return reply{
 		Text:   plainFallback(t),
-		Blocks: []slack.Block{section(t), slack.NewActionBlock("approval_password", btn)},
+		Blocks: []slack.Block{section(t), slack.NewActionBlock("approval_requester", btn)},
 	}
 }
 

@@ -37,7 +37,7 @@ func pendingApproval() store.Approval {
 
 func TestApprovalMessages(t *testing.T) {
 	p := pendingApproval()
-	golden(t, "approval-pending", renderApproval(p, false))
+	golden(t, "approval-pending", renderApproval(p, noStep))
 
 	done := p
 	done.Status, done.DecidedBy, done.DecidedAt = store.StatusDone, "U0SECURE1", t0.Add(time.Minute)
@@ -46,27 +46,27 @@ func TestApprovalMessages(t *testing.T) {
 		{Target: "00u1bob", User: &actions.User{ID: "00u1bob", Login: "bob@corp.com", FirstName: "Bob"}, Done: "deactivated", Changed: true},
 		{Target: "00u1carol", Err: actions.Errorf(actions.KindNotFound, "no Okta user %q", "00u1carol")},
 	}}}))
-	golden(t, "approval-done", renderApproval(done, false))
+	golden(t, "approval-done", renderApproval(done, noStep))
 
 	denied := p
 	denied.Status, denied.DecidedBy, denied.DecidedAt, denied.DenyReason = store.StatusDenied, "U0SECURE1", t0.Add(time.Minute), "not during the *freeze* <!channel>"
-	golden(t, "approval-denied", renderApproval(denied, false))
+	golden(t, "approval-denied", renderApproval(denied, noStep))
 
 	expired := p
 	expired.Status = store.StatusExpired
-	golden(t, "approval-expired", renderApproval(expired, false))
+	golden(t, "approval-expired", renderApproval(expired, noStep))
 
 	waiting := p
 	waiting.Action, waiting.Params = "set-password", map[string]string{"add-random-chars": "false"}
 	waiting.Status, waiting.DecidedBy, waiting.DecidedAt = store.StatusApproved, "U0SECURE1", t0.Add(time.Minute)
-	golden(t, "approval-waits-for-password", renderApproval(waiting, true))
+	golden(t, "approval-waits-for-password", renderApproval(waiting, passwordStep))
 
 	for name, a := range map[string]store.Approval{"done": done, "denied": denied, "expired": expired, "waiting": waiting} {
-		if b := buttonsOf(renderApproval(a, a.Action == "set-password").Blocks); len(b) != 0 {
+		if b := buttonsOf(renderApproval(a, requesterStepOf(actions.Default().Lookup(a.Action), a.Params)).Blocks); len(b) != 0 {
 			t.Errorf("%s approval message has buttons %v", name, b)
 		}
 	}
-	b := buttonsOf(renderApproval(p, false).Blocks)
+	b := buttonsOf(renderApproval(p, noStep).Blocks)
 	if len(b) != 2 || b[0].ActionID != actApprove || b[1].ActionID != actDeny || b[0].Value != p.ID || b[1].Value != p.ID || b[0].Confirm == nil {
 		t.Errorf("pending approval buttons = %+v", b)
 	}
@@ -82,11 +82,12 @@ func TestApprovalShowsTargetLabels(t *testing.T) {
 	wantRef := "`Mallory &lt;!channel&gt; *boss* &lt;mallory@corp.com&gt;`"
 	all := func(r reply) string { b, _ := json.Marshal(r.Blocks); return string(b) }
 	for name, text := range map[string]string{
-		"approval message": all(renderApproval(a, false)),
+		"approval message": all(renderApproval(a, noStep)),
 		"request line":     requestLine(a),
 		"audit line":       auditRequestText(a),
 		"deny form":        fmt.Sprint(denyModal(a).Blocks.BlockSet[0].(*slack.SectionBlock).Text.Text),
-		"password prompt":  all(passwordPrompt(a)),
+		"password prompt":  all(requesterPrompt(a, passwordStep)),
+		"run prompt":       all(requesterPrompt(a, collectStep)),
 	} {
 		text = strings.ReplaceAll(text, `\u0026`, "&")
 		text = strings.ReplaceAll(strings.ReplaceAll(text, `\u003c`, "<"), `\u003e`, ">")
@@ -182,7 +183,7 @@ func TestApprovalMessageLimits(t *testing.T) {
 	for _, status := range []store.Status{store.StatusPending, store.StatusDone} {
 		a.Status = status
 		a.Result = approvalResultText(nil, labelled(a, performed{res: actions.Result{Outcomes: outcomes}}))
-		r := renderApproval(a, false)
+		r := renderApproval(a, noStep)
 		checkLimits(t, string(status), r.Blocks)
 		all, _ := json.Marshal(r.Blocks)
 		if !strings.Contains(string(all), "Showing") {

@@ -269,6 +269,25 @@ func (a *ah) told(user, want string) slackfake.Message {
 	return m
 }
 
+// runNow is the requester clicking "Run it now" in the direct message that
+// asks them to run their approved request (its one-time secrets answer the
+// click); it returns the click once acknowledged.
+func (a *ah) runNow(user string) *slackfake.Interaction {
+	a.t.Helper()
+	dm := a.told(user, "Run it now")
+	if dm.Channel != "D"+user[1:] || dm.Ephemeral() {
+		a.t.Errorf("the run button did not come by direct message: %+v", dm)
+	}
+	i, err := a.slack.ClickButton(user, dm, "Run it now")
+	if err != nil {
+		a.t.Fatalf("%s clicks Run it now: %v", user, err)
+	}
+	if _, err := i.WaitAck(3 * time.Second); err != nil {
+		a.t.Fatalf("%s clicks Run it now: %v", user, err)
+	}
+	return i
+}
+
 // approvalID is the id an approval message's buttons carry; it checks
 // that they carry nothing else.
 func approvalID(t *testing.T, msg slackfake.Message) string {
@@ -1154,6 +1173,11 @@ func TestResetLinkOfAnApprovedRequestGoesToTheRequesterOnly(t *testing.T) {
 	a.start("bot")
 	_, msg := a.request(uDesk, `reset-password carol.danvers@corp.com --reason "ticket 8"`)
 	a.click(uSec2, msg, "Approve")
+	a.waitUpdate(msg, "Waiting for <@"+uDesk+"> to run it")
+	if n := a.oktaOps("resetPassword"); n != 0 {
+		t.Fatalf("Okta reset %d times before the requester ran it", n)
+	}
+	a.runNow(uDesk)
 	a.waitUpdate(msg, "and run")
 	told := a.told(uDesk, "one-time reset link")
 	link := regexp.MustCompile(`http://[^\s|>` + "`" + `]+/reset_password/[A-Za-z0-9_-]+`).FindString(told.AllText())
@@ -1278,6 +1302,7 @@ func TestApprovedLinksForManyTargetsAllReachTheRequester(t *testing.T) {
 	a.start("bot")
 	_, msg := a.request(uDesk, `reset-password `+strings.Join(logins, ",")+` --reason "ticket 9"`)
 	a.click(uSec2, msg, "Approve")
+	a.runNow(uDesk)
 	a.waitUpdate(msg, "and run")
 	linkRE := regexp.MustCompile(`http://[^\s|>` + "`" + `]+/reset_password/[A-Za-z0-9_-]+`)
 	deadline := time.Now().Add(5 * time.Second)

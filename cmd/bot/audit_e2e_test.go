@@ -156,6 +156,7 @@ func TestAuditOfAnApprovedResetHasNoLink(t *testing.T) {
 	a.start("bot")
 	_, msg := a.request(uDesk, `reset-password carol.danvers@corp.com --reason "ticket 9"`)
 	a.click(uSec1, msg, "Approve")
+	a.runNow(uDesk)
 	a.waitUpdate(msg, "and run")
 	told := a.told(uDesk, "one-time reset link")
 	token := told.AllText()[strings.Index(told.AllText(), "/reset_password/")+len("/reset_password/"):]

@@ -37,6 +37,7 @@ func TestPublicResultOfAnApprovedRequestIsPostedInItsChannel(t *testing.T) {
 	}
 
 	a.click(uSec1, msg, "Approve")
+	a.runNow(uDesk)
 	a.waitUpdate(msg, "and run")
 	told := a.told(uDesk, "one-time reset link")
 	link := regexp.MustCompile(`http://[^\s|>` + "`" + `]+/reset_password/[A-Za-z0-9_-]+`).FindString(told.AllText())
