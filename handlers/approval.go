@@ -266,7 +266,10 @@ func (b *Bot) approvalViewSubmitted(workCtx context.Context, sm *socketmode.Clie
 		}
 		secret := actions.NewSecret(pw)
 		b.accept(workCtx, sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{paramPrefix + "password": "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
-			func(ctx context.Context) { b.passwordSubmitted(ctx, cb.User.ID, cb.View.PrivateMetadata, secret) })
+			func(ctx context.Context) {
+				id, channel, _ := strings.Cut(cb.View.PrivateMetadata, " ")
+				b.passwordSubmitted(ctx, cb.User.ID, id, channel, secret)
+			})
 	default:
 		b.ack(sm, req, nil)
 	}
@@ -522,7 +525,7 @@ func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invo
 	case !b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
 		b.respond(ctx, log, inv, renderNotice(":hourglass: It is too late to use this approval; ask again. Nothing was changed."))
 	case step == passwordStep:
-		if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, passwordModal(ap, act)); err != nil {
+		if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, passwordModal(ap, act, inv.channel)); err != nil {
 			log.Error().Err(err).Msg("could not open the password form")
 			b.respond(ctx, log, inv, renderNotice(":warning: I could not open the password form (Slack allows only 3 seconds). Click the button again."))
 		}
@@ -591,7 +594,7 @@ func (b *Bot) askRequester(ctx context.Context, log zerolog.Logger, ap store.App
 
 // passwordSubmitted runs an approved set-password with the password its
 // requester typed, once.
-func (b *Bot) passwordSubmitted(ctx context.Context, user, id string, pw actions.Secret) {
+func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, pw actions.Secret) {
 	log := b.log.With().Str("user", user).Str("button", actSetPassword).Logger()
 	if b.cfg.Store == nil || !validApprovalID(id) {
 		log.Warn().Msg("password form without a valid approval id")
@@ -622,7 +625,12 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id string, pw actions
 	if !b.requesterStillAllowed(ctx, log, ap, "click *Set the password* again", func(r reply) { b.tellUser(ctx, log, user, ap.RequesterChannel, r) }) {
 		return
 	}
-	if !b.runApproved(ctx, log, ap, pw, nil) {
+	// The result goes to them, privately, where they opened the form.
+	to := &invocation{caller: user, channel: channel}
+	if !slackID(channel, "CGD") {
+		to = nil
+	}
+	if !b.runApproved(ctx, log, ap, pw, to) {
 		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(":information_source: This password form was already used. Nothing more was run."))
 	}
 }

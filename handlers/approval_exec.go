@@ -188,11 +188,14 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		b.tellRequester(fctx, log, ap, *listing)
 		return
 	}
-	if to != nil {
+	switch {
+	case to != nil && to.responseURL != "":
 		// The requester ran it with a click: the answer to it reaches
 		// them where they are, with its one-time secrets.
 		b.respondAll(fctx, log, *to, b.approvedOutcome(act, ap, shown))
-	} else {
+	case to != nil:
+		b.tellUser(fctx, log, ap.RequesterID, to.channel, b.approvedOutcome(act, ap, shown))
+	default:
 		b.tellRequester(fctx, log, ap, b.approvedOutcome(act, ap, shown))
 	}
 	if ap.PublicResult && p.err == nil {

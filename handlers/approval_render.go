@@ -327,8 +327,9 @@ func denyModal(a store.Approval) slack.ModalViewRequest {
 }
 
 // passwordModal asks the requester of an approved set-password for the
-// new password. It is sent to Okta and nowhere else.
-func passwordModal(a store.Approval, act *actions.Action) slack.ModalViewRequest {
+// new password. It is sent to Okta and nowhere else. channel is where they
+// opened it from: the result is shown to them there.
+func passwordModal(a store.Approval, act *actions.Action, channel string) slack.ModalViewRequest {
 	blocks := []slack.Block{
 		section(fmt.Sprintf("%s approved your %s. Type the new password: it goes to Okta once and is never stored, logged or shown.", mention(a.DecidedBy), requestLine(a))),
 	}
@@ -341,7 +342,7 @@ func passwordModal(a store.Approval, act *actions.Action) slack.ModalViewRequest
 		Title:           plain("Set the password"),
 		Submit:          plain("Set password"),
 		Close:           plain("Cancel"),
-		PrivateMetadata: a.ID,
+		PrivateMetadata: a.ID + " " + channel,
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
 }

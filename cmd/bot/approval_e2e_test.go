@@ -1077,7 +1077,11 @@ func TestSetPasswordThroughApprovalNeverStoresThePassword(t *testing.T) {
 	if n := a.oktaOps("updateUser"); n != 1 || !a.okta.PasswordIs(carol.ID, password) {
 		t.Errorf("updateUser calls = %d, password set = %v", n, a.okta.PasswordIs(carol.ID, password))
 	}
-	a.told(uDesk, "password set")
+	// The result is shown privately where the form was opened: the
+	// direct message with the button.
+	if done := a.told(uDesk, "password set"); !done.Ephemeral() || done.Channel != "D0HELPDSK" {
+		t.Errorf("the result is not an ephemeral message in the direct message: %+v", done)
+	}
 
 	// The form works once.
 	i, err = a.slack.ClickButton(uDesk, dm, "Set the password")
