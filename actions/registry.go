@@ -96,6 +96,10 @@ func (a *Action) Available() bool { return a.Run != nil || a.Local }
 type Env struct {
 	Dir Directory
 	Now func() time.Time
+	// Guard, when set, is asked before an action that writes acts on a
+	// user; an error refuses that user (the others still run). The policy's
+	// protection of Okta admins is one.
+	Guard func(ctx context.Context, u User) error
 }
 
 // Request is a parsed, validated invocation of an action.

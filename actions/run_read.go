@@ -28,6 +28,12 @@ func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Cont
 			return
 		}
 		o.User = &u
+		if env.Guard != nil && req.Action != nil && req.Action.Writes {
+			if err := env.Guard(ctx, u); err != nil {
+				o.Err = err
+				return
+			}
+		}
 		if fn != nil {
 			fn(ctx, o)
 		}

@@ -334,3 +334,44 @@ func TestReturnsSecretsCoversEverySecret(t *testing.T) {
 		}
 	}
 }
+
+// Env.Guard is asked before a writing action acts on a user, and refuses
+// that user only; reading actions never ask it.
+func TestGuardRefusesUsersOfWritingActions(t *testing.T) {
+	asked := map[string]int{}
+	var mu sync.Mutex
+	env := Env{Dir: statuses(), Now: time.Now, Guard: func(_ context.Context, u User) error {
+		mu.Lock()
+		asked[u.ID]++
+		mu.Unlock()
+		if u.ID == "u1" {
+			return Errorf(KindForbidden, "%s is protected", u.Login)
+		}
+		return nil
+	}}
+	runWith := func(text string) Result {
+		p, err := Default().Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.Request.Action.Run(context.Background(), env, p.Request)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := runWith("disable-user active suspended")
+	if got := outcomeSummary(res.Outcomes[0]); got != "error: active@corp.com is protected" {
+		t.Errorf("guarded user: %q", got)
+	}
+	if got := outcomeSummary(res.Outcomes[1]); got != "already suspended" {
+		t.Errorf("other user: %q", got)
+	}
+	if env.Dir.(*memDir).users["u1"].Status != StatusActive {
+		t.Error("the guarded user was suspended")
+	}
+	before := asked["u1"]
+	if res := runWith("get-user active"); res.Outcomes[0].Err != nil || asked["u1"] != before {
+		t.Errorf("a reading action asked the guard or failed: %+v", res.Outcomes[0])
+	}
+}

@@ -32,11 +32,11 @@ func eachTarget(ctx context.Context, targets []string, fn func(context.Context, 
 	return out
 }
 
-// FindUsers resolves each reference to an Okta user (Directory.FindUser), at
-// most MaxConcurrentTargets at a time, and returns one outcome per reference,
-// in order: User set, or Err saying why not. A request that must know its
-// users before it runs, such as one that waits for approval, resolves its
-// targets with it.
-func FindUsers(ctx context.Context, dir Directory, refs []string) []Outcome {
-	return forEachUser(ctx, Env{Dir: dir}, Request{Targets: refs}, nil).Outcomes
+// FindUsers resolves each reference to an Okta user (env.Dir.FindUser) as
+// action a would, env.Guard included, at most MaxConcurrentTargets at a
+// time, and returns one outcome per reference, in order: User set, or Err
+// saying why not. A request that must know its users before it runs, such
+// as one that waits for approval, resolves its targets with it.
+func FindUsers(ctx context.Context, env Env, a *Action, refs []string) []Outcome {
+	return forEachUser(ctx, env, Request{Action: a, Targets: refs}, nil).Outcomes
 }

@@ -45,6 +45,9 @@ type Decision struct {
 	// Rule is the approval rule the action waits on when the verdict is
 	// NeedsApproval, else nil.
 	Rule *ApprovalRule
+	// AdminTargets: one of Roles lets the caller act on Okta users who hold
+	// admin roles (admin_targets: true).
+	AdminTargets bool
 }
 
 // Default values of the Authorizer's options.
@@ -150,18 +153,20 @@ func (a *Authorizer) Decide(ctx context.Context, caller, action, channel string)
 	}
 	l := a.lookup()
 	var roles []string
+	admins := false
 	for _, r := range p.roles {
 		if r.allows(action) && l.isMember(ctx, caller, r) {
 			roles = append(roles, r.name)
+			admins = admins || r.adminTargets
 		}
 	}
 	if len(roles) == 0 {
 		return Decision{Verdict: Deny}, l.err()
 	}
 	if rule := p.RuleFor(action); rule != nil {
-		return Decision{Verdict: NeedsApproval, Roles: roles, Rule: rule}, nil
+		return Decision{Verdict: NeedsApproval, Roles: roles, Rule: rule, AdminTargets: admins}, nil
 	}
-	return Decision{Verdict: Allow, Roles: roles}, nil
+	return Decision{Verdict: Allow, Roles: roles, AdminTargets: admins}, nil
 }
 
 // Permitted returns those of all that caller may run, now or after

@@ -25,6 +25,7 @@ const testPolicy = `roles:
   security:
     members: [U0SEC1, S0SECURITY]
     actions: ["*"]
+    admin_targets: true
 approvals:
   - actions: [disable-user, reset-password]
     approvers: [security]
@@ -182,10 +183,10 @@ func TestDecide(t *testing.T) {
 		{"every granting role is named", "U0BOTH", "get-user", Decision{Verdict: Allow, Roles: []string{"oncall", "helpdesk"}}},
 		{"role lacks the action", "U0HELP", "ping", Decision{Verdict: Deny}},
 		{"role lacks the action, wildcard elsewhere", "U0ONCALL1", "audit", Decision{Verdict: Deny}},
-		{"wildcard, direct", "U0SEC1", "audit", Decision{Verdict: Allow, Roles: []string{"security"}}},
-		{"wildcard, user group", "U0SEC3", "add-group", Decision{Verdict: Allow, Roles: []string{"security"}}},
+		{"wildcard, direct", "U0SEC1", "audit", Decision{Verdict: Allow, Roles: []string{"security"}, AdminTargets: true}},
+		{"wildcard, user group", "U0SEC3", "add-group", Decision{Verdict: Allow, Roles: []string{"security"}, AdminTargets: true}},
 		{"needs approval", "U0HELP", "reset-password", Decision{Verdict: NeedsApproval, Roles: []string{"helpdesk"}, Rule: rule}},
-		{"approvers need approval too", "U0SEC1", "reset-password", Decision{Verdict: NeedsApproval, Roles: []string{"security"}, Rule: p.RuleFor("reset-password")}},
+		{"approvers need approval too", "U0SEC1", "reset-password", Decision{Verdict: NeedsApproval, Roles: []string{"security"}, Rule: p.RuleFor("reset-password"), AdminTargets: true}},
 		{"several roles, needs approval", "U0BOTH", "disable-user", Decision{Verdict: NeedsApproval, Roles: []string{"oncall"}, Rule: rule}},
 		{"not allowed is deny, not needs approval", "U0NOBODY", "disable-user", Decision{Verdict: Deny}},
 		{"unknown action, even for a wildcard", "U0SEC1", "drop-database", Decision{Verdict: Deny}},

@@ -93,7 +93,11 @@ type role struct {
 	users   map[string]bool // Slack user ids
 	groups  []string        // Slack user group ids, in file order
 	actions map[string]bool // action names; Wildcard for all
-	line    int
+	// adminTargets: members may run the role's writing actions on Okta
+	// users who hold admin roles (admin_targets: true). Without it they
+	// may not: a reset link for a super admin is the org.
+	adminTargets bool
+	line         int
 }
 
 func (r *role) allows(action string) bool { return r.actions[action] || r.actions[Wildcard] }
@@ -439,7 +443,7 @@ func (c *checker) roles(p *Policy, e *entry) {
 		p.roles = append(p.roles, r)
 		p.byName[r.name] = r
 		what := fmt.Sprintf("role %q", re.key)
-		fields, ok := c.mapping(re.value, what, re.line, "a mapping with members and actions", []string{"members", "actions"})
+		fields, ok := c.mapping(re.value, what, re.line, "a mapping with members and actions", []string{"members", "actions", "admin_targets"})
 		if !ok {
 			continue
 		}
@@ -451,6 +455,8 @@ func (c *checker) roles(p *Policy, e *entry) {
 				members, badMembers = c.list(fe.value, what+": members", fe.line)
 			case "actions":
 				actions, badActions = c.list(fe.value, what+": actions", fe.line)
+			case "admin_targets":
+				r.adminTargets, _ = c.boolean(fe, what+": admin_targets")
 			}
 		}
 		if len(members) == 0 && !badMembers {
@@ -475,6 +481,19 @@ func (c *checker) roles(p *Policy, e *entry) {
 			}
 		}
 	}
+}
+
+// boolean reads a true/false value, reporting anything else.
+func (c *checker) boolean(fe entry, what string) (value, ok bool) {
+	if !c.plain(fe.value, what) {
+		return false, false
+	}
+	b, isBool := fe.value.(*ast.BoolNode)
+	if !isBool {
+		c.errorf(fe.line, "%s must be true or false", what)
+		return false, false
+	}
+	return b.Value, true
 }
 
 func (c *checker) checkAction(a item, what string) bool {
@@ -536,15 +555,7 @@ func (c *checker) approvals(p *Policy, e *entry) {
 			case "expire_after":
 				rule.ExpireAfter = c.duration(fe, what)
 			case "require_reason":
-				if !c.plain(fe.value, what+": require_reason") {
-					continue
-				}
-				b, ok := fe.value.(*ast.BoolNode)
-				if !ok {
-					c.errorf(fe.line, "%s: require_reason must be true or false", what)
-					continue
-				}
-				rule.RequireReason = b.Value
+				rule.RequireReason, _ = c.boolean(fe, what+": require_reason")
 			}
 		}
 		if len(actions) == 0 && !badActions {

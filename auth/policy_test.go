@@ -49,13 +49,16 @@ func TestParseExample(t *testing.T) {
 		Channel:       "C0APPROVALS",
 		ExpireAfter:   time.Hour,
 		RequireReason: true,
-		Line:          36,
+		Line:          43,
 	}
 	if diff := cmp.Diff([]ApprovalRule{wantRule}, p.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
 	}
 	if got := p.AuditChannel(); got != "C0AUDIT" {
 		t.Errorf("AuditChannel() = %q, want C0AUDIT", got)
+	}
+	if !p.byName["security"].adminTargets || p.byName["helpdesk"].adminTargets || p.byName["oncall"].adminTargets {
+		t.Errorf("admin_targets: only security may act on Okta admins")
 	}
 	if got, want := p.File(), filepath.Join("..", "policy.example.yml"); got != want {
 		t.Errorf("File() = %q, want %q", got, want)
@@ -77,8 +80,8 @@ func TestParseExample(t *testing.T) {
 func TestParseExampleNeedsKnownActions(t *testing.T) {
 	_, err := Load(filepath.Join("..", "policy.example.yml"), allActions[1:]) // no "ping"
 	ps := problems(t, err)
-	if len(ps) != 1 || ps[0].Line != 25 || !strings.Contains(ps[0].Problem, `unknown action "ping"`) {
-		t.Fatalf("err = %v, want one unknown action \"ping\" on line 25", err)
+	if len(ps) != 1 || ps[0].Line != 31 || !strings.Contains(ps[0].Problem, `unknown action "ping"`) {
+		t.Fatalf("err = %v, want one unknown action \"ping\" on line 31", err)
 	}
 }
 
@@ -94,6 +97,7 @@ roles:
   'read.only_1':
     members: [U04]
     actions: [ping]
+    admin_targets: false
 approvals:
   - actions: [disable-user]
     approvers: [ops, read.only_1]
@@ -110,8 +114,8 @@ audit: {}
 		t.Fatalf("Parse: %v", err)
 	}
 	want := []ApprovalRule{
-		{Actions: []string{"disable-user"}, Approvers: []string{"ops", "read.only_1"}, Channel: "G0PRIVATE", ExpireAfter: DefaultExpireAfter, Line: 13},
-		{Actions: []string{"set-password"}, Approvers: []string{"ops"}, Channel: "C0APPROVALS", ExpireAfter: 7 * 24 * time.Hour, Line: 16},
+		{Actions: []string{"disable-user"}, Approvers: []string{"ops", "read.only_1"}, Channel: "G0PRIVATE", ExpireAfter: DefaultExpireAfter, Line: 14},
+		{Actions: []string{"set-password"}, Approvers: []string{"ops"}, Channel: "C0APPROVALS", ExpireAfter: 7 * 24 * time.Hour, Line: 17},
 	}
 	if diff := cmp.Diff(want, p.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
@@ -125,6 +129,9 @@ audit: {}
 	}
 	if diff := cmp.Diff([]string{"S03GROUP"}, ops.groups); diff != "" {
 		t.Errorf("ops groups (-want +got):\n%s", diff)
+	}
+	if ops.adminTargets || p.byName["read.only_1"].adminTargets {
+		t.Error("admin_targets is on without being set to true")
 	}
 
 	// Accessors hand out copies.
@@ -244,7 +251,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown role key",
 			src:  "roles:\n  oncall:\n    members: [U01]\n    actions: [ping]\n    channels: [C01]\n",
-			want: []string{`policy.yml:5: role "oncall": unknown key "channels" (want members, actions)`},
+			want: []string{`policy.yml:5: role "oncall": unknown key "channels" (want members, actions, admin_targets)`},
 		},
 		{
 			name: "duplicate role key",
@@ -421,6 +428,11 @@ approvals:
 			name: "require_reason not a bool",
 			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: C01\n    require_reason: yes\n",
 			want: []string{`policy.yml:7: approval rule 1: require_reason must be true or false`},
+		},
+		{
+			name: "admin_targets not a boolean",
+			src:  "roles:\n  oncall:\n    members: [U01]\n    actions: [ping]\n    admin_targets: yes please\n",
+			want: []string{`policy.yml:5: role "oncall": admin_targets must be true or false`},
 		},
 		{
 			name: "action in two approval rules",

@@ -92,7 +92,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	targets, labels := req.Targets, []string(nil)
 	if a.Targets == actions.UserTargets {
 		var failed []actions.Outcome
-		targets, labels, failed = b.resolveUsers(ctx, a, req.Targets)
+		targets, labels, failed = b.resolveUsers(ctx, a, req.Targets, decision.AdminTargets)
 		if len(failed) > 0 {
 			b.refuseUnresolved(ctx, log, inv, req, failed)
 			return
@@ -169,10 +169,10 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 // named twice, say by login and by email, once), or failed: an outcome per
 // target that is not exactly one Okta user, named as the requester typed
 // it, with why.
-func (b *Bot) resolveUsers(ctx context.Context, a *actions.Action, typed []string) (ids, labels []string, failed []actions.Outcome) {
+func (b *Bot) resolveUsers(ctx context.Context, a *actions.Action, typed []string, adminTargets bool) (ids, labels []string, failed []actions.Outcome) {
 	targets := b.resolveTargets(ctx, a, typed)
 	seen := map[string]bool{}
-	for _, o := range targets.merge(actions.FindUsers(ctx, b.cfg.Dir, targets.values())) {
+	for _, o := range targets.merge(actions.FindUsers(ctx, b.env(adminTargets), a, targets.values())) {
 		switch {
 		case o.Err != nil:
 			failed = append(failed, o)

@@ -151,7 +151,10 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		// stored before ids were kept hold the targets as typed.)
 		req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason}
 		log.Info().Str("event", "approval.running").Str("approved_by", ap.DecidedBy).Msg("running an approved request")
-		p = b.perform(ctx, log, req)
+		// It runs as the requester's: with their policy roles as they are
+		// now (a target may have become an Okta admin since the request).
+		d, err := b.cfg.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
+		p = b.perform(ctx, log, req, err == nil && d.AdminTargets)
 	}
 	stop()
 	if errors.Is(ctx.Err(), context.Canceled) {

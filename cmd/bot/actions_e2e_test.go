@@ -26,6 +26,7 @@ const openPolicy = `roles:
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    admin_targets: true
 `
 
 func (h *harness) setPolicy(text string) *harness {

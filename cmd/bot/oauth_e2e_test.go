@@ -61,10 +61,10 @@ func (h *harness) assertNoOAuthSecrets() {
 }
 
 func TestOAuthServiceAppEndToEnd(t *testing.T) {
-	h := oauthHarness(t, []string{"okta.users.read", "okta.users.manage", "okta.orgs.read"}, "okta.users.read,okta.orgs.read").start()
+	h := oauthHarness(t, []string{"okta.users.read", "okta.users.manage", "okta.orgs.read", "okta.roles.read"}, "okta.users.read,okta.orgs.read,okta.roles.read").start()
 
 	got := h.reply(uAlice, "ping")
-	mustContain(t, got, "Okta is reachable", h.okta.URL, "OAuth service app", botApp, "oktatest", "okta.users.read", "okta.orgs.read", " ms")
+	mustContain(t, got, "Okta is reachable", h.okta.URL, "OAuth service app", botApp, "oktatest", "okta.users.read", "okta.orgs.read", "okta.roles.read", " ms")
 	if strings.Contains(got, "oktabot.svc@corp.com") {
 		t.Errorf("ping names the API token's user although the bot logs in as a service app:\n%s", got)
 	}
@@ -85,7 +85,7 @@ func TestOAuthServiceAppEndToEnd(t *testing.T) {
 		switch {
 		case c.Operation == "token":
 			tokens++
-			if c.Status != 200 || c.Query.Get("scope") != "okta.users.read okta.orgs.read" {
+			if c.Status != 200 || c.Query.Get("scope") != "okta.users.read okta.orgs.read okta.roles.read" {
 				t.Errorf("token request answered %d for scope %q", c.Status, c.Query.Get("scope"))
 			}
 		case c.Status < 300:
