@@ -31,7 +31,8 @@
 // otherwise also try as a file path); what the files or environment hold
 // is then ignored (proxy settings there are never used by the SDK; the
 // HTTP client is ours). One side effect remains: a malformed OKTA_*
-// variable makes the SDK print "error parsing" to stdout.
+// variable makes the SDK print "error parsing" to stdout, so cmd/bot
+// refuses to start with one.
 package okta
 
 import (

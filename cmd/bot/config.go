@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -142,10 +143,54 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 		bad("LOG_LEVEL must be debug, info, warn or error, not %q", raw.LogLevel)
 	}
 
+	checkSDKVars(bad, lookupEnv)
+
 	if len(problems) > 0 {
 		return config{}, errors.New("configuration: " + strings.Join(problems, "; "))
 	}
 	return c, nil
+}
+
+// sdkTypedVars are the OKTA_* variables the Okta SDK itself reads from the
+// environment as switches (bits 0) or whole numbers, whatever the bot is
+// told; the bot sets everything the SDK uses, so their values never
+// matter. A malformed one, though, makes the SDK print a bare "error
+// parsing" line to stdout, among the JSON logs: it is refused by name.
+var sdkTypedVars = []struct {
+	name string
+	bits int
+}{
+	{"OKTA_CLIENT_CACHE_ENABLED", 0},
+	{"OKTA_TESTING_DISABLE_HTTPS_CHECK", 0},
+	{"OKTA_CLIENT_CACHE_DEFAULT_TTL", 32},
+	{"OKTA_CLIENT_CACHE_DEFAULT_TTI", 32},
+	{"OKTA_CLIENT_PROXY_PORT", 32},
+	{"OKTA_CLIENT_RATE_LIMIT_MAX_RETRIES", 32},
+	{"OKTA_CLIENT_CONNECTION_TIMEOUT", 64},
+	{"OKTA_CLIENT_REQUEST_TIMEOUT", 64},
+	{"OKTA_CLIENT_RATE_LIMIT_MAX_BACKOFF", 64},
+}
+
+// checkSDKVars reports each of sdkTypedVars that is set but would not parse
+// as the SDK parses it.
+func checkSDKVars(bad func(string, ...any), lookupEnv func(string) (string, bool)) {
+	for _, v := range sdkTypedVars {
+		s, set := lookupEnv(v.name)
+		if !set {
+			continue
+		}
+		var err error
+		want := "a whole number"
+		if v.bits == 0 {
+			_, err = strconv.ParseBool(s)
+			want = "true or false"
+		} else {
+			_, err = strconv.ParseInt(s, 0, v.bits)
+		}
+		if err != nil {
+			bad("%s must be %s: the Okta SDK reads it, although oktabot does not need it; fix or unset it", v.name, want)
+		}
+	}
 }
 
 // Okta's authorization modes, as OKTA_CLIENT_AUTHORIZATIONMODE spells them.

@@ -60,6 +60,9 @@ func TestLoadConfigValues(t *testing.T) {
 	env["OKTABOT_HTTP_ADDR"] = ""
 	env["LOG_LEVEL"] = "DEBUG"
 	env["OKTABOT_DATABASE_URL"] = "postgres://bot@db:5432/oktabot"
+	// Well-formed variables the Okta SDK reads are accepted (and ignored).
+	env["OKTA_CLIENT_CACHE_ENABLED"] = "true"
+	env["OKTA_CLIENT_REQUEST_TIMEOUT"] = "30"
 	c, err := loadConfig(lookup(env))
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +101,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "bad log level", set: map[string]string{"LOG_LEVEL": "loud"}, want: []string{`LOG_LEVEL must be debug, info, warn or error, not "loud"`}},
 		{name: "bad addr", set: map[string]string{"OKTABOT_HTTP_ADDR": "8080"}, want: []string{"OKTABOT_HTTP_ADDR must be host:port"}},
 		{name: "empty policy", set: map[string]string{"OKTABOT_POLICY_FILE": " "}, want: []string{"OKTABOT_POLICY_FILE is empty"}},
+		{name: "SDK switch the SDK cannot parse", set: map[string]string{"OKTA_CLIENT_CACHE_ENABLED": "yes"},
+			want: []string{"OKTA_CLIENT_CACHE_ENABLED must be true or false", "the Okta SDK reads it"}},
+		{name: "SDK numbers the SDK cannot parse", set: map[string]string{"OKTA_CLIENT_REQUEST_TIMEOUT": "30s", "OKTA_CLIENT_PROXY_PORT": ""},
+			want: []string{"OKTA_CLIENT_REQUEST_TIMEOUT must be a whole number", "OKTA_CLIENT_PROXY_PORT must be a whole number"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
