@@ -61,6 +61,15 @@ func TestApprovalMessages(t *testing.T) {
 	waiting.Status, waiting.DecidedBy, waiting.DecidedAt = store.StatusApproved, "U0SECURE1", t0.Add(time.Minute)
 	golden(t, "approval-waits-for-password", renderApproval(waiting, passwordStep))
 
+	toRun := p
+	toRun.Action, toRun.Params = "reset-password", map[string]string{"send-email": "false"}
+	toRun.Status, toRun.DecidedBy, toRun.DecidedAt = store.StatusApproved, "U0SECURE1", t0.Add(time.Minute)
+	if step := requesterStepOf(actions.Default().Lookup("reset-password"), toRun.Params); step != collectStep {
+		t.Fatalf("a reset without --send-email waits for its requester: step %v", step)
+	}
+	golden(t, "approval-waits-for-requester", renderApproval(toRun, collectStep))
+	golden(t, "approval-run-prompt", requesterPrompt(toRun, collectStep))
+
 	for name, a := range map[string]store.Approval{"done": done, "denied": denied, "expired": expired, "waiting": waiting} {
 		if b := buttonsOf(renderApproval(a, requesterStepOf(actions.Default().Lookup(a.Action), a.Params)).Blocks); len(b) != 0 {
 			t.Errorf("%s approval message has buttons %v", name, b)
