@@ -98,3 +98,34 @@ func TestApprovedResetNotRunInTimeIsClosedUnrun(t *testing.T) {
 		t.Errorf("Okta reset %d times, want 0", n)
 	}
 }
+
+// An approved request waiting for its requester survives a restart: the
+// restarted bot leaves it waiting, and the button sent before the restart
+// runs it, once.
+func TestApprovedResetWaitsAcrossARestart(t *testing.T) {
+	a := newApprovals(t, "1h")
+	first := a.start("first")
+	_, msg := a.request(uDesk, `reset-password carol.danvers@corp.com --reason "ticket 15"`)
+	a.click(uSec1, msg, "Approve")
+	a.told(uDesk, "Run it now")
+	a.stopBot(first)
+
+	second := a.start("second")
+	i := a.runNow(uDesk)
+	r, err := i.WaitReplies(1, 5*time.Second)
+	if err != nil {
+		t.Fatalf("no answer to the run click after the restart: %v\n%s", err, a.logs())
+	}
+	link := resetLinkRE.FindString(r[0].AllText())
+	if link == "" {
+		t.Fatalf("no reset link in the answer: %s", r[0].AllText())
+	}
+	a.secrets = append(a.secrets, link, link[len(link)-20:])
+	a.waitUpdate(msg, "and run")
+	if n := a.oktaOps("resetPassword"); n != 1 {
+		t.Errorf("Okta reset %d times, want 1", n)
+	}
+	if second.logged("approval.running") == 0 {
+		t.Error("the restarted bot did not run it")
+	}
+}
