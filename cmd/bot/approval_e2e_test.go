@@ -167,15 +167,21 @@ func (a *ah) store() store.Store {
 }
 
 // approvalMessages are the approval messages posted so far.
-func (a *ah) approvalMessages() []slackfake.Message {
+func (a *ah) approvalMessages() []slackfake.Message { return a.posts(chApprovals) }
+
+// posts are the messages the bot posted in channel with chat.postMessage.
+func (a *ah) posts(channel string) []slackfake.Message {
 	var out []slackfake.Message
 	for _, m := range a.slack.Messages() {
-		if m.Via == "chat.postMessage" && m.Channel == chApprovals {
+		if m.Via == "chat.postMessage" && m.Channel == channel {
 			out = append(out, m)
 		}
 	}
 	return out
 }
+
+// resetLinkRE finds a one-time reset link of the Okta fake in a message.
+var resetLinkRE = regexp.MustCompile(`http://[^\s|>` + "`" + `]+/reset_password/[A-Za-z0-9_-]+`)
 
 // request types a command in #general and returns the requester's reply
 // and the approval message it posted.
@@ -1184,7 +1190,7 @@ func TestResetLinkOfAnApprovedRequestGoesToTheRequesterOnly(t *testing.T) {
 	a.runNow(uDesk)
 	a.waitUpdate(msg, "and run")
 	told := a.told(uDesk, "one-time reset link")
-	link := regexp.MustCompile(`http://[^\s|>` + "`" + `]+/reset_password/[A-Za-z0-9_-]+`).FindString(told.AllText())
+	link := resetLinkRE.FindString(told.AllText())
 	if link == "" {
 		t.Fatalf("the requester did not get the reset link: %s", told.AllText())
 	}
@@ -1308,14 +1314,13 @@ func TestApprovedLinksForManyTargetsAllReachTheRequester(t *testing.T) {
 	a.click(uSec2, msg, "Approve")
 	a.runNow(uDesk)
 	a.waitUpdate(msg, "and run")
-	linkRE := regexp.MustCompile(`http://[^\s|>` + "`" + `]+/reset_password/[A-Za-z0-9_-]+`)
 	deadline := time.Now().Add(5 * time.Second)
 	var links []string
 	for {
 		links = links[:0]
 		for _, m := range a.slack.Messages() {
 			if (m.User == uDesk && m.Ephemeral()) || m.Channel == "D"+uDesk[1:] {
-				links = append(links, linkRE.FindAllString(m.AllText(), -1)...)
+				links = append(links, resetLinkRE.FindAllString(m.AllText(), -1)...)
 			}
 		}
 		if len(links) >= len(logins) || time.Now().After(deadline) {

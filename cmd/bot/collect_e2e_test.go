@@ -6,13 +6,10 @@ package main
 // answer that click.
 
 import (
-	"regexp"
 	"slices"
 	"testing"
 	"time"
 )
-
-var resetLinkRE = regexp.MustCompile(`http://[^\s|>` + "`" + `]+/reset_password/[A-Za-z0-9_-]+`)
 
 func TestApprovedResetWaitsForItsRequesterToRunIt(t *testing.T) {
 	a := newApprovals(t, "1h")
@@ -29,22 +26,14 @@ func TestApprovedResetWaitsForItsRequesterToRunIt(t *testing.T) {
 	}
 
 	// Only the requester may run it.
-	i, err := a.slack.ClickButton(uSec1, dm, "Run it now")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := i.WaitReplies(1, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustContain(t, r[0].AllText(), "Only <@"+uDesk+">", "Nothing was changed")
+	mustContain(t, a.clickReply(uSec1, dm, "Run it now"), "Only <@"+uDesk+">", "Nothing was changed")
 	if n := a.oktaOps("resetPassword"); n != 0 {
 		t.Fatalf("Okta reset %d times on someone else's click", n)
 	}
 
 	// The requester's click runs it and its answer carries the link.
-	i = a.runNow(uDesk)
-	r, err = i.WaitReplies(1, 5*time.Second)
+	i := a.runNow(uDesk)
+	r, err := i.WaitReplies(1, 5*time.Second)
 	if err != nil {
 		t.Fatalf("no answer to the run click: %v\n%s", err, a.logs())
 	}
@@ -59,14 +48,7 @@ func TestApprovedResetWaitsForItsRequesterToRunIt(t *testing.T) {
 	}
 
 	// It runs once.
-	i, err = a.slack.ClickButton(uDesk, dm, "Run it now")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r, err = i.WaitReplies(1, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	mustContain(t, r[0].AllText(), "can no longer be used")
+	mustContain(t, a.clickReply(uDesk, dm, "Run it now"), "can no longer be used")
 	if n := a.oktaOps("resetPassword"); n != 1 {
 		t.Errorf("Okta reset %d times after a second click, want 1", n)
 	}
@@ -85,15 +67,7 @@ func TestApprovedResetNotRunInTimeIsClosedUnrun(t *testing.T) {
 	// Nobody runs it within the rule's expire_after (1 s): it is closed.
 	a.waitUpdate(msg, "did not complete")
 	a.told(uDesk, "not run in time")
-	i, err := a.slack.ClickButton(uDesk, dm, "Run it now")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := i.WaitReplies(1, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustContain(t, r[0].AllText(), "can no longer be used", "Nothing more was run")
+	mustContain(t, a.clickReply(uDesk, dm, "Run it now"), "can no longer be used", "Nothing more was run")
 	if n := a.oktaOps("resetPassword"); n != 0 {
 		t.Errorf("Okta reset %d times, want 0", n)
 	}

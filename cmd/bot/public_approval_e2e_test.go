@@ -4,7 +4,6 @@ package main
 // result (never a secret) is posted in the channel it was asked from.
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,24 +11,13 @@ import (
 	"oktabot/slackfake"
 )
 
-// publicPosts are the messages the bot posted in channel with chat.postMessage.
-func (a *ah) publicPosts(channel string) []slackfake.Message {
-	var out []slackfake.Message
-	for _, m := range a.slack.Messages() {
-		if m.Via == "chat.postMessage" && m.Channel == channel {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 func TestPublicResultOfAnApprovedRequestIsPostedInItsChannel(t *testing.T) {
 	a := newApprovals(t, "1h")
 	a.start("bot")
 
 	notice, msg := a.request(uDesk, `reset-password dave@corp.com --reason "ticket 9" --public`)
 	mustContain(t, notice, "waiting for approval", "posted in this channel too")
-	if n := len(a.publicPosts(chGen)); n != 0 {
+	if n := len(a.posts(chGen)); n != 0 {
 		t.Fatalf("%d messages in #general before approval", n)
 	}
 	if n := a.oktaOps("resetPassword"); n != 0 {
@@ -40,7 +28,7 @@ func TestPublicResultOfAnApprovedRequestIsPostedInItsChannel(t *testing.T) {
 	a.runNow(uDesk)
 	a.waitUpdate(msg, "and run")
 	told := a.told(uDesk, "one-time reset link")
-	link := regexp.MustCompile(`http://[^\s|>` + "`" + `]+/reset_password/[A-Za-z0-9_-]+`).FindString(told.AllText())
+	link := resetLinkRE.FindString(told.AllText())
 	if link == "" {
 		t.Fatalf("the requester did not get the reset link: %s", told.AllText())
 	}
@@ -61,7 +49,7 @@ func TestPublicResultOfAnApprovedRequestIsPostedInItsChannel(t *testing.T) {
 		t.Errorf("Okta was asked to reset %d times, want 1", n)
 	}
 	// The public post is the run's last step: one post, no complaint.
-	if n := len(a.publicPosts(chGen)); n != 1 {
+	if n := len(a.posts(chGen)); n != 1 {
 		t.Errorf("%d messages in #general, want 1", n)
 	}
 	for _, m := range a.slack.Messages() {
@@ -101,7 +89,7 @@ func TestPublicResultInAChannelTheBotIsNotInIsReportedToTheRequester(t *testing.
 	if got := a.userStatus("erin@corp.com"); got != "SUSPENDED" {
 		t.Errorf("erin is %s, want SUSPENDED", got)
 	}
-	if n := len(a.publicPosts(chPrivate)); n != 0 {
+	if n := len(a.posts(chPrivate)); n != 0 {
 		t.Errorf("%d messages posted in a channel the bot is not in", n)
 	}
 }
