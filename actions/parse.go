@@ -3,7 +3,6 @@ package actions
 import (
 	"errors"
 	"fmt"
-	"html"
 	"slices"
 	"sort"
 	"strconv"
@@ -31,12 +30,19 @@ type Parsed struct {
 //
 //	<action> [target…] [--flag[=value]…] [--reason "…"] [--public]
 //
-// Targets are separated by spaces or commas; double quotes (straight or
-// curly, as Slack clients type them) group words. Slack's HTML escaping of
-// &, < and > is undone. Errors are *Error of KindInvalid with a message for
-// the caller; they never repeat the value of a Password parameter.
+// text is what the caller typed: the caller undoes Slack's escaping once,
+// before Parse, which does not undo it again (so "&amp;" typed stays
+// "&amp;"). Targets are separated by spaces or commas; double quotes
+// (straight or curly, as Slack clients type them) group words. A flag
+// starts with "--" or any run of dashes that Slack clients and phones make
+// of it (en and em dashes, minus signs, …; see flagWord).
+//
+// A password on the command line, in any spelling (--password, --pass,
+// --new-password, a look-alike dash, quoted, any casing), is refused before
+// anything else is looked at. Errors are *Error of KindInvalid with a
+// message for the caller; they never repeat such a password.
 func (r *Registry) Parse(text string) (Parsed, error) {
-	words, err := tokenize(html.UnescapeString(text))
+	words, err := tokenize(text)
 	if err != nil {
 		return Parsed{}, err
 	}
@@ -45,6 +51,9 @@ func (r *Registry) Parse(text string) (Parsed, error) {
 	}
 	name := strings.ToLower(words[0].text)
 	a := r.Lookup(name)
+	if err := refusePasswords(a, words); err != nil {
+		return Parsed{}, err
+	}
 	if a == nil {
 		return Parsed{}, r.unknownAction(name)
 	}
@@ -53,12 +62,11 @@ func (r *Registry) Parse(text string) (Parsed, error) {
 	var targets []string
 	for i := 1; i < len(words); i++ {
 		w := words[i]
-		if w.quoted || !strings.HasPrefix(w.text, "--") {
+		flag, value, hasValue, isFlag := flagWord(w)
+		if !isFlag {
 			targets = append(targets, splitTargets(w)...)
 			continue
 		}
-		flag, value, hasValue := strings.Cut(w.text[2:], "=")
-		flag = strings.ToLower(flag)
 		switch flag {
 		case "public":
 			b, err := parseBool("public", value, hasValue)
@@ -83,7 +91,7 @@ func (r *Registry) Parse(text string) (Parsed, error) {
 			return Parsed{}, unknownFlag(a, flag)
 		}
 		if p.Type == Password {
-			return Parsed{}, Errorf(KindInvalid, "--%s is accepted only in the %s form, never on the command line (Slack shows commands to others and keeps them). Nothing was run and what you typed is not repeated here; if it was a real password, choose another. Run `/okta %s` with your targets to open the form.", p.Name, a.Name, a.Name)
+			return Parsed{}, passwordRefused(a)
 		}
 		if seen[p.Name] {
 			return Parsed{}, Errorf(KindInvalid, "--%s is given twice", p.Name)
@@ -98,7 +106,7 @@ func (r *Registry) Parse(text string) (Parsed, error) {
 			continue
 		}
 		if !hasValue {
-			if i+1 >= len(words) || (!words[i+1].quoted && strings.HasPrefix(words[i+1].text, "--")) {
+			if _, _, _, next := flagWord(words[min(i+1, len(words)-1)]); i+1 >= len(words) || next {
 				return Parsed{}, Errorf(KindInvalid, "--%s needs a value", p.Name)
 			}
 			i++
@@ -120,6 +128,9 @@ func (r *Registry) Parse(text string) (Parsed, error) {
 // that take one, comes separately so that it never sits among the values.
 // A value's error names its parameter in Error.Field.
 func (r *Registry) Build(a *Action, targets []string, raw map[string]string, password Secret, reason string, public bool) (Parsed, error) {
+	if err := refuseFormPasswords(a, targets, raw, reason); err != nil {
+		return Parsed{}, err
+	}
 	req := Request{Action: a, Values: map[string]string{}, Password: password, Reason: strings.TrimSpace(reason), Public: public}
 	var clean []string
 	for _, t := range targets {

@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -24,7 +25,19 @@ func TestParse(t *testing.T) {
 		{text: "get-user alice Alice", action: "get-user", targets: []string{"alice"}, values: map[string]string{}},
 		{text: "get-user", action: "get-user", values: map[string]string{}, missing: []string{"targets"}},
 		{text: "get-user <@U123|alice> --public", action: "get-user", targets: []string{"<@U123|alice>"}, values: map[string]string{}, public: true},
-		{text: "get-user &lt;@U123&gt;", action: "get-user", targets: []string{"<@U123>"}, values: map[string]string{}},
+		// Slack's escaping is undone once, by the caller, before Parse: what
+		// reaches Parse is what was typed, and it is not decoded again.
+		{text: "get-user &lt;@U123&gt;", action: "get-user", targets: []string{"&lt;@U123&gt;"}, values: map[string]string{}},
+		{text: `add-group "R&amp;D" --description &quot;x&quot;`, action: "add-group", targets: []string{"R&amp;D"}, values: map[string]string{"description": "&quot;x&quot;"}},
+		// Dashes Slack clients and phones make of "--" start a flag too.
+		{
+			text:   "disable-user alice —deactivate –send-email −−reason=INC-1 ——public",
+			action: "disable-user", targets: []string{"alice"}, values: map[string]string{"deactivate": "true", "send-email": "true"},
+			reason: "INC-1", public: true,
+		},
+		{text: "list-users ‒limit 5 ―query=al", action: "list-users", values: map[string]string{"limit": "5", "query": "al"}},
+		{text: "list-users -limit 7", action: "list-users", values: map[string]string{"limit": "7"}},
+		{text: `get-user "—alice"`, action: "get-user", targets: []string{"—alice"}, values: map[string]string{}},
 		{
 			text: `list-users --search "profile.department eq \"Sales\"" --limit 5`, action: "list-users",
 			values: map[string]string{"search": `profile.department eq "Sales"`, "limit": "5"},
@@ -141,22 +154,79 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// A password typed on the command line is refused and never repeated back.
+// PasswordSpellings are the ways a person may type a password on a command
+// line: every one must be refused. The secrets tests of cmd/bot use them
+// too.
+var passwordSpellings = []string{
+	"--password=Hunter2-Secret!",
+	"--password Hunter2-Secret!",
+	"--PASSWORD=Hunter2-Secret!",
+	"--Password=Hunter2-Secret!",
+	"—password=Hunter2-Secret!",  // em dash
+	"–password=Hunter2-Secret!",  // en dash
+	"––password=Hunter2-Secret!", // two en dashes
+	"——password Hunter2-Secret!", // two em dashes
+	"−−password=Hunter2-Secret!", // minus signs
+	"‒password=Hunter2-Secret!",  // figure dash
+	"―password=Hunter2-Secret!",  // horizontal bar
+	"-password=Hunter2-Secret!",
+	"－－password=Hunter2-Secret!", // fullwidth
+	`"--password=Hunter2-Secret!"`,
+	`“—password=Hunter2-Secret!”`,
+	`'--password=Hunter2-Secret!'`,
+	"--pass=Hunter2-Secret!",
+	"--pass Hunter2-Secret!",
+	"--passwd=Hunter2-Secret!",
+	"--pwd=Hunter2-Secret!",
+	"--pw=Hunter2-Secret!",
+	"--new-password=Hunter2-Secret!",
+	"--new_password=Hunter2-Secret!",
+	"--newPassword=Hunter2-Secret!",
+	"—new-password=Hunter2-Secret!",
+	"--NEW-PASS=Hunter2-Secret!",
+	"--reason=--password=Hunter2-Secret!",
+	`--reason "--password=Hunter2-Secret!"`,
+	"bob,--password=Hunter2-Secret!",
+}
+
+// A password typed on the command line is refused, in any spelling, for
+// any action, and never repeated back.
 func TestParseRefusesPasswordWithoutEchoing(t *testing.T) {
+	for _, spelling := range passwordSpellings {
+		for _, action := range []string{"set-password alice", "get-user alice", "ping", "nosuch-action", ""} {
+			text := strings.TrimSpace(action + " " + spelling)
+			_, err := Default().Parse(text)
+			if err == nil {
+				t.Fatalf("Parse(%q) succeeded", text)
+			}
+			if KindOf(err) != KindInvalid {
+				t.Errorf("Parse(%q): kind = %v, want invalid input", text, KindOf(err))
+			}
+			if strings.Contains(err.Error(), "Hunter2") {
+				t.Errorf("Parse(%q): error repeats the password: %q", text, err)
+			}
+			want := "accepted only in a form"
+			if strings.HasPrefix(action, "set-password") {
+				want = "only in the set-password form"
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("Parse(%q): error = %q, want it to contain %q", text, err, want)
+			}
+		}
+	}
+}
+
+// Words that merely mention passwords, and flags that are not passwords,
+// are not refused.
+func TestParseKeepsWordsThatAreNotPasswordFlags(t *testing.T) {
 	for _, text := range []string{
-		"set-password alice --password=Hunter2-Secret!",
-		"set-password alice --password Hunter2-Secret!",
-		"set-password alice --PASSWORD=Hunter2-Secret!",
+		`add-group "Password resets" --description "Self-service password help"`,
+		`get-user passmore@corp.com`,
+		`list-users --query pass`,
+		`reset-password alice --send-email`,
 	} {
-		_, err := Default().Parse(text)
-		if err == nil {
-			t.Fatalf("Parse(%q) succeeded", text)
-		}
-		if strings.Contains(err.Error(), "Hunter2") {
-			t.Errorf("error repeats the password: %q", err)
-		}
-		if !strings.Contains(err.Error(), "only in the set-password form") {
-			t.Errorf("error = %q, want it to point to the form", err)
+		if _, err := Default().Parse(text); err != nil {
+			t.Errorf("Parse(%q): %v", text, err)
 		}
 	}
 }
@@ -182,5 +252,33 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 	if s.Reveal() != "https://acme.okta.com/reset/abc123" {
 		t.Errorf("Reveal = %q", s.Reveal())
+	}
+}
+
+// A form's text fields refuse a password flag as the command line does, on
+// the field it was typed in.
+func TestBuildRefusesPasswordFlagsInFields(t *testing.T) {
+	reg := Default()
+	for _, spelling := range passwordSpellings {
+		for _, tc := range []struct {
+			action, field string
+			targets       []string
+			raw           map[string]string
+			reason        string
+		}{
+			{action: "add-group", field: "targets", targets: []string{spelling}},
+			{action: "add-group", field: "description", targets: []string{"Ops"}, raw: map[string]string{"description": spelling}},
+			{action: "disable-user", field: "reason", targets: []string{"00u1"}, reason: spelling},
+			{action: "set-password", field: "reason", targets: []string{"00u1"}, reason: "INC-1 " + spelling},
+		} {
+			_, err := reg.Build(reg.Lookup(tc.action), tc.targets, tc.raw, Secret{}, tc.reason, false)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("%s with %s in %s: err = %v, want refused", tc.action, spelling, tc.field, err)
+			}
+			if e.Field != tc.field || strings.Contains(e.Error(), "Hunter2") {
+				t.Errorf("%s with %s in %s: field %q, error %q", tc.action, spelling, tc.field, e.Field, e)
+			}
+		}
 	}
 }
