@@ -78,7 +78,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	a, rule, st := req.Action, decision.Rule, b.cfg.Store
 	if st == nil || rule == nil {
 		log.Info().Str("event", "request.refused").Str("reason", "approval unsupported").Msg("action needs approval, but no store is configured")
-		b.auditRequest(ctx, "request.refused", inv, req, "needs approval, but approvals are not configured")
+		b.auditRefused(ctx, log, inv, req, "needs approval, but approvals are not configured")
 		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":lock: `%s` needs a second person's approval under the policy, and this installation of oktabot cannot ask for one. Nothing was run.", a.Name)))
 		return
 	}
@@ -200,23 +200,27 @@ func userLabel(u actions.User) string {
 	return login
 }
 
-// maxUnresolvedDetail is how many unresolved targets an audit record names.
-const maxUnresolvedDetail = 20
-
 // refuseUnresolved answers a request that needs approval but names targets
 // that are not exactly one Okta user each: nothing was stored or posted.
 func (b *Bot) refuseUnresolved(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, failed []actions.Outcome) {
-	var named []string
-	for i, o := range failed {
-		if i == maxUnresolvedDetail {
-			named = append(named, fmt.Sprintf("and %d more", len(failed)-i))
-			break
+	// The audit counts them by why, never repeats them: a refused
+	// command's text is not kept (auditRefused).
+	kinds := map[string]int{}
+	var order []string
+	for _, o := range failed {
+		k := actions.KindOf(o.Err).String()
+		if kinds[k] == 0 {
+			order = append(order, k)
 		}
-		named = append(named, fmt.Sprintf("%s (%s)", o.Target, actions.KindOf(o.Err)))
+		kinds[k]++
+	}
+	var why []string
+	for _, k := range order {
+		why = append(why, fmt.Sprintf("%d %s", kinds[k], k))
 	}
 	log.Info().Str("event", "request.refused").Str("reason", "unresolved targets").Int("unresolved", len(failed)).Msg("targets could not be resolved; not sent for approval")
-	b.auditRefused(ctx, log, inv, req, fmt.Sprintf("not sent for approval: %s not resolved to one Okta user: %s",
-		plural(len(failed), "target", "targets"), strings.Join(named, "; ")))
+	b.auditRefused(ctx, log, inv, req, fmt.Sprintf("not sent for approval: %s not resolved to one Okta user (%s)",
+		plural(len(failed), "target", "targets"), strings.Join(why, ", ")))
 	lines := make([]string, len(failed))
 	for i, o := range failed {
 		lines[i] = outcomeError(o.Target, o.Err)

@@ -257,11 +257,18 @@ func (b *Bot) auditDirect(ctx context.Context, log zerolog.Logger, inv invocatio
 	b.auditLine(ctx, log, req.Action, fmt.Sprintf("%s %s — %s", outcomeMark(p), invocationText(inv, req), outcomeSummary(p)))
 }
 
-// auditRefused records a request the policy refused, and posts its line
-// to the audit channel when it writes.
+// auditRefused records a refused request, and posts its line to the audit
+// channel when it writes. Nothing the caller typed is kept or posted (it
+// may hold what they should not have typed, a password, or mention people
+// who must not be notified): only who, where, the action, why, and how
+// many targets it named.
 func (b *Bot) auditRefused(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, why string) {
-	b.auditRequest(ctx, "request.refused", inv, req, why)
-	b.auditLine(ctx, log, req.Action, fmt.Sprintf(":no_entry: %s — refused: %s", invocationText(inv, req), esc(why)))
+	detail := why
+	if n := len(req.Targets); n > 0 {
+		detail += fmt.Sprintf(" (%s named, not recorded)", plural(n, "target", "targets"))
+	}
+	b.audit(ctx, store.AuditRecord{Event: "request.refused", Actor: inv.caller, Channel: inv.channel, Action: req.Action.Name, Detail: detail})
+	b.auditLine(ctx, log, req.Action, fmt.Sprintf(":no_entry: %s by %s in %s — refused: %s", code(req.Action.Name), mention(inv.caller), channelRef(inv.channel), esc(detail)))
 }
 
 // showAudit answers /okta audit [--user U…] [--action A] [--limit N]: the

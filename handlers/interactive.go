@@ -116,11 +116,12 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 	inv := invocation{caller: cb.User.ID, channel: meta.Channel, team: cb.Team.ID, responseURL: meta.ResponseURL, triggerID: cb.TriggerID}
 	b.accept(workCtx, sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(a): "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
 		func(ctx context.Context) {
-			log := inv.logger(b.log).With().Str("action", a.Name).Strs("targets", parsed.Request.Targets).Str("via", "modal").Logger()
+			log := inv.logger(b.log).With().Str("action", a.Name).Str("via", "modal").Logger()
 			decision, ok := b.authorize(ctx, log, inv, parsed.Request)
 			if !ok {
 				return
 			}
+			log = log.With().Strs("targets", parsed.Request.Targets).Logger()
 			b.execute(ctx, log, inv, parsed.Request, decision)
 		})
 }

@@ -36,6 +36,7 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
 
 	text := strings.TrimSpace(commandText(cmd.Text))
 	first, rest, _ := strings.Cut(text, " ")
+	first, _, _ = strings.Cut(first, "\t")
 	switch {
 	case text == "":
 		b.openPicker(ctx, log, inv)
@@ -47,18 +48,25 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
 
 	parsed, err := b.cfg.Registry.Parse(text)
 	if err != nil {
-		// The command text is not logged: it may hold something the caller
-		// should not have typed.
-		log.Info().Str("event", "request.invalid").Msg("could not parse command")
+		// Nothing of the command text is logged, stored or posted: it may
+		// hold something the caller should not have typed (a password).
+		// Only the action's name, when it names one.
+		ev := log.Info().Str("event", "request.invalid")
+		if a := b.cfg.Registry.Lookup(strings.ToLower(first)); a != nil {
+			ev = ev.Str("action", a.Name)
+		}
+		ev.Msg("could not parse command")
 		b.respond(ctx, log, inv, renderProblem(err))
 		return
 	}
 	req := parsed.Request
-	log = log.With().Str("action", req.Action.Name).Strs("targets", req.Targets).Logger()
+	log = log.With().Str("action", req.Action.Name).Logger()
 	decision, ok := b.authorize(ctx, log, inv, req)
 	if !ok {
 		return
 	}
+	// The targets are logged only once the policy lets the caller run it.
+	log = log.With().Strs("targets", req.Targets).Logger()
 	if needsForm(parsed, decision) {
 		b.openActionModal(ctx, log, inv, req, decision)
 		return

@@ -8,6 +8,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -464,4 +465,29 @@ func TestEscapedCommandTextReachesOktaAsTyped(t *testing.T) {
 		t.Errorf("searches sent to Okta = %q", searched)
 	}
 	mustContain(t, h.reply(uSecurity, "get-user carol.danvers@corp.com"), "Carol Danvers")
+}
+
+// Slack's escaping is undone exactly once: text that looks like an HTML
+// entity, typed as such, reaches Okta as typed, and &quot; is not a quote.
+func TestEntitiesTypedAsTextAreNotDecodedTwice(t *testing.T) {
+	h := newHarness(t).setPolicy(openPolicy).start()
+
+	mustContain(t, h.reply(uSecurity, `add-group R&amp;D --description "a &lt;b&gt; &quot;c&quot; &#39;d&#39;"`), "created")
+	var names []string
+	for _, g := range h.okta.Groups() {
+		names = append(names, g.Name)
+		if g.Name == "R&amp;D" {
+			if want := `a &lt;b&gt; &quot;c&quot; &#39;d&#39;`; g.Description != want {
+				t.Errorf("description in Okta = %q, want %q", g.Description, want)
+			}
+		}
+		if g.Name == "R&D" {
+			t.Errorf("R&amp;D was decoded twice into %q", g.Name)
+		}
+	}
+	if !slices.Contains(names, "R&amp;D") {
+		t.Errorf("no group named R&amp;D in Okta: %q", names)
+	}
+	// &quot; does not open a quote: these are two words, so two names.
+	mustContain(t, h.reply(uSecurity, `add-group &quot;On call&quot;`), "takes one name")
 }
