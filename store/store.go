@@ -159,10 +159,12 @@ type AuditRecord struct {
 
 // AuditFilter selects audit records. Zero fields do not filter.
 type AuditFilter struct {
-	Actors []string  // any of these actors
-	Action string    // this action
-	Before time.Time // records with At strictly before this
-	Limit  int       // at most this many; <= 0 means DefaultAuditLimit; capped at MaxAuditLimit
+	ID         int64     // only the record with this id
+	ApprovalID string    // only records about this approval request
+	Actors     []string  // any of these actors
+	Action     string    // this action
+	Before     time.Time // records with At strictly before this
+	Limit      int       // at most this many; <= 0 means DefaultAuditLimit; capped at MaxAuditLimit
 }
 
 // Limits of ListAudit.

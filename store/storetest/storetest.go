@@ -865,8 +865,13 @@ func testAuditRoundTrip(t *testing.T, h *harness) {
 
 func testAuditFilters(t *testing.T, h *harness) {
 	s := h.handle(t)
+	approval := store.NewID()
 	rec := func(at time.Duration, actor, action string) store.AuditRecord {
-		return appendAudit(t, s, store.AuditRecord{At: t0.Add(at), Event: "request.allowed", Actor: actor, Action: action})
+		r := store.AuditRecord{At: t0.Add(at), Event: "request.allowed", Actor: actor, Action: action}
+		if actor == "U3" || at == 2*time.Minute {
+			r.ApprovalID = approval
+		}
+		return appendAudit(t, s, r)
 	}
 	// Appended out of time order; two share a time.
 	r3 := rec(3*time.Minute, "U1", "get-user")
@@ -897,6 +902,11 @@ func testAuditFilters(t *testing.T, h *harness) {
 		{"before (exclusive)", store.AuditFilter{Before: t0.Add(4 * time.Minute)}, []store.AuditRecord{r3, r2, r1}},
 		{"before and action", store.AuditFilter{Before: t0.Add(4 * time.Minute), Action: "get-user"}, []store.AuditRecord{r3}},
 		{"limit", store.AuditFilter{Limit: 2}, []store.AuditRecord{r5, r4b}},
+		{"one record", store.AuditFilter{ID: r3.ID}, []store.AuditRecord{r3}},
+		{"unknown record", store.AuditFilter{ID: r5.ID + 100}, nil},
+		{"one approval request", store.AuditFilter{ApprovalID: approval}, []store.AuditRecord{r4a, r2}},
+		{"approval request and actor", store.AuditFilter{ApprovalID: approval, Actors: []string{"U1"}}, []store.AuditRecord{r2}},
+		{"unknown approval request", store.AuditFilter{ApprovalID: store.NewID()}, nil},
 		{"everything", store.AuditFilter{Actors: []string{"U1", "U3"}, Action: "disable-user", Before: t0.Add(5 * time.Minute), Limit: 1}, []store.AuditRecord{r4b}},
 	} {
 		diff(t, c.name, idsOf(c.want), idsOf(list(t, s, c.f)))

@@ -503,6 +503,14 @@ func (s *Store) AppendAudit(ctx context.Context, r store.AuditRecord) (int64, er
 func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditRecord, error) {
 	var where []string
 	var args []any
+	if f.ID != 0 {
+		where = append(where, "id = ?")
+		args = append(args, f.ID)
+	}
+	if f.ApprovalID != "" {
+		where = append(where, "approval_id = ?")
+		args = append(args, txt(f.ApprovalID))
+	}
 	if len(f.Actors) > 0 {
 		marks := make([]string, len(f.Actors))
 		for i, a := range f.Actors {
