@@ -158,6 +158,8 @@ func Default() *Registry {
 				{Name: "user", Type: String, Multi: true, Help: "only records by these Slack users"},
 				{Name: "action", Type: String, Help: "only records of this action"},
 				{Name: "limit", Type: Int, Default: "20", Help: "at most this many records"},
+				{Name: "request", Type: String, Help: "one approval request (its id): its records and every target"},
+				{Name: "record", Type: String, Help: "one record (its number, #N) in full, every target included"},
 			},
 		},
 	)

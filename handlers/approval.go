@@ -131,22 +131,41 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	}
 	b.audit(ctx, rec)
 
-	msg := renderApproval(ap, requesterStepOf(a, ap.Params))
-	ch, ts, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
-	if err != nil {
-		// A request nobody can see must not wait to be approved: withdraw it.
-		log.Error().Err(err).Str("approval_channel", ap.ApprovalChannel).Msg("could not post the approval request; withdrawing it")
-		why := "the approval request could not be posted to " + ap.ApprovalChannel
+	// A request approvers cannot see, or cannot see whole, must not wait to
+	// be approved: withdraw it.
+	withdraw := func(err error, why, tell string) {
+		log.Error().Err(err).Str("approval_channel", ap.ApprovalChannel).Msg("could not show the approval request; withdrawing it")
 		if denied, derr := st.Deny(context.WithoutCancel(ctx), ap.ID, inv.caller, why, b.cfg.Now()); derr == nil {
 			b.audit(ctx, approvalRecord("approval.denied", inv.caller, inv.channel, denied, why))
+			b.updateApprovalMessage(ctx, log, denied)
 		} else {
 			log.Error().Err(derr).Msg("could not withdraw the approval request")
 		}
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":warning: I could not post your request to %s for approval (is oktabot a member of that channel?). Nothing was run; tell the bot's operators.", channelRef(ap.ApprovalChannel))))
+		b.respond(ctx, log, inv, renderNotice(tell))
+	}
+	msg := renderApproval(ap, requesterStepOf(a, ap.Params))
+	whole := allTargetsShown(ap)
+	if !whole {
+		msg = withoutDecision(msg)
+	}
+	ch, ts, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
+	if err != nil {
+		withdraw(err, "the approval request could not be posted to "+ap.ApprovalChannel,
+			fmt.Sprintf(":warning: I could not post your request to %s for approval (is oktabot a member of that channel?). Nothing was run; tell the bot's operators.", channelRef(ap.ApprovalChannel)))
 		return
 	}
 	if err := st.SetApprovalMessage(ctx, ap.ID, ch, ts); err != nil {
 		log.Error().Err(err).Msg("could not record where the approval message is; it will not be updated in place")
+	}
+	ap.MessageTS = ts
+	if !whole {
+		// Every target is listed in the message's thread first; only then
+		// do the buttons appear.
+		if err := b.postTargetList(ctx, ap); err != nil {
+			withdraw(err, "its targets could not all be listed in the approval message's thread",
+				fmt.Sprintf(":warning: Your request names %d targets, more than one message can show, and I could not list them all for the approvers in %s. Nothing was run; ask again with fewer targets.", len(ap.Targets), channelRef(ap.ApprovalChannel)))
+			return
+		}
 	}
 	extra := ""
 	switch requesterStepOf(a, ap.Params) {
@@ -160,6 +179,22 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	}
 	b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":hourglass_flowing_sand: Your request %s is waiting for approval in %s by a member of %s; it expires %s. Nothing was run yet. I will tell you here (or by direct message) when it is decided.%s",
 		requestLine(ap), channelRef(ap.ApprovalChannel), rolesText(ap.ApproverRoles), slackDate(ap.ExpiresAt), extra)))
+}
+
+// postTargetList lists every target of a pending request in its approval
+// message's thread, then shows the message's Approve and Deny buttons.
+func (b *Bot) postTargetList(ctx context.Context, ap store.Approval) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	list := targetListPages(ap)
+	for _, m := range append([]reply{list}, list.More...) {
+		if _, _, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionTS(ap.MessageTS)); err != nil {
+			return err
+		}
+	}
+	msg := renderApproval(ap, requesterStepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
+	_, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ap.MessageTS, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
+	return err
 }
 
 // resolveUsers resolves a request's user targets to Okta users: Slack
@@ -645,6 +680,9 @@ func (b *Bot) tellUser(ctx context.Context, log zerolog.Logger, user, channel st
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	for _, m := range append([]reply{r}, r.More...) {
+		if m.File != nil {
+			m.Blocks = append(m.Blocks, contextBlock(b.sendCSV(ctx, log, invocation{caller: user}, m.File.Name, m.File.Content, false)))
+		}
 		b.tellUserOne(ctx, log, user, channel, m)
 	}
 }

@@ -236,14 +236,15 @@ func renderApproval(a store.Approval, step requesterStep) reply {
 		pairs = append(pairs, label, orDash(all))
 		blocks = append(blocks, slack.NewSectionBlock(nil, fields(pairs...), nil))
 	} else {
-		// Too many to list in a field: every target is still shown, in
-		// sections of their own, so that approvers see whom it touches.
+		// Too many to list in a field: they are shown in sections of their
+		// own, as many as fit; when not all fit, every one is listed in the
+		// message's thread before anyone may decide (requestApproval).
 		blocks = append(blocks, slack.NewSectionBlock(nil, fields(pairs...), nil))
 		body, shown := packLines(refs, maxTargetBlocks)
 		blocks = append(blocks, section("*"+label+"*"))
 		blocks = append(blocks, body...)
 		if shown < len(refs) {
-			blocks = append(blocks, contextBlock(fmt.Sprintf("Showing %d of %d targets; `/okta audit` lists the request in full.", shown, len(refs))))
+			blocks = append(blocks, contextBlock(fmt.Sprintf(":thread: Showing %d of %d targets here; *every target is listed in this message's thread*, and `/okta audit --request %s` lists them too.", shown, len(refs), a.ID)))
 		}
 	}
 	if a.Result != "" && (a.Status == store.StatusDone || a.Status == store.StatusFailed) {
@@ -266,6 +267,41 @@ func renderApproval(a store.Approval, step requesterStep) reply {
 		blocks = append(blocks, slack.NewActionBlock(blockDecide, approve, deny))
 	}
 	return reply{Text: clip(text, 300), Blocks: blocks}
+}
+
+// allTargetsShown reports whether the approval message itself names every
+// target of a; when not, they are listed in its thread (targetListPages).
+func allTargetsShown(a store.Approval) bool {
+	refs := approvalTargetRefs(a)
+	if len([]rune(strings.Join(refs, ", "))) <= maxFieldText-len(fmt.Sprintf("Targets (%d)", len(refs)))-8 {
+		return true
+	}
+	_, shown := packLines(refs, maxTargetBlocks)
+	return shown == len(refs)
+}
+
+// targetListPages list every target of a request, numbered, as approvers
+// are shown them, in as many messages as it takes: posted in the approval
+// message's thread when the message cannot name them all.
+func targetListPages(a store.Approval) reply {
+	refs := approvalTargetRefs(a)
+	lines := make([]string, len(refs))
+	for i, r := range refs {
+		lines[i] = fmt.Sprintf("%d. %s", i+1, r)
+	}
+	return pagedReply(fmt.Sprintf("*Every target of request %s* (%s %s, %d in all):", code(a.ID), code(a.Action), "by "+mention(a.RequesterID), len(refs)), lines)
+}
+
+// withoutDecision is an approval message without its Approve and Deny
+// buttons, saying why: posted first when its targets are listed in its
+// thread, so that nobody decides before they can see them all.
+func withoutDecision(r reply) reply {
+	blocks := slices.DeleteFunc(slices.Clone(r.Blocks), func(b slack.Block) bool {
+		ab, ok := b.(*slack.ActionBlock)
+		return ok && ab.BlockID == blockDecide
+	})
+	r.Blocks = append(blocks, contextBlock(":hourglass_flowing_sand: Listing every target in this message's thread; *Approve* and *Deny* appear here once they are all there."))
+	return r
 }
 
 // labelled is an approved request's result for people: each target's

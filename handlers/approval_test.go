@@ -327,3 +327,42 @@ func TestAuditListing(t *testing.T) {
 	golden(t, "audit-list", renderAudit(recs, store.AuditFilter{Actors: []string{"U0ALICE01"}, Action: "disable-user", Limit: 500}))
 	golden(t, "audit-empty", renderAudit(nil, store.AuditFilter{}))
 }
+
+// When the approval message cannot name every target, the thread list
+// does: every target, numbered, within Slack's limits; and the message is
+// first posted without its buttons.
+func TestTargetListPagesNameEveryTarget(t *testing.T) {
+	a := pendingApproval()
+	a.Targets, a.TargetLabels = nil, nil
+	for i := range actions.MaxTargets {
+		a.Targets = append(a.Targets, fmt.Sprintf("00u%017d", i))
+		a.TargetLabels = append(a.TargetLabels, fmt.Sprintf("Someone With A Rather Long Display Name, Number %03d <someone.number%03d@subsidiary.example.corp.com>", i, i))
+	}
+	if allTargetsShown(a) {
+		t.Fatal("500 long targets fit in the approval message")
+	}
+	list := targetListPages(a)
+	var all strings.Builder
+	for i, page := range append([]reply{list}, list.More...) {
+		checkLimits(t, fmt.Sprintf("page %d", i+1), page.Blocks)
+		b, _ := json.Marshal(page.Blocks)
+		all.Write(b)
+	}
+	for i, l := range a.TargetLabels {
+		if !strings.Contains(all.String(), fmt.Sprintf("%d. `", i+1)+strings.ReplaceAll(strings.ReplaceAll(l, "<", `\u0026lt;`), ">", `\u0026gt;`)) {
+			t.Fatalf("target %d (%s) is not listed", i+1, l)
+		}
+	}
+	pending := withoutDecision(renderApproval(a, noStep))
+	if got := buttonsOf(pending.Blocks); len(got) != 0 {
+		t.Errorf("the message posted before its thread list has buttons %v", got)
+	}
+	if got := buttonsOf(renderApproval(a, noStep).Blocks); len(got) != 2 {
+		t.Errorf("the pending message has buttons %v, want Approve and Deny", got)
+	}
+
+	a.Targets, a.TargetLabels = a.Targets[:3], a.TargetLabels[:3]
+	if !allTargetsShown(a) {
+		t.Error("3 targets do not fit in the approval message")
+	}
+}

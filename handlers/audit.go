@@ -276,7 +276,7 @@ func (b *Bot) auditRefused(ctx context.Context, log zerolog.Logger, inv invocati
 func (b *Bot) showAudit(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request) {
 	r := b.auditListing(ctx, log, req)
 	r.Public = req.Public
-	b.respond(ctx, log, inv, r)
+	b.respondAll(ctx, log, inv, r)
 }
 
 // auditListing is the answer to an audit request: the records, or what is
@@ -306,12 +306,81 @@ func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.
 		return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "action",
 			Message: fmt.Sprintf("there is no action %q", f.Action)})
 	}
+	if v := strings.TrimSpace(req.Values["record"]); v != "" {
+		id, err := strconv.ParseInt(strings.TrimPrefix(v, "#"), 10, 64)
+		if err != nil || id <= 0 {
+			return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "record",
+				Message: fmt.Sprintf("--record takes a record's number, as `/okta audit` shows it (#123), not %q", clip(v, 40))})
+		}
+		f.ID = id
+	}
+	var ap *store.Approval
+	if v := strings.TrimSpace(req.Values["request"]); v != "" {
+		if !validApprovalID(v) {
+			return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "request",
+				Message: fmt.Sprintf("--request takes a request's id, as approval messages and `/okta audit` show it, not %q", clip(v, 40))})
+		}
+		got, err := b.cfg.Store.GetApproval(ctx, v)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return renderNotice(fmt.Sprintf(":grey_question: There is no request %s.", code(v)))
+		case err != nil:
+			log.Error().Err(err).Msg("could not read an approval for the audit")
+			return renderNotice(":warning: I could not read the audit trail (the bot's database did not answer). Please try again.")
+		}
+		ap, f.ApprovalID, f.Limit = &got, got.ID, store.MaxAuditLimit
+	}
 	recs, err := b.cfg.Store.ListAudit(ctx, f)
 	if err != nil {
 		log.Error().Err(err).Msg("could not list audit records")
 		return renderNotice(":warning: I could not read the audit trail (the bot's database did not answer). Please try again.")
 	}
-	return renderAudit(recs, f)
+	r := renderAudit(recs, f)
+	switch {
+	case ap != nil:
+		// The request in full: every target, as approvers were shown them.
+		labels := ap.TargetLabels
+		if len(labels) != len(ap.Targets) {
+			labels = nil
+		}
+		r = withTargets(r, fmt.Sprintf("request %s", ap.ID), ap.Targets, labels, b.cfg.Now())
+	case f.ID != 0 && len(recs) == 1 && len(recs[0].Targets) > 0:
+		rec := recs[0]
+		labels := strings.Split(rec.Params["target_labels"], "; ")
+		if len(labels) != len(rec.Targets) {
+			labels = nil
+		}
+		r = withTargets(r, fmt.Sprintf("record #%d", rec.ID), rec.Targets, labels, b.cfg.Now())
+	}
+	return r
+}
+
+// withTargets adds every target of a request or record to an audit
+// answer, numbered, with the label approvers saw beside each when there is
+// one: in a message of their own when they fit, else as a CSV file.
+func withTargets(r reply, of string, targets, labels []string, now time.Time) reply {
+	lines := make([]string, len(targets))
+	for i, t := range targets {
+		lines[i] = fmt.Sprintf("%d. %s", i+1, targetRef(t))
+		if labels != nil && labels[i] != "" {
+			lines[i] += " " + code(labels[i])
+		}
+	}
+	list, shown, total := listReply(fmt.Sprintf("*Every target of %s* (%d in all):", of, len(targets)), lines, "No targets.")
+	if shown < total {
+		rows := [][]string{{"n", "target", "label"}}
+		for i, t := range targets {
+			label := ""
+			if labels != nil {
+				label = labels[i]
+			}
+			rows = append(rows, []string{fmt.Sprint(i + 1), t, label})
+		}
+		name := fmt.Sprintf("targets-%s-%s.csv", strings.NewReplacer(" ", "-", "#", "").Replace(of), now.UTC().Format("20060102-150405"))
+		list.File = &csvFile{Name: name, Content: csvRows(rows)}
+	}
+	r.More = append(r.More, list)
+	return r
 }
 
 // renderAudit lists audit records, newest first, one line each.
@@ -322,6 +391,12 @@ func renderAudit(recs []store.AuditRecord, f store.AuditFilter) reply {
 	}
 	if f.Action != "" {
 		filters = append(filters, "action "+code(f.Action))
+	}
+	if f.ApprovalID != "" {
+		filters = append(filters, "request "+code(f.ApprovalID))
+	}
+	if f.ID != 0 {
+		filters = append(filters, fmt.Sprintf("record #%d", f.ID))
 	}
 	heading := fmt.Sprintf("*Audit trail* · %s, newest first", plural(len(recs), "record", "records"))
 	if len(filters) > 0 {
@@ -340,7 +415,7 @@ func renderAudit(recs []store.AuditRecord, f store.AuditFilter) reply {
 
 // auditRecordLine is one audit record for people.
 func auditRecordLine(r store.AuditRecord) string {
-	parts := []string{"`" + r.At.UTC().Format("2006-01-02 15:04:05Z") + "`", "*" + esc(r.Event) + "*"}
+	parts := []string{fmt.Sprintf("#%d", r.ID), "`" + r.At.UTC().Format("2006-01-02 15:04:05Z") + "`", "*" + esc(r.Event) + "*"}
 	if r.Actor != "" {
 		parts = append(parts, mention(r.Actor))
 	}
@@ -350,6 +425,8 @@ func auditRecordLine(r store.AuditRecord) string {
 	switch {
 	case r.Target != "":
 		parts = append(parts, "on "+targetRef(r.Target))
+	case len(r.Targets) > 3:
+		parts = append(parts, fmt.Sprintf("on %s (`/okta audit --record %d` lists them all)", targetsSummary(r.Targets, 3), r.ID))
 	case len(r.Targets) > 0:
 		parts = append(parts, "on "+targetsSummary(r.Targets, 3))
 	}

@@ -73,6 +73,11 @@ func resultCSV(a *actions.Action, res actions.Result) []byte {
 			}
 		}
 	}
+	return csvRows(rows)
+}
+
+// csvRows writes rows as CSV, each cell neutralised (cell).
+func csvRows(rows [][]string) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	for _, r := range rows {

@@ -30,6 +30,15 @@ type reply struct {
 	Public bool
 	// More are further messages of the same reply, in order.
 	More []reply
+	// File, when set, is a list too long for messages, sent beside the
+	// reply as a CSV file (sendCSV); the reply then says where it went.
+	File *csvFile
+}
+
+// csvFile is a CSV file to send with a reply. It never holds a secret.
+type csvFile struct {
+	Name    string
+	Content []byte
 }
 
 func mrkdwn(s string) *slack.TextBlockObject {

@@ -208,11 +208,13 @@ func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, r
 	}
 }
 
-// respondAll sends a reply and its continuations.
+// respondAll sends a reply and its continuations, each with its file.
 func (b *Bot) respondAll(ctx context.Context, log zerolog.Logger, inv invocation, r reply) {
-	b.respond(ctx, log, inv, r)
-	for _, m := range r.More {
+	for _, m := range append([]reply{r}, r.More...) {
 		m.Public = r.Public
+		if m.File != nil {
+			m.Blocks = append(m.Blocks, contextBlock(b.sendCSV(ctx, log, inv, m.File.Name, m.File.Content, m.Public)))
+		}
 		b.respond(ctx, log, inv, m)
 	}
 }
