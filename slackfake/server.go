@@ -148,6 +148,10 @@ type channel struct {
 	botMember bool
 	archived  bool
 	dmUser    string // for DMs, the other member when known
+	// postEvery, when set, is how often the bot may post in the channel
+	// (LimitPosts); lastPost is when it last did.
+	postEvery time.Duration
+	lastPost  time.Time
 }
 
 // posted is the current state of a message visible in Slack.

@@ -378,6 +378,9 @@ func (s *Server) chatPostMessageLocked(p params) (map[string]any, *apiErr) {
 	if e != nil {
 		return nil, e
 	}
+	if e := s.postLimitLocked(ch); e != nil {
+		return nil, e
+	}
 	post := &posted{channel: ch.id, ts: s.nextTSLocked(), at: s.now(), threadTS: p["thread_ts"], author: s.cfg.botUserID, text: text}
 	if hasBlocks {
 		post.blocks = s.fillIDsLocked(blocks)

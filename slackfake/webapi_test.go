@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/slack-go/slack"
@@ -406,4 +407,26 @@ func TestViewsPublish(t *testing.T) {
 		t.Errorf("input block in a home view: %v", err)
 	}
 	s.TakeViolations()
+}
+
+func TestLimitPostsPerChannel(t *testing.T) {
+	s := New(t)
+	s.AddChannel("C0LIMITED", "limited")
+	s.AddChannel("C0FREE", "free")
+	s.LimitPosts("C0LIMITED", time.Hour)
+	api := slack.New(s.BotToken(), slack.OptionAPIURL(s.APIURL()))
+	if _, _, err := api.PostMessage("C0LIMITED", slack.MsgOptionText("one", false)); err != nil {
+		t.Fatalf("first post: %v", err)
+	}
+	_, _, err := api.PostMessage("C0LIMITED", slack.MsgOptionText("two", false))
+	if rl, ok := errors.AsType[*slack.RateLimitedError](err); !ok || rl.RetryAfter != time.Second {
+		t.Errorf("second post within the limit: err = %v, want ratelimited, Retry-After 1 s", err)
+	}
+	if _, _, err := api.PostMessage("C0FREE", slack.MsgOptionText("other channel", false)); err != nil {
+		t.Errorf("another channel is limited too: %v", err)
+	}
+	s.LimitPosts("C0LIMITED", 0)
+	if _, _, err := api.PostMessage("C0LIMITED", slack.MsgOptionText("three", false)); err != nil {
+		t.Errorf("post after lifting the limit: %v", err)
+	}
 }
