@@ -665,3 +665,14 @@ func (c *checker) audit(p *Policy, e *entry) {
 		p.audit = s
 	}
 }
+
+// Lists reports whether one of the policy's roles lists user (a Slack user
+// id) by id, as opposed to through a user group. It decides nothing.
+func (p *Policy) Lists(user string) bool {
+	for _, r := range p.roles {
+		if r.users[user] {
+			return true
+		}
+	}
+	return false
+}

@@ -280,7 +280,7 @@ func (b *Bot) onBlockActions(workCtx context.Context, sm *socketmode.Client, req
 	act := *cb.ActionCallback.BlockActions[0]
 	switch act.ActionID {
 	case actApprove, actDeny, actSetPassword, actRunApproved:
-		b.accept(workCtx, sm, req, nil, func(ctx context.Context) { b.approvalClicked(ctx, cb, act) })
+		b.accept(workCtx, sm, req, cb.User.ID, nil, func(ctx context.Context) { b.approvalClicked(ctx, cb, act) })
 	default:
 		b.ack(sm, req, nil)
 	}
@@ -295,7 +295,7 @@ func (b *Bot) approvalViewSubmitted(workCtx context.Context, sm *socketmode.Clie
 			b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockDenyReason: "Say why you deny it."}))
 			return
 		}
-		b.accept(workCtx, sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockDenyReason: "oktabot is busy right now; nothing was changed. Please submit again in a moment."}),
+		b.accept(workCtx, sm, req, cb.User.ID, slack.NewErrorsViewSubmissionResponse(map[string]string{blockDenyReason: "oktabot is busy right now; nothing was changed. Please submit again in a moment."}),
 			func(ctx context.Context) { b.denySubmitted(ctx, cb.User.ID, cb.View.PrivateMetadata, reason) })
 	case cbSetPassword:
 		pw := cb.View.State.Values[paramPrefix+"password"][paramPrefix+"password"].Value
@@ -304,7 +304,7 @@ func (b *Bot) approvalViewSubmitted(workCtx context.Context, sm *socketmode.Clie
 			return
 		}
 		secret := actions.NewSecret(pw)
-		b.accept(workCtx, sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{paramPrefix + "password": "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
+		b.accept(workCtx, sm, req, cb.User.ID, slack.NewErrorsViewSubmissionResponse(map[string]string{paramPrefix + "password": "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
 			func(ctx context.Context) {
 				id, channel, _ := strings.Cut(cb.View.PrivateMetadata, " ")
 				b.passwordSubmitted(ctx, cb.User.ID, id, channel, secret)
@@ -392,6 +392,7 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 		refuse(ap, "not an approver", fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it, and never the person who asked. Nothing was changed.", rolesText(rule.Approvers)))
 		return
 	}
+	b.insiders.saw(inv.caller)
 	if act.ActionID == actDeny {
 		b.openDenyForm(ctx, log, inv, ap)
 		return
@@ -535,11 +536,11 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 	b.updateApprovalMessage(ctx, log, decided)
 	act := b.cfg.Registry.Lookup(decided.Action)
 	if user == decided.RequesterID {
-		b.auditLine(ctx, log, act, fmt.Sprintf(":no_entry_sign: %s — withdrawn by the requester: %s", auditRequestText(decided), esc(reason)))
+		b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — withdrawn by the requester: %s", auditRequestText(decided), esc(reason)))
 		tell(fmt.Sprintf(":no_entry_sign: You withdrew your request %s. Nothing was run.", requestLine(decided)))
 		return
 	}
-	b.auditLine(ctx, log, act, fmt.Sprintf(":no_entry_sign: %s — denied by %s: %s", auditRequestText(decided), mention(user), esc(reason)))
+	b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — denied by %s: %s", auditRequestText(decided), mention(user), esc(reason)))
 	b.tellRequester(ctx, log, decided, renderNotice(fmt.Sprintf(":no_entry_sign: Your request %s was denied by %s: %s\nNothing was run.", requestLine(decided), mention(user), esc(reason))))
 }
 
@@ -726,6 +727,6 @@ func (b *Bot) expired(ctx context.Context, log zerolog.Logger, ap store.Approval
 	log.Info().Str("event", "approval.expired").Str("approval_id", ap.ID).Msg("approval request expired")
 	b.audit(ctx, approvalRecord("approval.expired", "", ap.ApprovalChannel, ap, "nobody decided before "+ap.ExpiresAt.UTC().Format(time.RFC3339)))
 	b.updateApprovalMessage(ctx, log, ap)
-	b.auditLine(ctx, log, b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":hourglass: %s — expired without a decision; not run", auditRequestText(ap)))
+	b.auditLine(b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":hourglass: %s — expired without a decision; not run", auditRequestText(ap)))
 	b.tellRequester(ctx, log, ap, renderNotice(fmt.Sprintf(":hourglass: Your request %s expired without a decision. Nothing was run; ask again if it is still needed.", requestLine(ap))))
 }

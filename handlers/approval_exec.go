@@ -184,7 +184,7 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 	ap.Status, ap.Result = status, result
 	b.auditPerformed(fctx, ap.RequesterID, ap.RequesterChannel, act, ap.Targets, ap.ID, p)
 	b.updateApprovalMessage(fctx, log, ap)
-	b.auditLine(fctx, log, act, fmt.Sprintf("%s %s — approved by %s — %s", outcomeMark(p), auditRequestText(ap), mention(ap.DecidedBy), outcomeSummary(p)))
+	b.auditLine(act, fmt.Sprintf("%s %s — approved by %s — %s", outcomeMark(p), auditRequestText(ap), mention(ap.DecidedBy), outcomeSummary(p)))
 	if listing != nil {
 		head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s:", requestLine(ap), mention(ap.DecidedBy))
 		listing.Blocks = append([]slack.Block{section(head)}, listing.Blocks...)
@@ -302,7 +302,7 @@ func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval
 	act := b.cfg.Registry.Lookup(claimed.Action)
 	b.auditPerformed(ctx, claimed.RequesterID, claimed.RequesterChannel, act, claimed.Targets, claimed.ID, p)
 	b.updateApprovalMessage(ctx, log, claimed)
-	b.auditLine(ctx, log, act, fmt.Sprintf(":x: %s — approved by %s — not run: %s", auditRequestText(claimed), mention(claimed.DecidedBy), esc(why.Message)))
+	b.auditLine(act, fmt.Sprintf(":x: %s — approved by %s — not run: %s", auditRequestText(claimed), mention(claimed.DecidedBy), esc(why.Message)))
 	if tell == "" {
 		tell = fmt.Sprintf(":x: Your request %s was approved, but %s.", requestLine(claimed), esc(why.Message))
 	}

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"github.com/slack-go/slack"
 
 	"oktabot/actions"
 	"oktabot/store"
@@ -194,21 +193,13 @@ func errorFacts(err error) (kind, requestID, detail string) {
 	return e.Kind.String(), e.RequestID, detail
 }
 
-// auditLine posts one line to the policy's audit channel, for write
-// actions only.
-func (b *Bot) auditLine(ctx context.Context, log zerolog.Logger, act *actions.Action, text string) {
+// auditLine queues one line for the policy's audit channel, for write
+// actions only. It never waits for Slack (auditChannel).
+func (b *Bot) auditLine(act *actions.Action, text string) {
 	if act == nil || !act.Writes {
 		return
 	}
-	ch := b.cfg.Auth.Policy().AuditChannel()
-	if ch == "" {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if _, _, err := b.cfg.Slack.PostMessageContext(ctx, ch, slack.MsgOptionText(clip(text, maxSectionText), false)); err != nil {
-		log.Error().Err(err).Str("audit_channel", ch).Msg("could not post to the audit channel")
-	}
+	b.auditCh.line(text)
 }
 
 // auditRequestText is a request in an audit channel line.
@@ -254,7 +245,7 @@ func outcomeSummary(p performed) string {
 // posts its line to the audit channel when it writes.
 func (b *Bot) auditDirect(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, p performed) {
 	b.auditPerformed(ctx, inv.caller, inv.channel, req.Action, req.Targets, "", p)
-	b.auditLine(ctx, log, req.Action, fmt.Sprintf("%s %s — %s", outcomeMark(p), invocationText(inv, req), outcomeSummary(p)))
+	b.auditLine(req.Action, fmt.Sprintf("%s %s — %s", outcomeMark(p), invocationText(inv, req), outcomeSummary(p)))
 }
 
 // auditRefused records a refused request, and posts its line to the audit
@@ -268,7 +259,10 @@ func (b *Bot) auditRefused(ctx context.Context, log zerolog.Logger, inv invocati
 		detail += fmt.Sprintf(" (%s named, not recorded)", plural(n, "target", "targets"))
 	}
 	b.audit(ctx, store.AuditRecord{Event: "request.refused", Actor: inv.caller, Channel: inv.channel, Action: req.Action.Name, Detail: detail})
-	b.auditLine(ctx, log, req.Action, fmt.Sprintf(":no_entry: %s by %s in %s — refused: %s", code(req.Action.Name), mention(inv.caller), channelRef(inv.channel), esc(detail)))
+	if req.Action.Writes {
+		// One person's refusals are summed up, not posted one by one.
+		b.auditCh.refused(inv.caller, req.Action.Name, fmt.Sprintf(":no_entry: %s by %s in %s — refused: %s", code(req.Action.Name), mention(inv.caller), channelRef(inv.channel), esc(detail)))
+	}
 }
 
 // showAudit answers /okta audit [--user U…] [--action A] [--limit N]: the

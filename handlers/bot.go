@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +74,10 @@ type Config struct {
 	// DeliveryTTL is how long an envelope id is remembered, so that Slack's
 	// redeliveries are not acted on twice.
 	DeliveryTTL time.Duration
+	// PerUserLimit is how many commands one person may send a minute;
+	// past it they are told to slow down and their commands take no
+	// worker. Zero: DefaultPerUserLimit; negative: no limit.
+	PerUserLimit int
 }
 
 // Bot handles Socket Mode envelopes.
@@ -81,8 +86,19 @@ type Bot struct {
 	log   zerolog.Logger
 	ready atomic.Bool
 
-	slots chan struct{}
-	wg    sync.WaitGroup
+	// slots are the workers of people the policy knows (Bot.insider);
+	// outsiders have their own few, so that people outside the policy
+	// never take a worker from people in it.
+	slots     chan struct{}
+	outsiders chan struct{}
+	wg        sync.WaitGroup
+
+	limiter  *personLimiter
+	insiders *insiders
+	// auditCh posts the audit channel's lines from its own goroutine;
+	// auditQ records refusals of commands that take no worker.
+	auditCh *auditChannel
+	auditQ  chan store.AuditRecord
 }
 
 // New returns a Bot.
@@ -117,7 +133,40 @@ func New(cfg Config) *Bot {
 	if cfg.DeliveryTTL <= 0 {
 		cfg.DeliveryTTL = time.Hour
 	}
-	return &Bot{cfg: cfg, log: cfg.Logger, slots: make(chan struct{}, cfg.Workers)}
+	if cfg.PerUserLimit == 0 {
+		cfg.PerUserLimit = DefaultPerUserLimit
+	}
+	b := &Bot{
+		cfg: cfg, log: cfg.Logger,
+		slots:     make(chan struct{}, cfg.Workers),
+		outsiders: make(chan struct{}, max(2, cfg.Workers/4)),
+		limiter:   newPersonLimiter(cfg.PerUserLimit, cfg.Now),
+		insiders:  newInsiders(cfg.Now),
+		auditQ:    make(chan store.AuditRecord, 10000),
+	}
+	b.auditCh = newAuditChannel(b.postAuditLine, func() string { return b.cfg.Auth.Policy().AuditChannel() }, cfg.Now,
+		cfg.Logger.With().Str("component", "audit_channel").Logger())
+	return b
+}
+
+// postAuditLine posts one line to the audit channel (auditChannel.run).
+func (b *Bot) postAuditLine(ctx context.Context, channel, text string) error {
+	_, _, err := b.cfg.Slack.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false))
+	return err
+}
+
+// insider reports whether the policy knows user: it lists them by id, or
+// let them run or decide something lately. Their work takes the main
+// workers; everyone else's, the outsiders' few.
+func (b *Bot) insider(user string) bool {
+	return b.cfg.Auth.Policy().Lists(user) || b.insiders.known(user)
+}
+
+func (b *Bot) slotsFor(user string) chan struct{} {
+	if b.insider(user) {
+		return b.slots
+	}
+	return b.outsiders
 }
 
 // Ready reports whether the Socket Mode connection is up.
@@ -137,6 +186,18 @@ func (b *Bot) Run(ctx context.Context, sm *socketmode.Client) error {
 	defer stopConn()
 	connErr := make(chan error, 1)
 	go func() { connErr <- sm.RunContext(connCtx) }()
+
+	// The audit channel's poster and the recorder of refusals that take
+	// no worker run until the work is drained.
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var bg sync.WaitGroup
+	bg.Add(2)
+	go func() { defer bg.Done(); b.auditCh.run(bgCtx, 5*time.Second) }()
+	go func() { defer bg.Done(); b.recordQueued(bgCtx) }()
+	defer func() {
+		stopBackground()
+		bg.Wait()
+	}()
 
 	// Expiry and recovery: at once (approved work a previous run left
 	// unfinished), then every SweepInterval until shutdown.
@@ -200,7 +261,14 @@ func (b *Bot) dispatch(workCtx context.Context, sm *socketmode.Client, evt socke
 		if !ok || evt.Request == nil {
 			return
 		}
-		b.accept(workCtx, sm, evt.Request, busyMessage(), func(ctx context.Context) { b.handleSlash(ctx, cmd) })
+		if !b.limiter.allow(cmd.UserID) {
+			b.ack(sm, evt.Request, slowDownMessage(b.cfg.PerUserLimit))
+			b.refuseUnrun(cmd.UserID, cmd.ChannelID, cmd.Text, fmt.Sprintf("more than %d commands a minute from this person; not run", b.cfg.PerUserLimit))
+			return
+		}
+		if !b.accept(workCtx, sm, evt.Request, cmd.UserID, busyMessage(), func(ctx context.Context) { b.handleSlash(ctx, cmd) }) {
+			b.refuseUnrun(cmd.UserID, cmd.ChannelID, cmd.Text, "every worker was busy; not run")
+		}
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || evt.Request == nil {
@@ -219,26 +287,28 @@ func (b *Bot) dispatch(workCtx context.Context, sm *socketmode.Client, evt socke
 			b.ack(sm, evt.Request, nil)
 			return
 		}
-		b.accept(workCtx, sm, evt.Request, nil, func(ctx context.Context) { b.publishHome(ctx, home.User) })
+		b.accept(workCtx, sm, evt.Request, home.User, nil, func(ctx context.Context) { b.publishHome(ctx, home.User) })
 	}
 }
 
-// accept acknowledges an envelope and starts its work, or, when every
-// worker is busy, acknowledges it with busy instead. The acknowledgement is
-// always sent before any work starts, so no Okta call can delay it.
-func (b *Bot) accept(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, busy any, work func(context.Context)) {
+// accept acknowledges an envelope from user and starts its work, or, when
+// every worker user may take is busy, acknowledges it with busy instead
+// and reports false. The acknowledgement is always sent before any work
+// starts, so no Okta call can delay it.
+func (b *Bot) accept(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, user string, busy any, work func(context.Context)) bool {
+	slots := b.slotsFor(user)
 	select {
-	case b.slots <- struct{}{}:
+	case slots <- struct{}{}:
 	default:
-		b.log.Warn().Str("envelope_id", req.EnvelopeID).Int("workers", b.cfg.Workers).Msg("all workers busy; told the user to try again")
+		b.log.Warn().Str("envelope_id", req.EnvelopeID).Int("workers", cap(slots)).Bool("outside_policy", slots == b.outsiders).Msg("all workers busy; told the user to try again")
 		b.ack(sm, req, busy)
-		return
+		return false
 	}
 	b.wg.Add(1)
 	b.ack(sm, req, nil)
 	go func() {
 		defer func() {
-			<-b.slots
+			<-slots
 			b.wg.Done()
 		}()
 		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
@@ -249,6 +319,7 @@ func (b *Bot) accept(workCtx context.Context, sm *socketmode.Client, req *socket
 			}
 		})
 	}()
+	return true
 }
 
 // safely runs one envelope's work, turning a panic into an error log line
@@ -288,9 +359,10 @@ func (b *Bot) firstDelivery(ctx context.Context, envelopeID string) bool {
 // acceptDeferred starts work whose result is the acknowledgement itself
 // (type-ahead options must travel in the ack). When every worker is busy it
 // acknowledges with fallback at once.
-func (b *Bot) acceptDeferred(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, fallback any, work func(context.Context) any) {
+func (b *Bot) acceptDeferred(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, user string, fallback any, work func(context.Context) any) {
+	slots := b.slotsFor(user)
 	select {
-	case b.slots <- struct{}{}:
+	case slots <- struct{}{}:
 	default:
 		b.ack(sm, req, fallback)
 		return
@@ -298,7 +370,7 @@ func (b *Bot) acceptDeferred(workCtx context.Context, sm *socketmode.Client, req
 	b.wg.Add(1)
 	go func() {
 		defer func() {
-			<-b.slots
+			<-slots
 			b.wg.Done()
 		}()
 		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
@@ -314,6 +386,55 @@ func (b *Bot) ack(sm *socketmode.Client, req *socketmode.Request, payload any) {
 	defer cancel()
 	if err := sm.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
 		b.log.Error().Err(err).Str("envelope_id", req.EnvelopeID).Msg("could not acknowledge envelope")
+	}
+}
+
+func slowDownMessage(limit int) map[string]any {
+	return map[string]any{
+		"response_type": slack.ResponseTypeEphemeral,
+		"text":          fmt.Sprintf(":snail: You have sent more than %d commands in the last minute. This one was not run; slow down and try again in a moment.", limit),
+	}
+}
+
+// refuseUnrun records a command that was refused before any worker took
+// it (too many from this person, or no worker free), without a worker:
+// its record is written by recordQueued and its line is counted in the
+// person's audit channel summary. Only the action's name is kept of the
+// command text.
+func (b *Bot) refuseUnrun(user, channel, text, why string) {
+	action := ""
+	if f := strings.Fields(commandText(text)); len(f) > 0 {
+		if a := b.cfg.Registry.Lookup(strings.ToLower(f[0])); a != nil {
+			action = a.Name
+		}
+	}
+	rec := store.AuditRecord{At: b.cfg.Now(), Event: "request.refused", Actor: user, Channel: channel, Action: action, Detail: why}
+	select {
+	case b.auditQ <- rec:
+	default:
+		b.log.Error().Str("event", rec.Event).Str("actor", user).Str("action", action).Str("detail", why).Msg("audit: the queue of refusals is full; this one is only in the log")
+	}
+	line := fmt.Sprintf(":no_entry: %s by %s in %s — refused: %s", code(orDash(action)), mention(user), channelRef(channel), esc(why))
+	b.auditCh.refused(user, action, line)
+}
+
+// recordQueued writes the records refuseUnrun queued, until ctx is done
+// and the queue is empty.
+func (b *Bot) recordQueued(ctx context.Context) {
+	for {
+		select {
+		case rec := <-b.auditQ:
+			b.audit(ctx, rec)
+		case <-ctx.Done():
+			for {
+				select {
+				case rec := <-b.auditQ:
+					b.audit(context.WithoutCancel(ctx), rec)
+				default:
+					return
+				}
+			}
+		}
 	}
 }
 

@@ -26,7 +26,7 @@ func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req 
 		switch cb.View.CallbackID {
 		case cbPicker:
 			busy := slack.NewErrorsViewSubmissionResponse(map[string]string{blockPick: "oktabot is busy right now. Please choose again in a moment."})
-			b.acceptDeferred(workCtx, sm, req, busy, func(ctx context.Context) any { return b.pickSubmitted(ctx, cb) })
+			b.acceptDeferred(workCtx, sm, req, cb.User.ID, busy, func(ctx context.Context) any { return b.pickSubmitted(ctx, cb) })
 		case cbAction:
 			b.actionSubmitted(workCtx, sm, req, cb)
 		case cbDeny, cbSetPassword:
@@ -37,7 +37,7 @@ func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req 
 	case slack.InteractionTypeBlockActions:
 		b.onBlockActions(workCtx, sm, req, cb)
 	case slack.InteractionTypeBlockSuggestion:
-		b.acceptDeferred(workCtx, sm, req, slack.OptionsResponse{}, func(ctx context.Context) any {
+		b.acceptDeferred(workCtx, sm, req, cb.User.ID, slack.OptionsResponse{}, func(ctx context.Context) any {
 			return b.suggest(ctx, cb)
 		})
 	default:
@@ -113,8 +113,13 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockReason: "The policy asks for a reason for this action."}))
 		return
 	}
+	if !b.limiter.allow(cb.User.ID) {
+		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(a): fmt.Sprintf("You have sent more than %d commands in the last minute; nothing was run. Slow down and submit again in a moment.", b.cfg.PerUserLimit)}))
+		b.refuseUnrun(cb.User.ID, meta.Channel, a.Name, fmt.Sprintf("more than %d commands a minute from this person; not run", b.cfg.PerUserLimit))
+		return
+	}
 	inv := invocation{caller: cb.User.ID, channel: meta.Channel, team: cb.Team.ID, responseURL: meta.ResponseURL, triggerID: cb.TriggerID}
-	b.accept(workCtx, sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(a): "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
+	b.accept(workCtx, sm, req, cb.User.ID, slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(a): "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
 		func(ctx context.Context) {
 			log := inv.logger(b.log).With().Str("action", a.Name).Str("via", "modal").Logger()
 			decision, ok := b.authorize(ctx, log, inv, parsed.Request)

@@ -92,6 +92,7 @@ func (b *Bot) authorize(ctx context.Context, log zerolog.Logger, inv invocation,
 		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: You are not allowed to run `%s`. Nothing was sent to Okta. Access is granted by the bot's policy; ask your Okta or security team if you need it.", a.Name)))
 		return decision, false
 	}
+	b.insiders.saw(inv.caller)
 	if !a.Available() {
 		log.Info().Str("event", "request.unavailable").Msg("action not available in this build")
 		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":construction: `%s` is not available in this version of oktabot. Nothing was run.", a.Name)))

@@ -434,6 +434,20 @@ func (a *ah) logs() string {
 	return b.String()
 }
 
+// waitAuditLines waits until the audit channel has at least n messages
+// (the bot posts them from a queue of their own) and returns them all.
+func (a *ah) waitAuditLines(n int) []string {
+	a.t.Helper()
+	var lines []string
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if lines = a.auditLines(); len(lines) >= n || time.Now().After(deadline) {
+			return lines
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // auditLines are the messages in the audit channel.
 func (a *ah) auditLines() []string {
 	var out []string
@@ -657,7 +671,7 @@ func TestApproveRunsOnceAndEveryoneLearnsTheOutcome(t *testing.T) {
 	if got := a.loggedAudit(id); !slices.Equal(got, want) {
 		t.Errorf("audit in the JSON log = %q, want %q", got, want)
 	}
-	lines := a.auditLines()
+	lines := a.waitAuditLines(1)
 	if len(lines) != 1 {
 		t.Fatalf("audit channel lines = %q, want 1", lines)
 	}
@@ -780,7 +794,7 @@ func TestDenyWithReasonRunsNothing(t *testing.T) {
 	if r := recs[1]; r.Actor != uSec2 || r.Detail != "not during the change freeze" {
 		t.Errorf("approval.denied = %+v", r)
 	}
-	lines := a.auditLines()
+	lines := a.waitAuditLines(1)
 	if len(lines) != 1 || !strings.Contains(lines[0], "denied by <@U0SECURE2>") {
 		t.Errorf("audit channel lines = %q", lines)
 	}
@@ -841,7 +855,7 @@ func TestExpiredRequestsCannotBeApproved(t *testing.T) {
 	if !slices.Equal(got, []string{"approval.requested", "approval.expired"}) {
 		t.Errorf("audit = %q", got)
 	}
-	if lines := a.auditLines(); len(lines) != 1 || !strings.Contains(lines[0], "expired") {
+	if lines := a.waitAuditLines(1); len(lines) != 1 || !strings.Contains(lines[0], "expired") {
 		t.Errorf("audit channel lines = %q", lines)
 	}
 }

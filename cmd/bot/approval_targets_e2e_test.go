@@ -91,7 +91,7 @@ func TestApprovalFromTheFormShowsWhoTheTargetIs(t *testing.T) {
 		t.Errorf("carol is %s", s)
 	}
 	mustContain(t, a.told(uAlice, "was approved by <@U0SECURE1> and run").AllText(), label)
-	lines := a.auditLines()
+	lines := a.waitAuditLines(1)
 	if len(lines) != 1 {
 		t.Fatalf("audit channel lines = %q", lines)
 	}
@@ -214,7 +214,7 @@ func TestUnresolvableTargetsAreRefusedAtRequestTime(t *testing.T) {
 	if want := "not sent for approval: 3 targets not resolved to one Okta user (1 not found, 1 ambiguous, 1 invalid input) (4 targets named, not recorded)"; r.Detail != want {
 		t.Errorf("request.refused detail = %q, want %q", r.Detail, want)
 	}
-	lines := a.auditLines()
+	lines := a.waitAuditLines(1)
 	if len(lines) != 1 {
 		t.Fatalf("audit channel lines = %q", lines)
 	}

@@ -85,7 +85,7 @@ func TestAuditTrailOfDirectAndRefusedRequests(t *testing.T) {
 	}
 
 	// The audit channel has one line per refused write, none for reads.
-	lines := a.auditLines()
+	lines := a.waitAuditLines(2)
 	if len(lines) != 2 {
 		t.Fatalf("audit channel lines = %q, want 2", lines)
 	}

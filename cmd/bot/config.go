@@ -42,6 +42,8 @@ type rawConfig struct {
 	// empty means "off"; the default is applied in loadConfig.
 	HTTPAddr string `env:"OKTABOT_HTTP_ADDR"`
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+	// PerUserLimit is read as text so that its error names the variable.
+	PerUserLimit string `env:"OKTABOT_PER_USER_LIMIT" envDefault:"30"`
 }
 
 const defaultHTTPAddr = ":8080"
@@ -58,6 +60,7 @@ type config struct {
 	DatabaseURL   string
 	HTTPAddr      string // empty: health endpoints off
 	LogLevel      zerolog.Level
+	PerUserLimit  int // commands a minute per person; negative: no limit
 }
 
 // loadConfig reads and validates the environment through lookupEnv (which
@@ -141,6 +144,15 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 		c.LogLevel = zerolog.ErrorLevel
 	default:
 		bad("LOG_LEVEL must be debug, info, warn or error, not %q", raw.LogLevel)
+	}
+
+	switch n, err := strconv.Atoi(strings.TrimSpace(raw.PerUserLimit)); {
+	case err != nil || n < 0:
+		bad("OKTABOT_PER_USER_LIMIT must be a whole number of commands a minute per person (0 turns the limit off), not %q", raw.PerUserLimit)
+	case n == 0:
+		c.PerUserLimit = -1
+	default:
+		c.PerUserLimit = n
 	}
 
 	checkSDKVars(bad, lookupEnv)

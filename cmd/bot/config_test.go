@@ -45,7 +45,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.SlackAPIURL != "https://slack.com/api/" || c.PolicyFile != "policy.yml" || c.DatabaseURL != "oktabot.db" ||
-		c.HTTPAddr != ":8080" || c.LogLevel != zerolog.InfoLevel || c.OktaOrgURL != "https://acme.okta.com" {
+		c.HTTPAddr != ":8080" || c.LogLevel != zerolog.InfoLevel || c.OktaOrgURL != "https://acme.okta.com" || c.PerUserLimit != 30 {
 		t.Errorf("defaults = %+v", c)
 	}
 	if c.SlackBotToken.Reveal() != botToken || c.SlackAppToken.Reveal() != appToken || c.OktaToken.Reveal() != oktaToken {
@@ -60,6 +60,7 @@ func TestLoadConfigValues(t *testing.T) {
 	env["OKTABOT_HTTP_ADDR"] = ""
 	env["LOG_LEVEL"] = "DEBUG"
 	env["OKTABOT_DATABASE_URL"] = "postgres://bot@db:5432/oktabot"
+	env["OKTABOT_PER_USER_LIMIT"] = "0"
 	// Well-formed variables the Okta SDK reads are accepted (and ignored).
 	env["OKTA_CLIENT_CACHE_ENABLED"] = "true"
 	env["OKTA_CLIENT_REQUEST_TIMEOUT"] = "30"
@@ -69,6 +70,9 @@ func TestLoadConfigValues(t *testing.T) {
 	}
 	if c.SlackAPIURL != "http://127.0.0.1:9999/api/" {
 		t.Errorf("SlackAPIURL = %q, want a trailing slash added", c.SlackAPIURL)
+	}
+	if c.PerUserLimit >= 0 {
+		t.Errorf("OKTABOT_PER_USER_LIMIT=0 gives PerUserLimit %d, want no limit (negative)", c.PerUserLimit)
 	}
 	if c.OktaOrgURL != "http://localhost:8081" {
 		t.Errorf("OktaOrgURL = %q", c.OktaOrgURL)
@@ -100,6 +104,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "org with path", set: map[string]string{"OKTA_CLIENT_ORGURL": "https://acme.okta.com/api/v1"}, want: []string{"OKTA_CLIENT_ORGURL must be the org's base URL"}},
 		{name: "bad log level", set: map[string]string{"LOG_LEVEL": "loud"}, want: []string{`LOG_LEVEL must be debug, info, warn or error, not "loud"`}},
 		{name: "bad addr", set: map[string]string{"OKTABOT_HTTP_ADDR": "8080"}, want: []string{"OKTABOT_HTTP_ADDR must be host:port"}},
+		{name: "bad per-user limit", set: map[string]string{"OKTABOT_PER_USER_LIMIT": "lots"}, want: []string{`OKTABOT_PER_USER_LIMIT must be a whole number`, `"lots"`}},
+		{name: "negative per-user limit", set: map[string]string{"OKTABOT_PER_USER_LIMIT": "-1"}, want: []string{`OKTABOT_PER_USER_LIMIT must be a whole number`}},
 		{name: "empty policy", set: map[string]string{"OKTABOT_POLICY_FILE": " "}, want: []string{"OKTABOT_POLICY_FILE is empty"}},
 		{name: "SDK switch the SDK cannot parse", set: map[string]string{"OKTA_CLIENT_CACHE_ENABLED": "yes"},
 			want: []string{"OKTA_CLIENT_CACHE_ENABLED must be true or false", "the Okta SDK reads it"}},

@@ -120,6 +120,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Logger:   log,
 		Store:    st,
 		Replica:  replicaName(),
+
+		PerUserLimit: cfg.PerUserLimit,
 	})
 
 	if cfg.HTTPAddr != "" {

@@ -79,6 +79,7 @@ func assertTypedPasswordNowhere(t *testing.T, a *ah) {
 
 func TestPasswordOnTheCommandLineIsRefusedInEverySpelling(t *testing.T) {
 	a := newApprovals(t, "1h")
+	a.env["OKTABOT_PER_USER_LIMIT"] = "0" // hundreds of commands a minute
 	a.start("bot")
 	erin, _ := a.okta.User("erin@corp.com")
 	before := a.okta.CallCount()
@@ -126,6 +127,7 @@ func TestPasswordOnTheCommandLineIsRefusedInEverySpelling(t *testing.T) {
 // as a flag is refused on that field, in the form, and goes nowhere.
 func TestPasswordFlagTypedIntoAFormIsRefused(t *testing.T) {
 	a := newApprovals(t, "1h")
+	a.env["OKTABOT_PER_USER_LIMIT"] = "0" // hundreds of forms a minute
 	a.start("bot")
 	erin, _ := a.okta.User("erin@corp.com")
 	before := a.okta.CallCount()
