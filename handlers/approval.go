@@ -40,7 +40,7 @@ import (
 
 // needsForm reports whether a command must open the action's form instead
 // of running: a required value is missing, or an approval rule requires a
-// reason that was not given (for actions whose form asks for one). A
+// reason that was not given (the form asks for it). A
 // request that waits for approval is not asked for its password now: the
 // password is asked for after approval, so that the store never holds it.
 func needsForm(parsed actions.Parsed, decision auth.Decision) bool {
@@ -52,7 +52,7 @@ func needsForm(parsed actions.Parsed, decision auth.Decision) bool {
 		}
 		return true
 	}
-	return approval && decision.Rule != nil && decision.Rule.RequireReason && a.Writes && strings.TrimSpace(parsed.Request.Reason) == ""
+	return approval && reasonMissing(decision.Rule, parsed.Request.Reason)
 }
 
 // storedParams are a request's parameters as an approval keeps them:
@@ -82,7 +82,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":lock: `%s` needs a second person's approval under the policy, and this installation of oktabot cannot ask for one. Nothing was run.", a.Name)))
 		return
 	}
-	if rule.RequireReason && strings.TrimSpace(req.Reason) == "" {
+	if reasonMissing(rule, req.Reason) {
 		log.Info().Str("event", "request.incomplete").Msg("approval rule requires a reason")
 		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":memo: The policy asks for a reason for `%s`. Nothing was run; ask again with `--reason \"…\"` (a ticket number, say).", a.Name)))
 		return

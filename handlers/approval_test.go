@@ -266,7 +266,9 @@ func TestNeedsForm(t *testing.T) {
 		{`disable-user --reason "x"`, approval, true},      // no targets
 		{`set-password bob --reason "x"`, approval, false}, // the password is asked after approval
 		{`set-password bob --reason "x"`, allow, true},     // the password is asked now
-		{`get-user bob`, approval, false},                  // read actions' forms have no reason
+		{`get-user bob`, approval, true},                   // a read action's form asks for the rule's reason too
+		{`get-user bob --reason "x"`, approval, false},
+		{`get-user bob`, allow, false},
 	} {
 		if got := needsForm(parse(c.text), c.decision); got != c.want {
 			t.Errorf("needsForm(%q, %v) = %v, want %v", c.text, c.decision.Verdict, got, c.want)

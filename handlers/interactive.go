@@ -109,7 +109,7 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(errs))
 		return
 	}
-	if rule != nil && rule.RequireReason && strings.TrimSpace(sub.reason) == "" && a.Writes {
+	if reasonMissing(rule, sub.reason) {
 		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockReason: "The policy asks for a reason for this action."}))
 		return
 	}

@@ -119,7 +119,7 @@ func actionModal(a *actions.Action, prefill actions.Request, meta modalMeta, rul
 		}
 		blocks = append(blocks, paramInput(p, prefill.Values[p.Name]))
 	}
-	if a.Writes {
+	if asksReason(a, rule) {
 		in := slack.NewPlainTextInputBlockElement(plain("e.g. ticket INC-1234"), blockReason)
 		in.InitialValue = prefill.Reason
 		in.MaxLength = 500
@@ -144,6 +144,17 @@ func actionModal(a *actions.Action, prefill actions.Request, meta modalMeta, rul
 		PrivateMetadata: meta.encode(),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
+}
+
+// asksReason reports whether an action's form has a reason field: every
+// writing action's does, and any action's whose approval rule requires one.
+func asksReason(a *actions.Action, rule *auth.ApprovalRule) bool {
+	return a.Writes || (rule != nil && rule.RequireReason)
+}
+
+// reasonMissing reports whether rule requires a reason that was not given.
+func reasonMissing(rule *auth.ApprovalRule, reason string) bool {
+	return rule != nil && rule.RequireReason && strings.TrimSpace(reason) == ""
 }
 
 func targetsInput(a *actions.Action, prefill []string) slack.Block {

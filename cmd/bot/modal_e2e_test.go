@@ -202,3 +202,121 @@ approvals:
 	}
 	mustContain(t, form.AllText(), "waits for approval", "asked for the new password once it is approved")
 }
+
+// A read action under an approval rule that requires a reason can be
+// requested from its form: the form asks for the reason (Slack will not
+// submit it empty) and sends the request for approval with it; the command
+// without --reason opens that form.
+func TestFormAsksForAReasonWhenAReadActionNeedsApproval(t *testing.T) {
+	h := newHarness(t).setPolicy(`roles:
+  oncall:
+    members: [U0ALICE01]
+    actions: [get-user]
+  security:
+    members: [U0SECURITY]
+    actions: ["*"]
+approvals:
+  - actions: [get-user]
+    approvers: [security]
+    channel: C0APPROVALS
+    require_reason: true
+`).start()
+	h.slack.AddChannel("C0APPROVALS", "approvals", uSecurity)
+	w := h.seedWorld()
+	form, cmd := h.openForm(uAlice, "get-user")
+	if !strings.Contains(string(form.Blocks), `"block_id":"reason"`) {
+		t.Fatalf("the form has no reason field: %s", form.Blocks)
+	}
+	var reason struct {
+		Optional bool `json:"optional"`
+	}
+	for _, b := range formBlocks(t, form) {
+		if b.BlockID == "reason" {
+			json.Unmarshal(b.Raw, &reason)
+		}
+	}
+	if reason.Optional {
+		t.Fatalf("the rule requires a reason, but the form's reason field is optional: %s", form.Blocks)
+	}
+	run, err := h.slack.SubmitView(uAlice, form, map[string]map[string]any{
+		"targets": {"targets": []string{w.bob.ID}},
+		"reason":  {"reason": "INC-77 phishing report"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := run.WaitAck(3 * time.Second); err != nil || strings.Contains(string(ack.Payload), `"errors"`) {
+		t.Fatalf("submitting with a reason: ack %s, %v", ack.Payload, err)
+	}
+	msgs, err := cmd.WaitReplies(1, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, msgs[len(msgs)-1].AllText(), "approval")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var text string
+		for _, m := range h.slack.Messages() {
+			if m.Channel == "C0APPROVALS" {
+				text += m.AllText()
+			}
+		}
+		if strings.Contains(text, "INC-77 phishing report") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no approval request with the reason in C0APPROVALS; messages: %q", text)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// formBlocks splits a view's blocks into their ids and raw JSON.
+func formBlocks(t *testing.T, v slackfake.View) []struct {
+	BlockID string
+	Raw     json.RawMessage
+} {
+	t.Helper()
+	var raw []json.RawMessage
+	if err := json.Unmarshal(v.Blocks, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var out []struct {
+		BlockID string
+		Raw     json.RawMessage
+	}
+	for _, r := range raw {
+		var id struct {
+			BlockID string `json:"block_id"`
+		}
+		json.Unmarshal(r, &id)
+		out = append(out, struct {
+			BlockID string
+			Raw     json.RawMessage
+		}{id.BlockID, r})
+	}
+	return out
+}
+
+func TestReadCommandWithoutTheRulesReasonOpensTheForm(t *testing.T) {
+	h := newHarness(t).setPolicy(`roles:
+  oncall:
+    members: [U0ALICE01]
+    actions: [get-user]
+  security:
+    members: [U0SECURITY]
+    actions: ["*"]
+approvals:
+  - actions: [get-user]
+    approvers: [security]
+    channel: C0APPROVALS
+    require_reason: true
+`).start()
+	views := len(h.slack.Views())
+	cmd := h.slack.SlashCommand(uAlice, chGen, "/okta", "get-user bob@corp.com")
+	if _, err := cmd.WaitAck(3 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	form := h.openedView(uAlice, "okta_action", views)
+	mustContain(t, string(form.Blocks), `"block_id":"reason"`, "bob@corp.com")
+}
