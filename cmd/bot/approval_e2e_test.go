@@ -1347,3 +1347,19 @@ func TestApprovedLinksForManyTargetsAllReachTheRequester(t *testing.T) {
 	}
 	a.secrets = append(a.secrets, links...)
 }
+
+// A policy whose only approver may also request what the rule covers is
+// accepted, with a warning at start naming the rule's line.
+func TestStartWarnsOfARuleNobodyCanApprove(t *testing.T) {
+	h := newHarness(t).setPolicy(`roles:
+  security:
+    members: [U0SECURITY]
+    actions: ["*"]
+approvals:
+  - actions: [disable-user]
+    approvers: [security]
+    channel: C0APPROVALS
+`).start()
+	h.reply(uSecurity, "ping")
+	mustContain(t, h.stdout.String(), `"level":"warn"`, `"event":"policy.warning"`, `:6: U0SECURITY's requests for disable-user can never be approved`)
+}

@@ -62,6 +62,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if err != nil {
 		return fmt.Errorf("policy: %w", err)
 	}
+	for _, w := range policy.Warnings() {
+		log.Warn().Str("event", "policy.warning").Msg(w)
+	}
 
 	// The store holds pending approvals, processed envelope ids and the
 	// audit trail; its URL may carry a password, so only Describe is logged.
