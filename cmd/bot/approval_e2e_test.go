@@ -250,9 +250,11 @@ func (a *ah) clickReply(user string, msg slackfake.Message, button string) strin
 }
 
 // waitUpdate waits until the approval message was updated to show want.
+// The wait is long: a large request runs hundreds of Okta calls first, and
+// under -race on a loaded machine that takes seconds.
 func (a *ah) waitUpdate(msg slackfake.Message, want string) slackfake.Message {
 	a.t.Helper()
-	m, err := a.slack.WaitMessage(5*time.Second, func(m slackfake.Message) bool {
+	m, err := a.slack.WaitMessage(30*time.Second, func(m slackfake.Message) bool {
 		return m.Via == "chat.update" && m.Channel == msg.Channel && m.TS == msg.TS && strings.Contains(m.AllText(), want)
 	})
 	if err != nil {

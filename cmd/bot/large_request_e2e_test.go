@@ -37,7 +37,7 @@ func TestApproversSeeEveryTargetOfALargeRequest(t *testing.T) {
 
 	// The thread lists every target, and it was complete before the
 	// buttons appeared.
-	withButtons, err := a.slack.WaitMessage(5*time.Second, func(m slackfake.Message) bool {
+	withButtons, err := a.slack.WaitMessage(20*time.Second, func(m slackfake.Message) bool {
 		return m.Via == "chat.update" && m.TS == msg.TS && len(m.Buttons()) > 0
 	})
 	if err != nil {
@@ -69,7 +69,7 @@ func TestApproversSeeEveryTargetOfALargeRequest(t *testing.T) {
 	id := approvalID(t, withButtons)
 	i := a.slack.SlashCommand(uSec1, chGen, "/okta", "audit --request "+id)
 	// The records, then the targets: as many as fit, and a CSV file of all.
-	replies, err := i.WaitReplies(2, 5*time.Second)
+	replies, err := i.WaitReplies(2, 20*time.Second)
 	if err != nil {
 		t.Fatalf("audit --request: %v\n%s", err, a.logs())
 	}
@@ -101,7 +101,7 @@ func TestApproversSeeEveryTargetOfALargeRequest(t *testing.T) {
 	got := a.reply(uSec1, "audit --action disable-user --limit 200")
 	mustContain(t, got, fmt.Sprintf("/okta audit --record %d", rec))
 	i = a.slack.SlashCommand(uSec1, chGen, "/okta", fmt.Sprintf("audit --record #%d", rec))
-	if replies, err = i.WaitReplies(2, 5*time.Second); err != nil {
+	if replies, err = i.WaitReplies(2, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	listed.Reset()
