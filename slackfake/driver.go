@@ -150,14 +150,20 @@ func (s *Server) SlashCommand(user, channelID, command, text string) *Interactio
 	ch, ok := s.channels[channelID]
 	switch {
 	case ok:
-	case strings.HasPrefix(channelID, "D"):
+	case channelID == appDMID(user):
 		ch = s.dmLocked(channelID, user)
+	case strings.HasPrefix(channelID, "D"):
+		s.t.Errorf("slackfake: SlashCommand by %s in %q, which is neither their DM with the app (AppDM) nor a DM added with AddDM", user, channelID)
+		ch = &channel{id: channelID, name: "directmessage", kind: kindPeopleDM, members: map[string]bool{user: true}}
 	default:
 		s.t.Errorf("slackfake: SlashCommand in unknown channel %q (AddChannel first)", channelID)
 		ch = &channel{id: channelID, name: strings.ToLower(channelID), members: map[string]bool{user: true}}
 	}
-	if !isDM(ch) && !ch.members[user] {
-		s.t.Errorf("slackfake: SlashCommand by %s in %s, which they are not a member of (list them in AddChannel)", user, channelID)
+	switch {
+	case ch.kind == kindAppDM && ch.dmUser != "" && ch.dmUser != user:
+		s.t.Errorf("slackfake: SlashCommand by %s in %s, the app's DM with %s", user, channelID, ch.dmUser)
+	case ch.kind != kindAppDM && !ch.members[user]:
+		s.t.Errorf("slackfake: SlashCommand by %s in %s, which they are not a member of (list them in AddChannel or AddDM)", user, channelID)
 	}
 	i := &Interaction{s: s, EnvelopeID: s.newEnvelopeIDLocked(), Type: "slash_commands", User: user, Channel: channelID, acceptsPayload: true, replies: &replyLog{}}
 	i.TriggerID = s.issueTriggerLocked(user)

@@ -124,6 +124,12 @@ func WithoutViolationCheck() Option { return func(c *config) { c.checkViolations
 type User struct {
 	ID, Name, RealName, DisplayName, Email string
 	IsBot, Deleted                         bool
+	// TeamID is the user's home workspace (default the fake's own): a
+	// Slack Connect user from another organisation has their own.
+	TeamID string
+	// IsStranger marks a user from another organisation whom the workspace
+	// shares no channel with, as users.info says with is_stranger.
+	IsStranger bool
 }
 
 // APICall is one Web API (or response_url / upload) request the bot made.
@@ -142,12 +148,24 @@ type Ack struct {
 	Conn       int             // connection the ack arrived on
 }
 
+// kind is what sort of conversation a channel is, which decides what the
+// app may see and do in it.
+type kind int
+
+const (
+	kindPublic   kind = iota // a public channel: visible, posting needs membership
+	kindPrivate              // a private channel: invisible unless the bot is a member
+	kindAppDM                // the app's direct message with one person
+	kindPeopleDM             // a direct message between people: never visible to the app
+)
+
 type channel struct {
 	id, name  string
+	kind      kind
 	members   map[string]bool
 	botMember bool
 	archived  bool
-	dmUser    string // for DMs, the other member when known
+	dmUser    string // for the app's DMs, the person
 	// postEvery, when set, is how often the bot may post in the channel
 	// (LimitPosts); lastPost is when it last did.
 	postEvery time.Duration
@@ -208,6 +226,9 @@ type Server struct {
 	files      map[string]*File
 	fileOrder  []string
 	inject     map[string][]injected
+	latency    map[string]time.Duration // method -> how long it takes
+	inFlight   map[string]int           // method -> calls being answered now
+	maxFlight  map[string]int           // method -> most calls answered at once
 }
 
 // New starts a fake Slack on a loopback httptest server. t.Cleanup closes
@@ -235,25 +256,28 @@ func New(t testing.TB, opts ...Option) *Server {
 		o(&cfg)
 	}
 	s := &Server{
-		t:        t,
-		cfg:      cfg,
-		appToken: "xapp-1-" + cfg.appID + "-1-fakeapptoken",
-		botToken: "xoxb-1-" + cfg.teamID + "-fakebottoken",
-		verToken: "fakeverificationtoken",
-		changed:  make(chan struct{}),
-		users:    map[string]User{},
-		groups:   map[string][]string{},
-		channels: map[string]*channel{},
-		posts:    map[string]*posted{},
-		tickets:  map[string]bool{},
-		pending:  map[string][]*Interaction{},
-		triggers: map[string]*trigger{},
-		respURLs: map[string]*responseURL{},
-		views:    map[string]*viewState{},
-		stacks:   map[string][]string{},
-		homes:    map[string]string{},
-		files:    map[string]*File{},
-		inject:   map[string][]injected{},
+		t:         t,
+		cfg:       cfg,
+		appToken:  "xapp-1-" + cfg.appID + "-1-fakeapptoken",
+		botToken:  "xoxb-1-" + cfg.teamID + "-fakebottoken",
+		verToken:  "fakeverificationtoken",
+		changed:   make(chan struct{}),
+		users:     map[string]User{},
+		groups:    map[string][]string{},
+		channels:  map[string]*channel{},
+		posts:     map[string]*posted{},
+		tickets:   map[string]bool{},
+		pending:   map[string][]*Interaction{},
+		triggers:  map[string]*trigger{},
+		respURLs:  map[string]*responseURL{},
+		views:     map[string]*viewState{},
+		stacks:    map[string][]string{},
+		homes:     map[string]string{},
+		files:     map[string]*File{},
+		inject:    map[string][]injected{},
+		latency:   map[string]time.Duration{},
+		inFlight:  map[string]int{},
+		maxFlight: map[string]int{},
 	}
 	s.upgrader = websocket.Upgrader{
 		// slack-go dials with Origin: https://api.slack.com.
@@ -327,25 +351,67 @@ func (s *Server) AddUserGroup(id string, members ...string) {
 	s.groups[id] = slices.Clone(members)
 }
 
-// AddChannel adds (or replaces) a channel with its members. The bot is a
-// member unless SetBotMember(id, false) says otherwise. DMs ("D…") need not be
-// added.
+// AddChannel adds (or replaces) a public channel with its members. The bot
+// is a member unless SetBotMember(id, false) says otherwise. The app's
+// direct messages need not be added (AppDM names one); a direct message
+// between people is added with AddDM.
 func (s *Server) AddChannel(id, name string, members ...string) {
+	s.addChannel(id, name, kindPublic, members)
+}
+
+// AddPrivateChannel adds (or replaces) a private channel with its members.
+// The bot is a member unless SetBotMember(id, false) says otherwise; while
+// it is not, the channel does not exist for the app: every Web API call
+// naming it answers channel_not_found, as Slack does.
+func (s *Server) AddPrivateChannel(id, name string, members ...string) {
+	s.addChannel(id, name, kindPrivate, members)
+}
+
+func (s *Server) addChannel(id, name string, k kind, members []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch := &channel{id: id, name: name, members: map[string]bool{}, botMember: true}
+	ch := &channel{id: id, name: name, kind: k, members: map[string]bool{}, botMember: true}
 	for _, m := range members {
 		ch.members[m] = true
 	}
 	s.channels[id] = ch
 }
 
+// AddDM adds the direct message between two people and returns its id.
+// The app is not part of it and cannot become part of it: Web API calls
+// naming it (chat.postMessage, chat.postEphemeral, chat.update, file
+// uploads, conversations.open) answer channel_not_found, as Slack does.
+// Either person may type a slash command in it; its response_url works.
+func (s *Server) AddDM(userA, userB string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextIDLocked("D")
+	s.channels[id] = &channel{id: id, name: "directmessage", kind: kindPeopleDM, members: map[string]bool{userA: true, userB: true}}
+	return id
+}
+
+// AppDM is the id of the app's direct message with user (its Messages
+// tab), as conversations.open with users=user answers it.
+func (s *Server) AppDM(user string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dmLocked(appDMID(user), user).id
+}
+
+// appDMID is how the fake names the app's direct message with a user.
+func appDMID(user string) string {
+	if len(user) < 2 {
+		return "D"
+	}
+	return "D" + user[1:]
+}
+
 // SetBotMember says whether the bot is a member of a channel added with
-// AddChannel.
+// AddChannel or AddPrivateChannel.
 func (s *Server) SetBotMember(channelID string, member bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ch, ok := s.channels[channelID]; ok {
+	if ch, ok := s.channels[channelID]; ok && (ch.kind == kindPublic || ch.kind == kindPrivate) {
 		ch.botMember = member
 	}
 }
@@ -365,6 +431,23 @@ func (s *Server) InjectError(method, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inject[method] = append(s.inject[method], injected{code: code})
+}
+
+// SetLatency makes every call of a Web API method take d (real time)
+// before it is answered; calls wait side by side, so MaxInFlight shows how
+// many the bot makes at once. Zero removes it.
+func (s *Server) SetLatency(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency[method] = d
+}
+
+// MaxInFlight is the most calls of a Web API method the bot had waiting
+// for an answer at once.
+func (s *Server) MaxInFlight(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxFlight[method]
 }
 
 // Messages is everything the bot posted, in order: chat.postMessage,

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // params are a Web API request's arguments. Form values are kept as they
@@ -136,6 +137,20 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	req, perr := parseAPIRequest(r)
 
 	s.mu.Lock()
+	s.inFlight[method]++
+	s.maxFlight[method] = max(s.maxFlight[method], s.inFlight[method])
+	delay := s.latency[method]
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight[method]--
+		s.mu.Unlock()
+	}()
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+
+	s.mu.Lock()
 	defer s.mu.Unlock()
 	call := APICall{Method: method, Params: map[string]string(req.params), At: s.now()}
 	answer := func(status int, body map[string]any) {
@@ -244,24 +259,51 @@ func (s *Server) checkTokenLocked(method, token string) *apiErr {
 	return nil
 }
 
-// resolveChannelLocked finds the conversation a message goes to: a known
-// channel, a DM ("D…", implicit), or a user id (the app's DM with them).
+// resolveChannelLocked finds the conversation a call names: a known
+// channel, the app's DM ("D…" named after a known user) or a user id (the
+// app's DM with them). A conversation the app is not part of (a DM between
+// people, a private channel it is not in) does not exist for it:
+// channel_not_found, as Slack answers.
 func (s *Server) resolveChannelLocked(id string) (*channel, *apiErr) {
 	if id == "" {
 		return nil, errResp("channel_not_found")
 	}
 	if ch, ok := s.channels[id]; ok {
+		if !s.visibleLocked(ch) {
+			return nil, errResp("channel_not_found")
+		}
 		return ch, nil
 	}
 	switch id[0] {
 	case 'D':
-		return s.dmLocked(id, ""), nil
+		if u := "U" + id[1:]; s.userExistsLocked(u) {
+			return s.dmLocked(id, u), nil
+		}
+		if u := "W" + id[1:]; s.userExistsLocked(u) {
+			return s.dmLocked(id, u), nil
+		}
 	case 'U', 'W':
-		if _, ok := s.users[id]; ok {
-			return s.dmLocked("D"+id[1:], id), nil
+		if s.userExistsLocked(id) {
+			return s.dmLocked(appDMID(id), id), nil
 		}
 	}
 	return nil, errResp("channel_not_found")
+}
+
+func (s *Server) userExistsLocked(id string) bool {
+	_, ok := s.users[id]
+	return ok && id != s.cfg.botUserID
+}
+
+// visibleLocked reports whether the app can see a conversation at all.
+func (s *Server) visibleLocked(ch *channel) bool {
+	switch ch.kind {
+	case kindPeopleDM:
+		return false
+	case kindPrivate:
+		return ch.botMember
+	}
+	return true
 }
 
 // conversationsOpenLocked opens (or finds) the app's DM with one user, as
@@ -283,17 +325,17 @@ func (s *Server) conversationsOpenLocked(p params) (map[string]any, *apiErr) {
 		return nil, errResp("not_enough_users")
 	}
 	u := strings.TrimSpace(users[0])
-	if _, ok := s.users[u]; !ok {
+	if !s.userExistsLocked(u) {
 		return nil, errResp("user_not_found")
 	}
-	ch := s.dmLocked("D"+u[1:], u)
+	ch := s.dmLocked(appDMID(u), u)
 	return map[string]any{"ok": true, "no_op": false, "already_open": false, "channel": map[string]any{"id": ch.id}}, nil
 }
 
 func (s *Server) dmLocked(id, user string) *channel {
 	ch, ok := s.channels[id]
 	if !ok {
-		ch = &channel{id: id, name: "directmessage", members: map[string]bool{}, botMember: true}
+		ch = &channel{id: id, name: "directmessage", kind: kindAppDM, members: map[string]bool{}, botMember: true}
 		s.channels[id] = ch
 	}
 	if user != "" && ch.dmUser == "" {
@@ -302,8 +344,6 @@ func (s *Server) dmLocked(id, user string) *channel {
 	}
 	return ch
 }
-
-func isDM(ch *channel) bool { return strings.HasPrefix(ch.id, "D") }
 
 // messageContent validates text and blocks of a chat.* call.
 func (s *Server) messageContentLocked(p params, requireContent bool) (text string, blocks any, hasBlocks bool, warning string, e *apiErr) {
@@ -408,7 +448,7 @@ func (s *Server) chatPostEphemeralLocked(p params) (map[string]any, *apiErr) {
 	if !ch.botMember {
 		return nil, errResp("not_in_channel")
 	}
-	if isDM(ch) {
+	if ch.kind == kindAppDM {
 		if ch.dmUser != "" && ch.dmUser != user {
 			return nil, errResp("user_not_in_channel")
 		}
@@ -468,19 +508,26 @@ func (s *Server) usersInfoLocked(p params) (map[string]any, *apiErr) {
 	if !ok {
 		return nil, errResp("user_not_found")
 	}
+	team := u.TeamID
+	if team == "" {
+		team = s.cfg.teamID
+	}
 	profile := map[string]any{
 		"real_name": u.RealName, "real_name_normalized": u.RealName,
 		"display_name": u.DisplayName, "display_name_normalized": u.DisplayName,
-		"team": s.cfg.teamID,
+		"team": team,
 	}
 	if u.Email != "" {
 		profile["email"] = u.Email
 	}
 	user := map[string]any{
-		"id": u.ID, "team_id": s.cfg.teamID, "name": u.Name, "deleted": u.Deleted,
+		"id": u.ID, "team_id": team, "name": u.Name, "deleted": u.Deleted,
 		"real_name": u.RealName, "is_bot": u.IsBot, "is_app_user": false,
 		"tz": "Europe/London", "tz_label": "Greenwich Mean Time", "tz_offset": 0,
 		"profile": profile,
+	}
+	if u.IsStranger {
+		user["is_stranger"] = true
 	}
 	if p["include_locale"] == "true" {
 		user["locale"] = "en-US"
