@@ -74,6 +74,11 @@ type Config struct {
 	// DeliveryTTL is how long an envelope id is remembered, so that Slack's
 	// redeliveries are not acted on twice.
 	DeliveryTTL time.Duration
+	// TeamID and EnterpriseID are the bot's Slack workspace and its
+	// Enterprise Grid organisation (empty when it has none), as auth.test
+	// says; a mentioned user from elsewhere (Slack Connect) is not resolved
+	// through their Slack profile. Empty TeamID: asked of auth.test.
+	TeamID, EnterpriseID string
 	// PerUserLimit is how many commands one person may send a minute;
 	// past it they are told to slow down and their commands take no
 	// worker. Zero: DefaultPerUserLimit; negative: no limit.
@@ -99,6 +104,8 @@ type Bot struct {
 	// auditQ records refusals of commands that take no worker.
 	auditCh *auditChannel
 	auditQ  chan store.AuditRecord
+
+	teamMu sync.Mutex // guards cfg.TeamID and cfg.EnterpriseID (workspace)
 }
 
 // New returns a Bot.

@@ -104,6 +104,13 @@ func (b *Bot) authorize(ctx context.Context, log zerolog.Logger, inv invocation,
 // execute runs an authorized, complete request and answers the caller, or,
 // when the policy wants a second person's approval, asks for it instead.
 func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, decision auth.Decision) {
+	if n := mentions(req.Action, req.Targets); n > MaxMentions {
+		// Refused before Slack is asked about any of them.
+		log.Info().Str("event", "request.refused").Str("reason", "too many mentions").Int("mentions", n).Msg("too many Slack mentions")
+		b.auditRefused(ctx, log, inv, req, fmt.Sprintf("it mentions %d people in Slack; at most %d are looked up in one command", n, MaxMentions))
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: Your command mentions %d people in Slack; I look up at most %d mentions in one command. Nothing was run. Split it, or name people by their Okta login or email.", n, MaxMentions)))
+		return
+	}
 	if decision.Verdict == auth.NeedsApproval {
 		b.requestApproval(ctx, log, inv, req, decision)
 		return

@@ -124,6 +124,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Store:    st,
 		Replica:  replicaName(),
 
+		TeamID:       who.TeamID,
+		EnterpriseID: who.EnterpriseID,
+
 		PerUserLimit: cfg.PerUserLimit,
 	})
 
