@@ -61,6 +61,11 @@ func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusNotFound, "invalid_url")
 		return
 	}
+	if inj := s.inject["response_url"]; len(inj) > 0 {
+		s.inject["response_url"] = inj[1:]
+		answer(http.StatusOK, inj[0].code)
+		return
+	}
 	// Slack's error codes for an expired or used-up response_url are
 	// unconfirmed; these are this fake's choice.
 	if s.now().Sub(ru.issued) > responseURLLifetime {

@@ -6,7 +6,10 @@
 // files.completeUploadExternal) and response_url endpoints.
 //
 // It is honest: it enforces Slack's Block Kit limits and returns Slack's
-// error codes, so a bot that would fail against real Slack fails here. Block
+// error codes, so a bot that would fail against real Slack fails here. A
+// conversation the app is not part of (a DM between people, AddDM; a
+// private channel it is not in, AddPrivateChannel) does not exist for the
+// app: channel_not_found, as Slack answers. Block
 // Kit and protocol violations (invalid blocks anywhere, oversized, unknown,
 // duplicate or late acks, ack payloads Slack ignores, unsupported methods,
 // response_url misuse) are recorded in Violations and, unless
@@ -427,6 +430,8 @@ func (s *Server) ArchiveChannel(channelID string) {
 
 // InjectError makes the next call of method answer ok:false with code.
 // "ratelimited" answers HTTP 429 with Retry-After: 1, as Slack does.
+// Method "response_url" is the next use of any response_url (e.g.
+// "expired_url").
 func (s *Server) InjectError(method, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
