@@ -99,6 +99,11 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		}
 		log = log.With().Strs("okta_user_ids", targets).Logger()
 	}
+	publicNote := ""
+	if req.Public && !b.canPostLater(ctx, log, inv) {
+		req.Public = false
+		publicNote = " You asked for `--public`, but oktabot is not part of this direct message and cannot post in it once the request has run, so the result will come to you alone."
+	}
 	now := b.cfg.Now()
 	ap := store.Approval{
 		ID:               store.NewID(),
@@ -177,6 +182,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	if ap.PublicResult {
 		extra += " Once it has run, its result is posted in this channel too (never a secret)."
 	}
+	extra += publicNote
 	b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":hourglass_flowing_sand: Your request %s is waiting for approval in %s by a member of %s; it expires %s. Nothing was run yet. I will tell you here (or by direct message) when it is decided.%s",
 		requestLine(ap), channelRef(ap.ApprovalChannel), rolesText(ap.ApproverRoles), slackDate(ap.ExpiresAt), extra)))
 }

@@ -216,14 +216,19 @@ func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, r
 	}
 }
 
-// respondAll sends a reply and its continuations, each with its file.
+// respondAll sends a reply and its continuations, each with its file. Once
+// a public part could not be posted in the channel (respondOne), the rest
+// comes to the caller alone, without saying so again.
 func (b *Bot) respondAll(ctx context.Context, log zerolog.Logger, inv invocation, r reply) {
+	public := r.Public
 	for _, m := range append([]reply{r}, r.More...) {
-		m.Public = r.Public
+		m.Public = public
 		if m.File != nil {
 			m.Blocks = append(m.Blocks, contextBlock(b.sendCSV(ctx, log, inv, m.File.Name, m.File.Content, m.Public)))
 		}
-		b.respond(ctx, log, inv, m)
+		if !b.respondOne(ctx, log, inv, m) {
+			public = false
+		}
 	}
 }
 
@@ -313,10 +318,17 @@ func hasSecrets(res actions.Result) bool {
 }
 
 // respond answers the caller: through the command's response_url when
-// there is one (it works in any channel, even one the bot is not in), and
-// otherwise, or when that fails, in a direct message. Ephemeral unless the
+// there is one (it works in any conversation, even one the bot is not part
+// of), and otherwise, or when that fails, in the channel when the reply is
+// public, else in the app's direct message with them. Ephemeral unless the
 // reply is public.
 func (b *Bot) respond(ctx context.Context, log zerolog.Logger, inv invocation, r reply) {
+	b.respondOne(ctx, log, inv, r)
+}
+
+// respondOne is respond; it returns false when a public reply could not be
+// posted publicly and went to the caller alone, with a word that it did.
+func (b *Bot) respondOne(ctx context.Context, log zerolog.Logger, inv invocation, r reply) (posted bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if inv.responseURL != "" {
@@ -330,17 +342,58 @@ func (b *Bot) respond(ctx context.Context, log zerolog.Logger, inv invocation, r
 			slack.MsgOptionBlocks(r.Blocks...),
 		)
 		if err == nil {
-			return
+			return true
 		}
-		log.Warn().Err(withoutURLPath(err)).Msg("could not reply through the response_url; trying a direct message")
+		log.Warn().Err(withoutURLPath(err)).Msg("could not reply through the response_url; trying chat.postMessage")
 	}
 	if r.Public && inv.channel != "" {
-		if _, _, err := b.cfg.Slack.PostMessageContext(ctx, inv.channel, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err == nil {
-			return
+		_, _, err := b.cfg.Slack.PostMessageContext(ctx, inv.channel, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...))
+		if err == nil {
+			return true
 		}
+		// A direct message between people, or a channel oktabot is not
+		// in: the caller hears so, and the reply comes to them alone.
+		log.Warn().Err(err).Msg("could not post a public reply in its channel; sending it to the caller alone")
+		b.directMessage(ctx, log, inv.caller, renderNotice(fmt.Sprintf(":warning: I could not post this in %s as you asked with `--public` (oktabot cannot post there); nobody else has seen it. Here it is for you alone:", conversationRef(inv.channel))))
+		b.directMessage(ctx, log, inv.caller, r)
+		return false
 	}
-	// Posting to a user id lands in the app's direct messages with them.
-	if _, _, err := b.cfg.Slack.PostMessageContext(ctx, inv.caller, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
-		log.Error().Err(err).Msg("could not deliver the reply")
+	b.directMessage(ctx, log, inv.caller, r)
+	return true
+}
+
+// directMessage sends a message to the app's direct message with a user
+// (posting to a user id lands there).
+func (b *Bot) directMessage(ctx context.Context, log zerolog.Logger, user string, r reply) {
+	if _, _, err := b.cfg.Slack.PostMessageContext(ctx, user, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
+		log.Error().Err(err).Msg("could not deliver the reply by direct message")
 	}
+}
+
+// conversationRef names the conversation a command came from for its
+// caller: a channel as a link; a direct message (the app's, or one between
+// people) as such, since a link to it means nothing to others.
+func conversationRef(channel string) string {
+	if strings.HasPrefix(channel, "D") {
+		return "the direct message you asked from"
+	}
+	return channelRef(channel)
+}
+
+// canPostLater reports whether oktabot can post in the conversation a
+// command came from after its response_url is gone (an approved request's
+// --public result). A direct message qualifies only when it is the caller's
+// own with the app: one between people never exists for the app (Slack
+// answers channel_not_found). A channel is not checked here: posting there
+// says whether it works, and the caller is told when not.
+func (b *Bot) canPostLater(ctx context.Context, log zerolog.Logger, inv invocation) bool {
+	if !strings.HasPrefix(inv.channel, "D") {
+		return true
+	}
+	ch, _, _, err := b.cfg.Slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{inv.caller}})
+	if err != nil {
+		log.Warn().Err(err).Msg("could not open the caller's direct message with the app")
+		return false
+	}
+	return ch.ID == inv.channel
 }
