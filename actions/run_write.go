@@ -7,23 +7,25 @@ import (
 	"strings"
 )
 
+// runAddGroup creates the group. The duplicate check is Okta's own: its
+// group names are unique across all group types, while a search before
+// the create could miss a group made a moment ago (search lags writes).
 func runAddGroup(ctx context.Context, env Env, req Request) (Result, error) {
 	name := req.Targets[0]
 	o := Outcome{Target: name}
-	existing, err := env.Dir.FindGroupsByName(ctx, name)
+	g, err := env.Dir.CreateGroup(ctx, name, req.Values["description"])
 	switch {
+	case IsKind(err, KindConflict):
+		o.Err = err
+		// Name the group that has it, when search already shows it.
+		if existing, ferr := env.Dir.FindGroupsByName(ctx, name); ferr == nil && len(existing) > 0 {
+			g := existing[0]
+			o.Group = &g
+			o.Err = Errorf(KindConflict, "a group named %q already exists (id %s); nothing was created", g.Name, g.ID)
+		}
 	case err != nil:
 		o.Err = err
-	case len(existing) > 0:
-		g := existing[0]
-		o.Group = &g
-		o.Err = Errorf(KindConflict, "a group named %q already exists (id %s); nothing was created", name, g.ID)
 	default:
-		g, err := env.Dir.CreateGroup(ctx, name, req.Values["description"])
-		if err != nil {
-			o.Err = err
-			break
-		}
 		o.Group, o.Done, o.Changed = &g, "created", true
 	}
 	return Result{Outcomes: []Outcome{o}}, nil
