@@ -7,23 +7,25 @@ import (
 	"strings"
 )
 
+// runAddGroup creates the group. The duplicate check is Okta's own: its
+// group names are unique across all group types, while a search before
+// the create could miss a group made a moment ago (search lags writes).
 func runAddGroup(ctx context.Context, env Env, req Request) (Result, error) {
 	name := req.Targets[0]
 	o := Outcome{Target: name}
-	existing, err := env.Dir.FindGroupsByName(ctx, name)
+	g, err := env.Dir.CreateGroup(ctx, name, req.Values["description"])
 	switch {
+	case IsKind(err, KindConflict):
+		o.Err = err
+		// Name the group that has it, when search already shows it.
+		if existing, ferr := env.Dir.FindGroupsByName(ctx, name); ferr == nil && len(existing) > 0 {
+			g := existing[0]
+			o.Group = &g
+			o.Err = Errorf(KindConflict, "a group named %q already exists (id %s); nothing was created", g.Name, g.ID)
+		}
 	case err != nil:
 		o.Err = err
-	case len(existing) > 0:
-		g := existing[0]
-		o.Group = &g
-		o.Err = Errorf(KindConflict, "a group named %q already exists (id %s); nothing was created", name, g.ID)
 	default:
-		g, err := env.Dir.CreateGroup(ctx, name, req.Values["description"])
-		if err != nil {
-			o.Err = err
-			break
-		}
 		o.Group, o.Done, o.Changed = &g, "created", true
 	}
 	return Result{Outcomes: []Outcome{o}}, nil
@@ -119,6 +121,14 @@ func runEnableUser(ctx context.Context, env Env, req Request) (Result, error) {
 	activate, sendEmail := req.Bool("activate"), req.Bool("send-email")
 	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
 		u := o.User
+		switch transitionOf(*u) {
+		case "activation":
+			o.Done = "already being activated: Okta is finishing it (" + transitionText(*u) + ")"
+			return
+		case "deactivation":
+			o.Err = Errorf(KindConflict, "%s is being deactivated (%s); Okta must finish that first", u.Login, transitionText(*u))
+			return
+		}
 		var act Activation
 		var err error
 		switch u.Status {
@@ -153,6 +163,9 @@ func runEnableUser(ctx context.Context, env Env, req Request) (Result, error) {
 			return
 		}
 		o.Changed = true
+		if o.Done == "activated" && settling(ctx, env, o) {
+			o.Done = "activation started; Okta is finishing it (" + transitionText(*o.User) + ")"
+		}
 		if !act.URL.IsZero() {
 			o.Secret, o.SecretLabel = act.URL, "one-time activation link"
 		} else if sendEmail && o.Done != "unsuspended" && o.Done != "unlocked" {
@@ -167,6 +180,14 @@ func runDisableUser(ctx context.Context, env Env, req Request) (Result, error) {
 	deactivate, sendEmail := req.Bool("deactivate"), req.Bool("send-email")
 	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
 		u := o.User
+		switch transitionOf(*u) {
+		case "deactivation":
+			o.Done = "already being deactivated: Okta is finishing it (" + transitionText(*u) + ")"
+			return
+		case "activation":
+			o.Err = Errorf(KindConflict, "%s is being activated (%s); Okta must finish that first", u.Login, transitionText(*u))
+			return
+		}
 		var err error
 		switch {
 		case u.Status == StatusDeprovisioned:
@@ -188,7 +209,37 @@ func runDisableUser(ctx context.Context, env Env, req Request) (Result, error) {
 			return
 		}
 		o.Changed = true
+		if o.Done == "deactivated" && settling(ctx, env, o) {
+			o.Done = "deactivation started; Okta is finishing it (" + transitionText(*o.User) + ")"
+		}
 	}), nil
+}
+
+// transitionOf names the asynchronous change Okta is making to u, if any:
+// "activation" or "deactivation" (transitioningToStatus).
+func transitionOf(u User) string {
+	switch u.Transition {
+	case "":
+		return ""
+	case StatusDeprovisioned:
+		return "deactivation"
+	}
+	return "activation" // ACTIVE, PROVISIONED
+}
+
+func transitionText(u User) string { return u.Status + " → " + u.Transition }
+
+// settling reads the user back after an activation or deactivation, which
+// Okta finishes asynchronously, and reports whether Okta is still at it
+// (o.User then becomes the state read, transition included). A failed read
+// changes nothing: Okta took the change.
+func settling(ctx context.Context, env Env, o *Outcome) bool {
+	u, err := env.Dir.FindUser(ctx, o.User.ID)
+	if err != nil || u.Transition == "" {
+		return false
+	}
+	o.User = &u
+	return true
 }
 
 // runResetPassword starts a reset: without --send-email the one-time link

@@ -152,7 +152,7 @@ func mapError(err error, resp *sdk.Response, w what) error {
 		return mapOktaError(e, oe, hresp, w)
 	case errors.Is(err, context.DeadlineExceeded):
 		e.Kind = actions.KindUnavailable
-		e.Message = fmt.Sprintf("Okta did not answer in time for %s", w)
+		e.Message = fmt.Sprintf("Okta did not answer in time for %s; try again shortly", w)
 		return e
 	case errors.Is(err, context.Canceled):
 		e.Kind = actions.KindUnavailable

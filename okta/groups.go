@@ -2,6 +2,8 @@ package okta
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -80,7 +82,9 @@ func (c *Client) SearchGroups(ctx context.Context, prefix string, limit int) ([]
 	return out, nil
 }
 
-// CreateGroup creates an OKTA_GROUP.
+// CreateGroup creates an OKTA_GROUP. A name already taken by a group of any
+// type is KindConflict: Okta's names are unique, and its refusal is the
+// only reliable duplicate check (search lags writes).
 func (c *Client) CreateGroup(ctx context.Context, name, description string) (actions.Group, error) {
 	w := group(name)
 	if name == "" {
@@ -91,7 +95,14 @@ func (c *Client) CreateGroup(ctx context.Context, name, description string) (act
 	defer cancel()
 	g, resp, err := c.sdk.Group.CreateGroup(cctx, body)
 	if err != nil {
-		return actions.Group{}, mapError(err, resp, w)
+		err = mapError(err, resp, w)
+		var e *actions.Error
+		if errors.As(err, &e) && e.Code == codeValidation && nameTaken(e.Causes) {
+			e.Kind = actions.KindConflict
+			e.Message = fmt.Sprintf("a group named %q already exists in Okta; nothing was created", name)
+			e.Causes = nil
+		}
+		return actions.Group{}, err
 	}
 	if g == nil {
 		return actions.Group{}, mapError(errEmptyBody, resp, w)
@@ -194,6 +205,19 @@ func (c *Client) ListIdentityProviders(ctx context.Context, q actions.IdentityPr
 		})
 	}
 	return out, nil
+}
+
+// nameTaken reports whether Okta's errorCauses of an E0000001 say the name
+// is taken ("name: An object with this field already exists in the current
+// organization"). Okta has no code of its own for it, so this is the one
+// place the bot reads a cause's words.
+func nameTaken(causes []string) bool {
+	for _, c := range causes {
+		if strings.HasPrefix(c, "name:") && strings.Contains(c, "already exists") {
+			return true
+		}
+	}
+	return false
 }
 
 func toGroups(gs []*sdk.Group) []actions.Group {

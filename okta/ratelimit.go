@@ -32,6 +32,17 @@ const (
 	fallbackWait = time.Second
 	// maxJitter spreads the calls that wake at a reset.
 	maxJitter = 200 * time.Millisecond
+	// maxProbeWait is the longest a call waits for another call's answer
+	// to learn a bucket (the probe of an unknown bucket, or the first call
+	// of a refilled one) before it goes out anyway; it never waits more
+	// than half of the time its own deadline leaves. A slow Okta must not
+	// make one caller's call time out while queued behind another's.
+	maxProbeWait = 2 * time.Second
+	// maxWindow caps how far ahead the limiter believes a reset to lie:
+	// Okta's rate-limit windows are one minute, so a reset further off (a
+	// wrong clock, a proxy's header) would block a bucket locally for no
+	// reason.
+	maxWindow = time.Minute
 )
 
 // limiter is the bot's own http.RoundTripper between the SDK and the
@@ -43,6 +54,11 @@ const (
 //     alone to a bucket it knows nothing of yet; and delays a call while
 //     its bucket is at or below a small reserve, until the bucket resets,
 //     as far as the request's context allows;
+//   - waits for a probe's (or a refilled bucket's first) answer at most
+//     maxProbeWait and never more than half of the time the call's own
+//     deadline leaves, then sends the call anyway: waiting on a slow call
+//     is not a rate limit;
+//   - believes a reset at most maxWindow (Okta's one-minute window) ahead;
 //   - on 429 waits for the reset (plus jitter) and retries, and when the
 //     context does not allow the wait returns a *rateLimitError, never the
 //     429 (the SDK would turn it into errors.New("too many requests"));
@@ -216,8 +232,11 @@ func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
 // a call still goes out while the bucket has any calls left (the reserve
 // is for exactly such moments) and an empty bucket gives a
 // *rateLimitError. A refilled bucket spent before any answer from the new
-// window waits for the next answer, which tells the new reset.
+// window waits for the next answer, which tells the new reset. Waiting for
+// another call's answer lasts at most probeWait(ctx); then the call goes.
 func (l *limiter) admit(ctx context.Context, key string) error {
+	var probeTimer *time.Timer
+	waitedOut := false
 	for {
 		l.mu.Lock()
 		b := l.buckets[key]
@@ -249,16 +268,35 @@ func (l *limiter) admit(ctx context.Context, key string) error {
 			l.mu.Unlock()
 			return nil
 		case b.state == probing || b.state == guessed:
+			if waitedOut {
+				// The call that should tell us about the bucket is
+				// slow; go without its answer rather than time out
+				// behind it.
+				if b.state == guessed && b.remaining > 0 {
+					b.remaining--
+				}
+				l.inflight[key]++
+				l.mu.Unlock()
+				return nil
+			}
 			if b.changed == nil {
 				b.changed = make(chan struct{})
 			}
 			ch := b.changed
 			l.mu.Unlock()
+			if probeTimer == nil {
+				probeTimer = time.NewTimer(probeWait(ctx))
+				defer probeTimer.Stop()
+			}
 			select {
 			case <-ch:
 				continue
+			case <-probeTimer.C:
+				waitedOut = true
+				continue
 			case <-ctx.Done():
-				return &rateLimitError{Err: ctx.Err()}
+				// Not a rate limit: another call was slow.
+				return ctx.Err()
 			}
 		}
 		// known, at or below the reserve
@@ -280,6 +318,16 @@ func (l *limiter) admit(ctx context.Context, key string) error {
 			return &rateLimitError{Reset: reset, Err: err}
 		}
 	}
+}
+
+// probeWait is how long a call may wait for another call's answer:
+// maxProbeWait, or half of what its deadline leaves if that is less.
+func probeWait(ctx context.Context) time.Duration {
+	d := maxProbeWait
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, time.Until(dl)/2)
+	}
+	return max(d, 0)
 }
 
 // done ends an admitted call and wakes those waiting for news of the
@@ -372,7 +420,8 @@ func (l *limiter) exhaust(key string, t time.Time) {
 // X-Rate-Limit-Reset (epoch seconds, Okta's clock) minus the response's
 // Date (Okta's clock), added to the local time the request was sent. Date
 // has one-second resolution and is truncated, so this errs late, never
-// early. Zero when the header is missing or unparsable.
+// early. It is never more than Okta's one-minute window (and a second)
+// after sent. Zero when the header is missing or unparsable.
 func (l *limiter) resetOf(resp *http.Response, sent time.Time) time.Time {
 	s := resp.Header.Get("X-Rate-Limit-Reset")
 	if s == "" {
@@ -383,11 +432,13 @@ func (l *limiter) resetOf(resp *http.Response, sent time.Time) time.Time {
 		return time.Time{}
 	}
 	resetAt := time.Unix(epoch, 0)
+	delta := resetAt.Sub(sent)
 	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		delta := max(resetAt.Sub(d), 0)
-		return sent.Add(delta)
+		delta = max(resetAt.Sub(d), 0)
 	}
-	return resetAt
+	// Okta's windows are a minute long: a reset further off is not to be
+	// believed (one second more for the Date header's truncation).
+	return sent.Add(min(delta, maxWindow+time.Second))
 }
 
 func later(a, b time.Time) time.Time {

@@ -254,7 +254,8 @@ func TestLimiterIgnoresStaleWindow(t *testing.T) {
 	if b.remaining != 50 {
 		t.Errorf("remaining = %d, want 50", b.remaining)
 	}
-	l.update(key, rlResponse(clk, 200, 100, 99, 120*time.Second), clk.Now()) // a new window
+	_ = clk.Sleep(context.Background(), clk.Now().Add(30*time.Second))
+	l.update(key, rlResponse(clk, 200, 100, 99, 60*time.Second), clk.Now()) // a new window
 	if b := l.buckets[key]; b.remaining != 99 {
 		t.Errorf("remaining = %d after a new window, want 99", b.remaining)
 	}
@@ -450,5 +451,106 @@ func TestSleepUntil(t *testing.T) {
 	}
 	if err := l.sleepUntil(context.Background(), time.Now().Add(time.Millisecond)); err != nil {
 		t.Errorf("short: %v", err)
+	}
+}
+
+// A slow probe is not a rate limit: the calls queued behind it go out
+// without its answer well before their own deadlines, and none of them is
+// told Okta limited it.
+func TestLimiterDoesNotQueueBehindASlowProbe(t *testing.T) {
+	clk := newFakeClock()
+	var calls atomic.Int32
+	release := make(chan struct{})
+	l := testLimiter(rtFunc(func(r *http.Request) (*http.Response, error) {
+		if calls.Add(1) == 1 {
+			select { // the probe: Okta takes its time
+			case <-release:
+			case <-r.Context().Done():
+				return nil, r.Context().Err()
+			}
+		}
+		return rlResponse(clk, 200, 600, 500, time.Minute), nil
+	}), clk, 0)
+	defer close(release)
+
+	probeCtx, cancelProbe := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelProbe()
+	go func() { _, _ = get(t, probeCtx, l, "/api/v1/users/probe") }()
+	waitFor(t, func() bool { return calls.Load() == 1 })
+
+	// Each of these would time out if it waited for the probe.
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			_, errs[i] = get(t, ctx, l, "/api/v1/users/u"+strconv.Itoa(i))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("call %d queued behind the slow probe: %v", i, err)
+		}
+	}
+}
+
+// A caller whose deadline passes while it waits for another call's answer
+// is told its time ran out, not that Okta limited it.
+func TestLimiterWaitingForAProbeIsNotARateLimit(t *testing.T) {
+	clk := newFakeClock()
+	var calls atomic.Int32
+	l := testLimiter(rtFunc(func(r *http.Request) (*http.Response, error) {
+		calls.Add(1)
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}), clk, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = get(t, ctx, l, "/api/v1/users/u"+strconv.Itoa(i))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		var rl *rateLimitError
+		if errors.As(err, &rl) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("call %d: err = %v, want the deadline, not a rate limit", i, err)
+		}
+	}
+}
+
+// A 429 whose reset lies an hour ahead blocks the bucket for Okta's
+// one-minute window at most.
+func TestLimiterCapsResetAtOneMinute(t *testing.T) {
+	clk := newFakeClock()
+	var calls atomic.Int32
+	l := testLimiter(rtFunc(func(r *http.Request) (*http.Response, error) {
+		if calls.Add(1) == 1 {
+			return rlResponse(clk, 429, 600, 0, time.Hour), nil
+		}
+		return rlResponse(clk, 200, 600, 599, time.Hour), nil
+	}), clk, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if _, err := get(t, ctx, l, "/api/v1/users/bob"); err != nil {
+		t.Fatalf("RoundTrip: %v", err)
+	}
+	if diff := cmp.Diff([]time.Duration{maxWindow + time.Second}, clk.Sleeps()); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	l.mu.Lock()
+	reset := l.buckets["GET /api/v1/users/{id}"].reset
+	l.mu.Unlock()
+	if d := reset.Sub(clk.Now()); d > maxWindow+time.Second {
+		t.Errorf("the bucket's reset is believed %v ahead, want at most a minute", d)
 	}
 }

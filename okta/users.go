@@ -67,11 +67,13 @@ func (c *Client) Whoami(ctx context.Context) (actions.Whoami, error) {
 	return actions.Whoami{App: app}, nil
 }
 
-// FindUser resolves an id, login or short login, and falls back to a
-// search Okta itself does not do: a reference without "@" is tried as a
-// short login (profile.login sw "ref@"), one with "@" as an email
-// (profile.email eq "ref"). Exactly one match is the user; several are
-// KindAmbiguous, naming a few; none is KindNotFound.
+// FindUser resolves an id, login or short login (GET /users/{ref}, which
+// is consistent), and falls back to a search Okta itself does not do: a
+// reference without "@" is tried as a short login (profile.login sw
+// "ref@"), one with "@" as an email (profile.email eq "ref"). Search lags
+// writes, so each match is read back by id and kept only if it still
+// matches. Exactly one match is the user; several are KindAmbiguous,
+// naming a few; none is KindNotFound.
 //
 // "me" is never sent to GET /users/{ref}: Okta answers it with the user the
 // API token belongs to, so `reset-password me` would act on the bot's own
@@ -108,24 +110,55 @@ func (c *Client) FindUser(ctx context.Context, ref string) (actions.User, error)
 		}
 		return actions.User{}, err
 	}
-	switch len(found) {
+	// Search is eventually consistent: it may show a user as they were
+	// (an old status, an email since changed) or one since deleted. Read
+	// each candidate back by id, which is consistent, and keep those that
+	// still match.
+	var users []actions.User
+	for _, f := range found {
+		if f == nil || f.Id == "" {
+			continue
+		}
+		u, err := c.getUser(ctx, f.Id, w)
+		switch {
+		case actions.IsKind(err, actions.KindNotFound):
+			continue
+		case err != nil:
+			return actions.User{}, err
+		}
+		if matches(u, ref) {
+			users = append(users, u)
+		}
+	}
+	switch len(users) {
 	case 0:
 		return actions.User{}, notFound
 	case 1:
-		return toUser(found[0]), nil
+		return users[0], nil
 	}
 	var logins []string
-	for _, f := range found[:min(len(found), showCandidates)] {
-		logins = append(logins, toUser(f).Login)
+	for _, u := range users[:min(len(users), showCandidates)] {
+		logins = append(logins, u.Login)
 	}
 	more := ""
-	if len(found) > showCandidates {
+	if len(users) > showCandidates {
 		more = ", …"
 	}
 	return actions.User{}, &actions.Error{
 		Kind:    actions.KindAmbiguous,
 		Message: fmt.Sprintf("%q matches several Okta users: %s%s; use the full login", ref, strings.Join(logins, ", "), more),
 	}
+}
+
+// matches reports whether u is still what FindUser's search looked for:
+// the email ref, or a login that starts with ref + "@" (case-insensitive,
+// as search is).
+func matches(u actions.User, ref string) bool {
+	if strings.Contains(ref, "@") {
+		return strings.EqualFold(u.Email, ref)
+	}
+	local, _, ok := strings.Cut(u.Login, "@")
+	return ok && strings.EqualFold(local, ref)
 }
 
 func (c *Client) getUser(ctx context.Context, ref string, w what) (actions.User, error) {

@@ -15,9 +15,12 @@
 // lookup by id, login, short login or "me", filter and search expressions
 // (ParseExpression), Link paging with one header line per link and opaque
 // cursors, the default password policy, rate-limit headers on every answer
-// with Okta's per-bucket default limits enforced, and 429s. Faults (latency,
-// 5xx, 429) are injected on demand and every call is recorded, with
-// password values redacted.
+// with Okta's per-bucket default limits enforced, and 429s; group names
+// unique across all group types. Faults (latency, 5xx, 429) are injected on
+// demand and every call is recorded, with password values redacted. Okta's
+// inconsistencies can be switched on (consistency.go): search results that
+// lag writes (SetSearchLag) and asynchronous activation and deactivation
+// (SetTransitionTime, transitioningToStatus).
 //
 // Besides the SSWS token (Server.Token), the fake is an OAuth 2.0
 // authorization server for service apps, as Okta's org authorization

@@ -208,8 +208,12 @@ func listGroups(s *Server, c *reqCtx) *response {
 	if aerr != nil {
 		return errResp(aerr)
 	}
+	all := s.groups
+	if search != "" {
+		_, all = s.searchView(c.now) // eventually consistent
+	}
 	var matched []*group
-	for _, g := range s.groups {
+	for _, g := range all {
 		if e == nil || rules.eval(e, g.attr) {
 			matched = append(matched, g)
 		}
@@ -251,10 +255,11 @@ func listGroups(s *Server, c *reqCtx) *response {
 	return r
 }
 
-// addGroup creates an OKTA_GROUP. Real Okta's answer to a duplicate name
-// is unconfirmed; the fake refuses it with 400 E0000001 "Api validation
-// failed: name" and the cause "name: An object with this field already
-// exists in the current organization" (names compared case-insensitively).
+// addGroup creates an OKTA_GROUP. Okta's group names are unique across all
+// group types (OKTA_GROUP, APP_GROUP, BUILT_IN): a duplicate is 400
+// E0000001 "Api validation failed: name" with the cause "name: An object
+// with this field already exists in the current organization" (names
+// compared case-insensitively here).
 func addGroup(s *Server, c *reqCtx) *response {
 	body, aerr := decodeBody(c)
 	if aerr != nil {
@@ -265,10 +270,8 @@ func addGroup(s *Server, c *reqCtx) *response {
 	if strings.TrimSpace(name) == "" {
 		return errResp(errValidation("name", "name: The field cannot be left blank"))
 	}
-	for _, g := range s.groups {
-		if g.typ == "OKTA_GROUP" && strings.EqualFold(g.name(), name) {
-			return errResp(errValidation("name", "name: An object with this field already exists in the current organization"))
-		}
+	if s.groupByName(name) != nil {
+		return errResp(errValidation("name", "name: An object with this field already exists in the current organization"))
 	}
 	profile := map[string]any{}
 	for k, v := range sent {

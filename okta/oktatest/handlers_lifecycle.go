@@ -21,6 +21,9 @@ import "net/http"
 //	expire_password ACTIVE, PASSWORD_EXPIRED -> PASSWORD_EXPIRED; else 403
 //	                E0000038
 //	reset_factors   any but DEPROVISIONED: factors removed; else 403 E0000038
+//
+// Activate and deactivate may take a while (SetTransitionTime); meanwhile
+// every lifecycle call and update of the user is 403 E0000038.
 
 func (s *Server) setStatus(u *user, c *reqCtx, status string) {
 	if u.status != status {
@@ -44,7 +47,7 @@ func (s *Server) activation(sendEmail bool) *response {
 }
 
 func activateUser(s *Server, c *reqCtx) *response {
-	u, aerr := s.userByPathID(c)
+	u, aerr := s.changingUser(c)
 	if aerr != nil {
 		return errResp(aerr)
 	}
@@ -56,14 +59,14 @@ func activateUser(s *Server, c *reqCtx) *response {
 	if u.password != nil {
 		next = "ACTIVE"
 	}
-	s.setStatus(u, c, next)
+	s.startTransition(u, c, next)
 	u.activated = c.now
 	s.logEvent(c, "user.lifecycle.activate", "Activate Okta user", userEntity(u))
 	return s.activation(boolParam(c, "sendEmail", true))
 }
 
 func reactivateUser(s *Server, c *reqCtx) *response {
-	u, aerr := s.userByPathID(c)
+	u, aerr := s.changingUser(c)
 	if aerr != nil {
 		return errResp(aerr)
 	}
@@ -76,20 +79,20 @@ func reactivateUser(s *Server, c *reqCtx) *response {
 }
 
 func deactivateUser(s *Server, c *reqCtx) *response {
-	u, aerr := s.userByPathID(c)
+	u, aerr := s.changingUser(c)
 	if aerr != nil {
 		return errResp(aerr)
 	}
 	if u.status == "DEPROVISIONED" {
 		return errResp(errNotFound(c.params["id"], "User"))
 	}
-	s.setStatus(u, c, "DEPROVISIONED")
+	s.startTransition(u, c, "DEPROVISIONED")
 	s.logEvent(c, "user.lifecycle.deactivate", "Deactivate Okta user", userEntity(u))
 	return emptyResp(http.StatusOK)
 }
 
 func suspendUser(s *Server, c *reqCtx) *response {
-	u, aerr := s.userByPathID(c)
+	u, aerr := s.changingUser(c)
 	if aerr != nil {
 		return errResp(aerr)
 	}
@@ -102,7 +105,7 @@ func suspendUser(s *Server, c *reqCtx) *response {
 }
 
 func unsuspendUser(s *Server, c *reqCtx) *response {
-	u, aerr := s.userByPathID(c)
+	u, aerr := s.changingUser(c)
 	if aerr != nil {
 		return errResp(aerr)
 	}
@@ -115,7 +118,7 @@ func unsuspendUser(s *Server, c *reqCtx) *response {
 }
 
 func unlockUser(s *Server, c *reqCtx) *response {
-	u, aerr := s.userByPathID(c)
+	u, aerr := s.changingUser(c)
 	if aerr != nil {
 		return errResp(aerr)
 	}
@@ -129,7 +132,7 @@ func unlockUser(s *Server, c *reqCtx) *response {
 }
 
 func resetPassword(s *Server, c *reqCtx) *response {
-	u, aerr := s.userByPathID(c)
+	u, aerr := s.changingUser(c)
 	if aerr != nil {
 		return errResp(aerr)
 	}
@@ -149,7 +152,7 @@ func resetPassword(s *Server, c *reqCtx) *response {
 }
 
 func expirePassword(s *Server, c *reqCtx) *response {
-	u, aerr := s.userByPathID(c)
+	u, aerr := s.changingUser(c)
 	if aerr != nil {
 		return errResp(aerr)
 	}
@@ -162,7 +165,7 @@ func expirePassword(s *Server, c *reqCtx) *response {
 }
 
 func resetFactors(s *Server, c *reqCtx) *response {
-	u, aerr := s.userByPathID(c)
+	u, aerr := s.changingUser(c)
 	if aerr != nil {
 		return errResp(aerr)
 	}

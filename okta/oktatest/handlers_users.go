@@ -170,8 +170,12 @@ func listUsers(s *Server, c *reqCtx) *response {
 			return errResp(aerr)
 		}
 	}
+	all := s.users
+	if search != "" {
+		all, _ = s.searchView(c.now) // eventually consistent
+	}
 	var matched []*user
-	for _, u := range s.users {
+	for _, u := range all {
 		if e == nil && u.status == "DEPROVISIONED" {
 			continue // the plain listing omits them; filter and search do not
 		}
@@ -262,7 +266,7 @@ func replaceUser(s *Server, c *reqCtx) *response {
 var requiredProfile = []string{"login", "email", "firstName", "lastName"}
 
 func (s *Server) writeUser(c *reqCtx, replace bool) *response {
-	u, aerr := s.userByPathID(c)
+	u, aerr := s.changingUser(c)
 	if aerr != nil {
 		return errResp(aerr)
 	}

@@ -10,6 +10,10 @@ import (
 type User struct {
 	ID, Status, Login, Email, FirstName, LastName, DisplayName string
 
+	// Transition is transitioningToStatus, read back only (see
+	// SetTransitionTime).
+	Transition string
+
 	Created, Activated, StatusChanged, LastLogin, LastUpdated, PasswordChanged time.Time
 
 	// Password is for seeding only: AddUser stores a hash of it and never
@@ -52,7 +56,8 @@ type user struct {
 	seq             int64
 	id              string
 	status          string
-	transitioning   string
+	transitioning   string    // transitioningToStatus
+	transitionDone  time.Time // when the transition ends
 	profile         map[string]any
 	typeID          string
 	created         time.Time
@@ -233,6 +238,7 @@ func (s *Server) AddUser(u User) User {
 	}
 	s.users = append(s.users, in)
 	s.userByID[in.id] = in
+	s.seededLocked(in, nil)
 	return in.public()
 }
 
@@ -285,6 +291,7 @@ func (s *Server) me() *user {
 func (s *Server) User(ref string) (User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.settleLocked(s.now())
 	u := s.resolveUser(ref, false)
 	if u == nil {
 		return User{}, false
@@ -296,6 +303,7 @@ func (s *Server) User(ref string) (User, bool) {
 func (s *Server) Users() []User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.settleLocked(s.now())
 	out := make([]User, 0, len(s.users))
 	for _, u := range s.users {
 		out = append(out, u.public())
@@ -340,6 +348,16 @@ func (s *Server) resolveUser(ref string, allowMe bool) *user {
 	return found
 }
 
+// groupByName finds a group by name, case-insensitively, of any type.
+func (s *Server) groupByName(name string) *group {
+	for _, g := range s.groups {
+		if strings.EqualFold(g.name(), name) {
+			return g
+		}
+	}
+	return nil
+}
+
 func (s *Server) findByLogin(login string) *user {
 	for _, u := range s.users {
 		if strings.EqualFold(u.login(), login) {
@@ -351,7 +369,7 @@ func (s *Server) findByLogin(login string) *user {
 
 func (u *user) public() User {
 	p := User{
-		ID: u.id, Status: u.status, Login: u.login(), Email: u.email(),
+		ID: u.id, Status: u.status, Transition: u.transitioning, Login: u.login(), Email: u.email(),
 		FirstName: u.str("firstName"), LastName: u.str("lastName"), DisplayName: u.str("displayName"),
 		Created: u.created, Activated: u.activated, StatusChanged: u.statusChanged,
 		LastLogin: u.lastLogin, LastUpdated: u.lastUpdated, PasswordChanged: u.passwordChanged,
@@ -380,6 +398,9 @@ func (s *Server) AddGroup(g Group) Group {
 	}
 	if g.ID != "" && s.groupByID[g.ID] != nil {
 		s.t.Fatalf("oktatest: AddGroup: id %q already exists", g.ID)
+	}
+	if s.groupByName(g.Name) != nil {
+		s.t.Fatalf("oktatest: AddGroup: a group named %q already exists (Okta's group names are unique across all group types)", g.Name)
 	}
 	if g.Type == "" {
 		g.Type = "OKTA_GROUP"
@@ -412,6 +433,7 @@ func (s *Server) AddGroup(g Group) Group {
 	}
 	s.groups = append(s.groups, in)
 	s.groupByID[in.id] = in
+	s.seededLocked(nil, in)
 	return in.public()
 }
 

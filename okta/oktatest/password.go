@@ -43,9 +43,8 @@ const historyCount = 3
 
 // checkPassword applies Okta's default password policy: at least 8 and at
 // most 72 characters, a lowercase letter, an uppercase letter, a digit and
-// no part of the login (parts of three or more characters, split at the
-// usual delimiters). It returns the errorCauses, none when the password is
-// acceptable.
+// no part of the login. It returns the errorCauses, none when the password
+// is acceptable.
 func checkPassword(pw, login string) []string {
 	n := len([]rune(pw))
 	var lower, upper, digit bool
@@ -66,13 +65,35 @@ func checkPassword(pw, login string) []string {
 	return []string{passwordRequirements}
 }
 
+// minLoginPart is the shortest part of a login Okta looks for in a
+// password; shorter parts ("bob", "doe", "com") are ignored.
+const minLoginPart = 4
+
+// commonTLDs are top-level domains Okta does not count as parts of the
+// login (those shorter than minLoginPart are ignored anyway).
+var commonTLDs = map[string]bool{
+	"com": true, "org": true, "net": true, "edu": true, "gov": true, "mil": true, "int": true,
+	"info": true, "biz": true, "name": true, "mobi": true, "aero": true, "coop": true,
+}
+
+// containsLoginPart reports whether the password contains a part of the
+// login as Okta's "no parts of your username" rule reads it: the login
+// split at the usual delimiters, case-insensitively, parts shorter than
+// minLoginPart and a common top-level domain left out.
 func containsLoginPart(pw, login string) bool {
 	p := strings.ToLower(pw)
 	parts := strings.FieldsFunc(strings.ToLower(login), func(r rune) bool {
 		return strings.ContainsRune(".,-_#@+", r)
 	})
-	for _, part := range parts {
-		if len(part) >= 3 && strings.Contains(p, part) {
+	_, domain, hasDomain := strings.Cut(strings.ToLower(login), "@")
+	for i, part := range parts {
+		if len([]rune(part)) < minLoginPart {
+			continue
+		}
+		if hasDomain && i == len(parts)-1 && strings.HasSuffix(domain, part) && commonTLDs[part] {
+			continue
+		}
+		if strings.Contains(p, part) {
 			return true
 		}
 	}

@@ -60,6 +60,11 @@ type Server struct {
 	tokens   []*accessToken
 	usedJTIs map[string]bool
 
+	// consistency (consistency.go)
+	searchLag      time.Duration
+	searchSnaps    []searchSnap
+	transitionTime time.Duration
+
 	// faults
 	latency    time.Duration
 	failNext   int
@@ -304,6 +309,7 @@ func (s *Server) answer(r *http.Request, path string, body []byte, m *routeMatch
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
+	s.settleLocked(now)
 	template := ""
 	isToken := path == tokenPath
 	switch {
@@ -367,6 +373,9 @@ func (s *Server) answer(r *http.Request, path string, body []byte, m *routeMatch
 		}
 		c := &reqCtx{r: r, path: path, body: body, params: m.params, query: r.URL.Query(), now: now, client: who.clientID}
 		resp = h(s, c)
+		if s.searchLag > 0 && r.Method != http.MethodGet {
+			s.snapshotLocked(now) // search sees this write lag from now
+		}
 	}
 
 	h := resp.header

@@ -274,6 +274,13 @@ func TestSetPassword(t *testing.T) {
 			t.Errorf("password %q: %+v", bad, e)
 		}
 	}
+	// Okta ignores parts of the login shorter than 4 characters ("doe")
+	// and common top-level domains ("com").
+	for _, good := range []string{"Doe-Secret-2024", "Welcome.Com-2024"} {
+		if err := set(good, nil); err != nil {
+			t.Errorf("password %q refused: %v", good, err)
+		}
+	}
 	if err := set("Tr0ub4dor-Horse", nil); err != nil {
 		t.Fatalf("good password: %v", err)
 	}
@@ -538,6 +545,27 @@ func TestUnauthorized(t *testing.T) {
 		}
 		if r.header.Get("X-Okta-Request-Id") == "" || r.header.Get("X-Rate-Limit-Limit") == "" {
 			t.Errorf("401 lacks Okta headers: %v", r.header)
+		}
+	}
+}
+
+// Okta leaves a common top-level domain out of "no parts of your
+// username", but not the rest of the domain.
+func TestSetPasswordIgnoresCommonTopLevelDomains(t *testing.T) {
+	s := New(t)
+	u := s.AddUser(User{Login: "max.power@acme.info", FirstName: "Max", LastName: "Power"})
+	ctx, c := sdk(t, s)
+	set := func(pw string) error {
+		_, _, err := c.User.PartialUpdateUser(ctx, u.ID, okta.User{Credentials: &okta.UserCredentials{
+			Password: &okta.PasswordCredential{Value: pw}}}, nil)
+		return err
+	}
+	if err := set("Info-Max-2024x"); err != nil {
+		t.Errorf("a password with the TLD and a short part refused: %v", err)
+	}
+	for _, bad := range []string{"Power-2024-xY", "Acme-2024-xY"} {
+		if err := set(bad); err == nil {
+			t.Errorf("password %q with a part of the login accepted", bad)
 		}
 	}
 }
