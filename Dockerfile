@@ -7,10 +7,15 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/oktabot ./cmd/bot
+# /data for the embedded database: the image has no shell to make it, so it
+# is made here and copied owned by nonroot (65532). A fresh named volume
+# mounted there takes this ownership; a bind mount must be writable by 65532.
+RUN mkdir -p /out/data && chmod 0700 /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 WORKDIR /app
 COPY --from=build /out/oktabot /app/oktabot
+COPY --from=build --chown=65532:65532 /out/data /data
 USER nonroot:nonroot
 ENV OKTABOT_POLICY_FILE=/app/policy.yml \
     OKTABOT_DATABASE_URL=/data/oktabot.db \

@@ -15,7 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
@@ -53,6 +56,9 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkWritable(path); err != nil {
+		return nil, err
+	}
 	// busy_timeout first, so that switching to WAL waits for other openers;
 	// _txlock=immediate makes every transaction (the migration) take the
 	// write lock at BEGIN instead of failing to upgrade later.
@@ -71,6 +77,45 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 		return nil, fmt.Errorf("%w (database %s)", err, path)
 	}
 	return sqlstore.New(db, dialect), nil
+}
+
+// checkWritable makes sure the database file and its directory can be
+// written (in WAL mode SQLite creates path-wal and path-shm beside the
+// file), so that the error names the path and the reason rather than
+// SQLite's "unable to open database file (14)". A new file is created
+// readable by its owner only.
+func checkWritable(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return openProblem(path, err)
+	}
+	f.Close()
+	probe, err := os.CreateTemp(filepath.Dir(path), ".oktabot-probe-*")
+	if err != nil {
+		return openProblem(path, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return nil
+}
+
+// openProblem says why the database at path cannot be opened for writing.
+func openProblem(path string, err error) error {
+	dir := filepath.Dir(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("store/sqlite: cannot create the database %s: the directory %s does not exist", path, dir)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("store/sqlite: cannot write the database %s: permission denied: the file and its directory %s must be writable by this process (uid %d, gid %d)",
+			path, dir, os.Getuid(), os.Getgid())
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("store/sqlite: cannot write the database %s: %s is on a read-only file system; mount a writable volume there", path, dir)
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("store/sqlite: cannot create the database %s: a part of %s is not a directory", path, dir)
+	case errors.Is(err, syscall.EISDIR):
+		return fmt.Errorf("store/sqlite: the database path %s is a directory; give a file name in it", path)
+	}
+	return fmt.Errorf("store/sqlite: cannot open the database %s: %w", path, err)
 }
 
 func loadMigrations() ([]sqlstore.Migration, error) {

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -106,10 +107,39 @@ func TestOpenRejectsNonPaths(t *testing.T) {
 }
 
 func TestOpenFailsOnUnwritableDirectory(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "missing", "dir", "oktabot.db")
-	if s, err := sqlite.Open(context.Background(), path); err == nil {
-		s.Close()
-		t.Fatalf("Open(%s) succeeded", path)
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	readOnly := filepath.Join(tmp, "ro")
+	if err := os.Mkdir(readOnly, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, path string
+		want       []string
+	}{
+		{"missing directory", filepath.Join(tmp, "missing", "oktabot.db"), []string{"the directory " + filepath.Join(tmp, "missing") + " does not exist"}},
+		{"file as directory", filepath.Join(file, "oktabot.db"), []string{"not a directory"}},
+		{"directory as file", tmp, []string{"is a directory"}},
+		{"unwritable directory", filepath.Join(readOnly, "oktabot.db"), []string{"permission denied", readOnly, "writable by this process (uid "}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "unwritable directory" && os.Geteuid() == 0 {
+				t.Skip("root writes anywhere")
+			}
+			s, err := sqlite.Open(context.Background(), tt.path)
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open(%s) succeeded", tt.path)
+			}
+			for _, w := range append(tt.want, tt.path) {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Open(%s) = %q, want it to contain %q", tt.path, err, w)
+				}
+			}
+		})
 	}
 }
 
