@@ -83,6 +83,11 @@ type Config struct {
 	// past it they are told to slow down and their commands take no
 	// worker. Zero: DefaultPerUserLimit; negative: no limit.
 	PerUserLimit int
+
+	// ConnectionError, when set, is told of each failed attempt to connect
+	// to Slack that the Socket Mode client is about to retry, with its
+	// cause; the caller decides whether it is worth retrying.
+	ConnectionError func(error)
 }
 
 // Bot handles Socket Mode envelopes.
@@ -208,11 +213,15 @@ func (b *Bot) Run(ctx context.Context, sm *socketmode.Client) error {
 
 	// Expiry and recovery: at once (approved work a previous run left
 	// unfinished), then every SweepInterval until shutdown.
+	// The sweep stops with the connection loop, whatever ends it: a
+	// connection that failed for good must not keep the process alive.
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
 	if b.cfg.Store != nil {
 		b.wg.Add(1)
 		go func() {
 			defer b.wg.Done()
-			b.sweepLoop(ctx, workCtx)
+			b.sweepLoop(sweepCtx, workCtx)
 		}()
 	}
 
@@ -233,6 +242,7 @@ loop:
 	}
 	b.ready.Store(false)
 	stopConn()
+	stopSweep()
 	b.log.Info().Msg("stopped taking work; finishing requests in flight")
 
 	done := make(chan struct{})
@@ -259,7 +269,11 @@ func (b *Bot) dispatch(workCtx context.Context, sm *socketmode.Client, evt socke
 		b.ready.Store(true)
 	case socketmode.EventTypeConnectionError:
 		b.ready.Store(false)
-		b.log.Warn().Msg("Slack connection failed; retrying")
+		if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok && b.cfg.ConnectionError != nil {
+			b.cfg.ConnectionError(e.ErrorObj)
+		} else {
+			b.log.Warn().Msg("Slack connection failed; retrying")
+		}
 	case socketmode.EventTypeInvalidAuth:
 		b.ready.Store(false)
 		b.log.Error().Msg("Slack refused the app token (invalid_auth)")

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/caarlos0/env/v10"
@@ -44,6 +45,9 @@ type rawConfig struct {
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
 	// PerUserLimit is read as text so that its error names the variable.
 	PerUserLimit string `env:"OKTABOT_PER_USER_LIMIT" envDefault:"30"`
+	// SlackUnreachableLimit is read as text so that its error names the
+	// variable.
+	SlackUnreachableLimit string `env:"OKTABOT_SLACK_UNREACHABLE_LIMIT" envDefault:"5m"`
 }
 
 const defaultHTTPAddr = ":8080"
@@ -61,6 +65,9 @@ type config struct {
 	HTTPAddr      string // empty: health endpoints off
 	LogLevel      zerolog.Level
 	PerUserLimit  int // commands a minute per person; negative: no limit
+	// SlackUnreachableLimit is how long the bot may be without a Slack
+	// connection before /healthz fails.
+	SlackUnreachableLimit time.Duration
 }
 
 // loadConfig reads and validates the environment through lookupEnv (which
@@ -153,6 +160,12 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 		c.PerUserLimit = -1
 	default:
 		c.PerUserLimit = n
+	}
+
+	if d, err := time.ParseDuration(strings.TrimSpace(raw.SlackUnreachableLimit)); err != nil || d <= 0 {
+		bad("OKTABOT_SLACK_UNREACHABLE_LIMIT must be a positive duration such as 5m or 90s, not %q", raw.SlackUnreachableLimit)
+	} else {
+		c.SlackUnreachableLimit = d
 	}
 
 	checkSDKVars(bad, lookupEnv)

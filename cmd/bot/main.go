@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -79,6 +78,17 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}()
 	log.Info().Str("database", storeopen.Describe(cfg.DatabaseURL)).Msg("database open")
 
+	// The health endpoints come up first, so that an orchestrator sees a
+	// bot waiting for Slack for what it is.
+	hl := newHealth(cfg.SlackUnreachableLimit, time.Now)
+	if cfg.HTTPAddr != "" {
+		stopHealth, err := serveHealth(cfg.HTTPAddr, hl, log)
+		if err != nil {
+			return err
+		}
+		defer stopHealth()
+	}
+
 	dir, err := okta.New(ctx, okta.Config{
 		OrgURL: cfg.OktaOrgURL,
 		Token:  cfg.OktaToken,
@@ -102,9 +112,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 			RetryAfterJitter:   250 * time.Millisecond,
 		}),
 	)
-	who, err := api.AuthTestContext(ctx)
-	if err != nil {
-		return fmt.Errorf("SLACK_BOT_TOKEN was not accepted by Slack at %s: %s", cfg.SlackAPIURL, slackErr(err))
+	who, err := slackWhoami(ctx, api, cfg.SlackAPIURL, hl, log)
+	if err != nil || who == nil {
+		return err // who is nil when stopped while waiting for Slack
 	}
 	oktaLogin := "api token"
 	if cfg.OktaOAuth != nil {
@@ -112,6 +122,14 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	log.Info().Str("bot_user", who.UserID).Str("team", who.TeamID).Str("okta_org", cfg.OktaOrgURL).
 		Str("okta_login", oktaLogin).Int("policy_roles", len(policy.Roles())).Msg("starting")
+
+	// runCtx ends with ctx (a signal) or with a problem waiting cannot
+	// fix, found while running: its cause is then the error to exit with.
+	runCtx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
+	if err := checkOkta(runCtx, dir, cfg, hl, log, fail); err != nil {
+		return err
+	}
 
 	authorizer := auth.New(policy, handlers.SlackMembers{Slack: api})
 	bot := handlers.New(handlers.Config{
@@ -128,22 +146,63 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		EnterpriseID: who.EnterpriseID,
 
 		PerUserLimit: cfg.PerUserLimit,
-	})
 
-	if cfg.HTTPAddr != "" {
-		stopHealth, err := serveHealth(cfg.HTTPAddr, bot.Ready, log)
-		if err != nil {
-			return err
-		}
-		defer stopHealth()
-	}
+		// slack-go retries every failure to connect but a few refusals;
+		// a refusal it would retry (missing_scope, ...) stops the bot.
+		ConnectionError: func(err error) {
+			p := classifySlack(err, cfg.SlackAPIURL, "apps.connections.open", "SLACK_APP_TOKEN")
+			if p.permanent {
+				fail(p)
+				return
+			}
+			hl.slackFailed(p.msg)
+			log.Warn().Str("problem", p.msg).Msg("could not connect to Slack; retrying")
+		},
+	})
+	hl.setConnected(bot.Ready)
 
 	sm := socketmode.New(api, socketmode.OptionLog(logAdapter{log}))
-	if err := bot.Run(ctx, sm); err != nil {
-		return fmt.Errorf("slack connection: %s (check SLACK_APP_TOKEN)", slackErr(err))
+	err = bot.Run(runCtx, sm)
+	if err == nil && ctx.Err() == nil {
+		err = context.Cause(runCtx)
+	}
+	if err != nil {
+		if refused := (*oktaRefused)(nil); !errors.As(err, &refused) {
+			err = classifySlack(err, cfg.SlackAPIURL, "apps.connections.open", "SLACK_APP_TOKEN")
+		}
+		log.Error().Str("problem", err.Error()).Msg("stopped")
+		return err
 	}
 	log.Info().Msg("stopped")
 	return nil
+}
+
+// slackWhoami checks the bot token with auth.test. A refusal is returned;
+// a Slack that cannot be reached is waited for, with backoff, until ctx is
+// done (then it returns nil, nil).
+func slackWhoami(ctx context.Context, api *slack.Client, apiURL string, hl *health, log zerolog.Logger) (*slack.AuthTestResponse, error) {
+	wait := time.Second
+	for {
+		who, err := api.AuthTestContext(ctx)
+		if err == nil {
+			return who, nil
+		}
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		p := classifySlack(err, apiURL, "auth.test", "SLACK_BOT_TOKEN")
+		if p.permanent {
+			return nil, p
+		}
+		hl.slackFailed(p.msg)
+		log.Warn().Str("problem", p.msg).Dur("retry_in", wait).Msg("could not check the bot token with Slack; retrying")
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
 }
 
 // replicaName names this process in execution leases: the host, the
@@ -155,47 +214,6 @@ func replicaName() string {
 		host = "oktabot"
 	}
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:8])
-}
-
-// slackErr names a Slack failure without echoing anything but Slack's code.
-func slackErr(err error) string {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		return se.Err
-	}
-	return err.Error()
-}
-
-// serveHealth serves /healthz (the process is alive) and /readyz (the
-// Socket Mode connection is up) on addr.
-func serveHealth(addr string, ready func() bool, log zerolog.Logger) (stop func(), err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("OKTABOT_HTTP_ADDR: cannot listen on %s: %v", addr, err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !ready() {
-			http.Error(w, "not connected to Slack", http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ready\n")
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error().Err(err).Msg("health server stopped")
-		}
-	}()
-	log.Info().Str("addr", ln.Addr().String()).Msg("health endpoints listening")
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}, nil
 }
 
 // logAdapter sends slack-go's socketmode logging to our JSON log at debug.

@@ -4,6 +4,7 @@ package main
 // instead of with an API token, end to end.
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,14 +105,18 @@ func TestOAuthServiceAppEndToEnd(t *testing.T) {
 	h.assertNoOAuthSecrets()
 }
 
+// A service app Okta refuses stops the bot at start: Okta is checked
+// before the bot takes any command.
 func TestOAuthLoginRefusedEndToEnd(t *testing.T) {
-	h := oauthHarness(t, []string{"okta.users.read"}, "okta.users.read okta.users.manage").start()
-	got := h.reply(uAlice, "ping")
-	mustContain(t, got, "okta.users.manage", "OKTA_CLIENT_SCOPES")
-	if strings.Contains(got, "Okta is reachable") {
-		t.Errorf("ping reports success although Okta refused the login:\n%s", got)
+	h := oauthHarness(t, []string{"okta.users.read"}, "okta.users.read okta.users.manage")
+	err := run(context.Background(), []string{"bot"}, lookup(h.env), h.stdout, h.stderr)
+	if err == nil {
+		t.Fatal("the bot started although Okta refused its login")
 	}
-	got = h.reply(uAlice, "get-user alice")
-	mustContain(t, got, "OKTA_CLIENT_SCOPES")
+	mustContain(t, err.Error(), "refused the bot's login", "okta.users.manage", "OKTA_CLIENT_SCOPES")
+	if n := h.slack.Connections(); n != 0 {
+		t.Errorf("%d Socket Mode connections although Okta refused the login", n)
+	}
+	h.assertNoSecretsLeaked()
 	h.assertNoOAuthSecrets()
 }
