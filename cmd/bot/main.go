@@ -47,14 +47,25 @@ func oneLine(err error) string {
 // endpoints off, which os.Getenv could not tell from unset. JSON logs go to
 // stdout.
 func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	version := readBuildVersion()
 	if len(args) > 1 {
-		return fmt.Errorf("unexpected arguments %q: oktabot is configured by environment variables only", args[1:])
+		switch args[1] {
+		case "-version", "--version", "version":
+			fmt.Fprintln(stdout, version)
+			return nil
+		case "-help", "--help", "-h", "help":
+			printHelp(stdout, version)
+			return nil
+		}
+		return fmt.Errorf("unexpected arguments %q: oktabot is configured by environment variables (see oktabot -help)", args[1:])
 	}
 	cfg, err := loadConfig(lookupEnv)
 	if err != nil {
 		return err
 	}
 	log := zerolog.New(stdout).Level(cfg.LogLevel).With().Timestamp().Str("service", "oktabot").Logger()
+	log.Info().Str("version", version.Version).Str("revision", version.Revision).Bool("modified", version.Modified).
+		Str("go", version.Go).Msg("oktabot " + version.Version)
 
 	reg := actions.Default()
 	policy, err := auth.Load(cfg.PolicyFile, reg.Names())
