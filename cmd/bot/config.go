@@ -85,21 +85,21 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 			environ[p.Key] = v
 		}
 	}
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	fromFile := readSecretFiles(bad, environ, lookupEnv)
 	if err := env.ParseWithOptions(&raw, env.Options{Environment: environ}); err != nil {
 		// Only plain strings are parsed, so this is not expected; the
 		// message names fields, never values.
 		return config{}, fmt.Errorf("configuration: %w", err)
 	}
 
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-
 	c := config{
 		PolicyFile:  raw.PolicyFile,
 		DatabaseURL: raw.DatabaseURL,
 	}
-	c.SlackAppToken = token(bad, "SLACK_APP_TOKEN", raw.SlackAppToken, "xapp-", "the app-level token for Socket Mode")
-	c.SlackBotToken = token(bad, "SLACK_BOT_TOKEN", raw.SlackBotToken, "xoxb-", "the bot token")
+	c.SlackAppToken = token(bad, fromFile("SLACK_APP_TOKEN"), raw.SlackAppToken, "xapp-", "the app-level token for Socket Mode")
+	c.SlackBotToken = token(bad, fromFile("SLACK_BOT_TOKEN"), raw.SlackBotToken, "xoxb-", "the bot token")
 
 	if u, err := checkURL(raw.SlackAPIURL); err != nil {
 		bad("SLACK_API_URL %v", err)
@@ -176,6 +176,52 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 	return c, nil
 }
 
+// secretFileVars are the variables whose value may instead be read from
+// a file named by NAME_FILE: the convention of Docker secrets and of
+// Kubernetes Secrets mounted as files.
+var secretFileVars = []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "OKTA_CLIENT_TOKEN", "OKTA_CLIENT_PRIVATEKEY", "OKTABOT_DATABASE_URL"}
+
+// maxSecretFile bounds a secret file read into memory.
+const maxSecretFile = 64 << 10
+
+// readSecretFiles puts into environ the value of each of secretFileVars
+// whose NAME_FILE is set: the file's content without its final line
+// break. Setting both NAME and NAME_FILE is refused: which one is in
+// force must never be a guess. Messages name the file, never its content.
+// The returned func names a variable for a message, saying when its value
+// came from a file.
+func readSecretFiles(bad func(string, ...any), environ map[string]string, lookupEnv func(string) (string, bool)) func(string) string {
+	from := map[string]bool{}
+	for _, name := range secretFileVars {
+		path, ok := lookupEnv(name + "_FILE")
+		if !ok {
+			continue
+		}
+		if _, both := environ[name]; both {
+			bad("%s and %s_FILE are both set: set one of them (the value is not shown)", name, name)
+			continue
+		}
+		if strings.TrimSpace(path) == "" {
+			bad("%s_FILE is empty (the path of a file holding %s)", name, name)
+			continue
+		}
+		b, err := readSecretFile(path)
+		if err != nil {
+			bad("%s_FILE: cannot read %s: %v", name, path, err)
+			continue
+		}
+		v := strings.TrimSuffix(string(b), "\n")
+		environ[name] = strings.TrimSuffix(v, "\r")
+		from[name] = true
+	}
+	return func(name string) string {
+		if from[name] {
+			return name + " (read from " + name + "_FILE)"
+		}
+		return name
+	}
+}
+
 // sdkTypedVars are the OKTA_* variables the Okta SDK itself reads from the
 // environment as switches (bits 0) or whole numbers, whatever the bot is
 // told; the bot sets everything the SDK uses, so their values never
@@ -223,9 +269,6 @@ const (
 	modeSSWS       = "SSWS"
 	modePrivateKey = "PrivateKey"
 )
-
-// maxKeyFile bounds a private key file read into memory.
-const maxKeyFile = 64 << 10
 
 // scopeName is an Okta API scope as the bot accepts it (okta.users.read).
 var scopeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$`)
@@ -336,7 +379,7 @@ func privateKey(bad func(string, ...any), raw, with string) actions.Secret {
 	what := "OKTA_CLIENT_PRIVATEKEY"
 	if !strings.Contains(v, "-----BEGIN") {
 		what = "the file OKTA_CLIENT_PRIVATEKEY names"
-		b, err := readKeyFile(v)
+		b, err := readSecretFile(v)
 		if err != nil {
 			bad("OKTA_CLIENT_PRIVATEKEY is neither a PEM key (-----BEGIN …) nor the path of a readable key file: %s (the value is not shown)", err)
 			return actions.Secret{}
@@ -350,8 +393,9 @@ func privateKey(bad func(string, ...any), raw, with string) actions.Secret {
 	return actions.NewSecret(v)
 }
 
-// readKeyFile reads a key file, saying what is wrong without naming it.
-func readKeyFile(path string) ([]byte, error) {
+// readSecretFile reads a file that holds a secret, saying what is wrong
+// without naming the file or quoting it.
+func readSecretFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -365,12 +409,12 @@ func readKeyFile(path string) ([]byte, error) {
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
 	switch {
 	case err != nil:
 		return nil, errors.New("it cannot be read")
-	case len(b) > maxKeyFile:
-		return nil, errors.New("the file is too large to be a key")
+	case len(b) > maxSecretFile:
+		return nil, errors.New("the file is too large to hold a secret")
 	}
 	return b, nil
 }

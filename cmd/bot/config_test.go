@@ -332,3 +332,103 @@ func TestLoadConfigOAuthErrors(t *testing.T) {
 		})
 	}
 }
+
+// writeSecret writes a secret file as a mounted secret would be.
+func writeSecret(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(path, []byte(content), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadConfigSecretsFromFiles(t *testing.T) {
+	key := pemPKCS8(t, rsaKey(t))
+	env := baseEnv()
+	for _, k := range []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "OKTA_CLIENT_TOKEN"} {
+		delete(env, k)
+	}
+	env["SLACK_APP_TOKEN_FILE"] = writeSecret(t, appToken+"\n")
+	env["SLACK_BOT_TOKEN_FILE"] = writeSecret(t, botToken+"\r\n")
+	env["OKTA_CLIENT_TOKEN_FILE"] = writeSecret(t, oktaToken)
+	env["OKTABOT_DATABASE_URL_FILE"] = writeSecret(t, "postgres://bot:s3cret@db:5432/oktabot\n")
+	c, err := loadConfig(lookup(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SlackAppToken.Reveal() != appToken || c.SlackBotToken.Reveal() != botToken || c.OktaToken.Reveal() != oktaToken {
+		t.Error("tokens from files not read, or their line breaks kept")
+	}
+	if c.DatabaseURL != "postgres://bot:s3cret@db:5432/oktabot" {
+		t.Errorf("DatabaseURL = %q", c.DatabaseURL)
+	}
+
+	// The service app's key, PEM in the file.
+	env = baseEnv()
+	delete(env, "OKTA_CLIENT_TOKEN")
+	env["OKTA_CLIENT_AUTHORIZATIONMODE"] = "PrivateKey"
+	env["OKTA_CLIENT_CLIENTID"] = "0oa1oktabotsvcapp001"
+	env["OKTA_CLIENT_SCOPES"] = "okta.users.read"
+	env["OKTA_CLIENT_PRIVATEKEY_FILE"] = writeSecret(t, key)
+	c, err = loadConfig(lookup(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OktaOAuth == nil || c.OktaOAuth.PrivateKey.Reveal() != strings.TrimSuffix(key, "\n") {
+		t.Errorf("the private key from OKTA_CLIENT_PRIVATEKEY_FILE was not read")
+	}
+}
+
+func TestLoadConfigSecretFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	wrongPrefix := writeSecret(t, "xoxp-secretuservalue\n")
+	secrets := []string{"secretappvalue", "secretbotvalue", "secretoktatoken", "secretuservalue"}
+	tests := []struct {
+		name string
+		set  map[string]string
+		drop []string
+		want []string
+	}{
+		{name: "both set", set: map[string]string{"SLACK_BOT_TOKEN_FILE": writeSecret(t, botToken)},
+			want: []string{"SLACK_BOT_TOKEN and SLACK_BOT_TOKEN_FILE are both set"}},
+		{name: "both set, one empty", set: map[string]string{"OKTA_CLIENT_TOKEN": "", "OKTA_CLIENT_TOKEN_FILE": writeSecret(t, oktaToken)},
+			want: []string{"OKTA_CLIENT_TOKEN and OKTA_CLIENT_TOKEN_FILE are both set"}},
+		{name: "database both set", set: map[string]string{"OKTABOT_DATABASE_URL": "x.db", "OKTABOT_DATABASE_URL_FILE": writeSecret(t, "postgres://bot:pw@db/x")},
+			want: []string{"OKTABOT_DATABASE_URL and OKTABOT_DATABASE_URL_FILE are both set"}},
+		{name: "missing file", drop: []string{"SLACK_APP_TOKEN"}, set: map[string]string{"SLACK_APP_TOKEN_FILE": filepath.Join(dir, "nope")},
+			want: []string{"SLACK_APP_TOKEN_FILE: cannot read " + filepath.Join(dir, "nope") + ": no such file"}},
+		{name: "a directory", drop: []string{"SLACK_APP_TOKEN"}, set: map[string]string{"SLACK_APP_TOKEN_FILE": dir},
+			want: []string{"SLACK_APP_TOKEN_FILE: cannot read " + dir + ": not a regular file"}},
+		{name: "empty path", drop: []string{"OKTA_CLIENT_TOKEN"}, set: map[string]string{"OKTA_CLIENT_TOKEN_FILE": ""},
+			want: []string{"OKTA_CLIENT_TOKEN_FILE is empty"}},
+		{name: "empty file", drop: []string{"SLACK_BOT_TOKEN"}, set: map[string]string{"SLACK_BOT_TOKEN_FILE": writeSecret(t, "\n")},
+			want: []string{"SLACK_BOT_TOKEN (read from SLACK_BOT_TOKEN_FILE) is required"}},
+		{name: "wrong token in the file", drop: []string{"SLACK_BOT_TOKEN"}, set: map[string]string{"SLACK_BOT_TOKEN_FILE": wrongPrefix},
+			want: []string{"SLACK_BOT_TOKEN (read from SLACK_BOT_TOKEN_FILE) must be the bot token, starting with xoxb-"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := baseEnv()
+			for _, k := range tt.drop {
+				delete(env, k)
+			}
+			for k, v := range tt.set {
+				env[k] = v
+			}
+			configError(t, env, tt.want, nil, secrets)
+		})
+	}
+
+	t.Run("unreadable", func(t *testing.T) {
+		if os.Geteuid() == 0 {
+			t.Skip("root reads every file")
+		}
+		path := writeSecret(t, botToken)
+		os.Chmod(path, 0)
+		env := baseEnv()
+		delete(env, "SLACK_BOT_TOKEN")
+		env["SLACK_BOT_TOKEN_FILE"] = path
+		configError(t, env, []string{"SLACK_BOT_TOKEN_FILE: cannot read " + path + ": permission denied"}, nil, secrets)
+	})
+}

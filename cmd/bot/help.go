@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strings"
 )
 
@@ -106,8 +107,17 @@ Usage:
 Environment (default in brackets):
 `, v)
 	for _, d := range envDocs {
-		fmt.Fprintf(w, "  %s [%s]\n      %s\n", d.name, d.def, d.meaning)
+		name := d.name
+		if slices.Contains(secretFileVars, name) {
+			name += " or " + name + "_FILE"
+		}
+		fmt.Fprintf(w, "  %s [%s]\n      %s\n", name, d.def, d.meaning)
 	}
+	fmt.Fprint(w, `
+NAME_FILE: the value of NAME is read from that file (a Docker or Kubernetes
+secret mounted as a file), its final line break dropped; setting both NAME
+and NAME_FILE is an error.
+`)
 	fmt.Fprint(w, `
 A missing or malformed value stops the bot at start with one line naming the
 variable; values of secrets are never printed. See README.md for details.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,8 +43,12 @@ func TestHelpListsEveryVariable(t *testing.T) {
 		case p.DefaultValue != "" && d.def != p.DefaultValue:
 			t.Errorf("-help gives %s the default %q, the bot uses %q", p.Key, d.def, p.DefaultValue)
 		}
-		if !strings.Contains(help, "  "+p.Key+" ["+d.def+"]") {
-			t.Errorf("-help does not list %s [%s]", p.Key, d.def)
+		listed := p.Key
+		if slices.Contains(secretFileVars, p.Key) {
+			listed += " or " + p.Key + "_FILE"
+		}
+		if !strings.Contains(help, "  "+listed+" ["+d.def+"]") {
+			t.Errorf("-help does not list %s [%s]", listed, d.def)
 		}
 		if !bytes.Contains(readme, []byte("| `"+p.Key+"` |")) {
 			t.Errorf("README's table does not list %s", p.Key)
@@ -97,7 +102,7 @@ func TestBinaryVersionAndHelp(t *testing.T) {
 				t.Errorf("oktabot %s = %q, want one line: oktabot VERSION … %s", arg, out, runtime.Version())
 			}
 		default:
-			mustContain(t, out, "Usage:", "SLACK_APP_TOKEN", "OKTABOT_DATABASE_URL [oktabot.db]")
+			mustContain(t, out, "Usage:", "SLACK_APP_TOKEN", "OKTABOT_DATABASE_URL or OKTABOT_DATABASE_URL_FILE [oktabot.db]")
 		}
 	}
 

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -329,4 +330,41 @@ func TestOktaUnreachableAtStartIsRetried(t *testing.T) {
 	waitHealth(t, addr, "/readyz", http.StatusOK, 60*time.Second, "ready")
 	h.waitLog(5*time.Second, "Okta is reachable")
 	mustContain(t, h.reply(uAlice, "ping"), "Okta is reachable")
+}
+
+// Secrets mounted as files, as Docker and Kubernetes give them: the built
+// binary reads them, drops the files' final line breaks, and never prints
+// them.
+func TestBinaryReadsSecretsFromFiles(t *testing.T) {
+	h := newHarness(t)
+	secrets := map[string]string{}
+	for _, name := range []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "OKTA_CLIENT_TOKEN", "OKTABOT_DATABASE_URL"} {
+		secrets[name] = h.env[name]
+		h.env[name+"_FILE"] = writeSecret(t, h.env[name]+"\n")
+		delete(h.env, name)
+	}
+	cmd := h.startBinary()
+	if err := h.slack.WaitConnections(1, 20*time.Second); err != nil {
+		t.Fatalf("the binary did not connect: %v\nstdout:\n%s\nstderr:\n%s", err, h.stdout, h.stderr)
+	}
+	mustContain(t, h.reply(uAlice, "ping"), "Okta is reachable")
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	for name, v := range secrets {
+		if name == "OKTABOT_DATABASE_URL" {
+			continue // a path here; the log names it
+		}
+		if strings.Contains(h.stdout.String()+h.stderr.String(), v) {
+			t.Errorf("the value of %s appears in the output", name)
+		}
+	}
+
+	// Both a variable and its file: refused, by name.
+	h = newHarness(t)
+	h.env["SLACK_BOT_TOKEN_FILE"] = writeSecret(t, h.env["SLACK_BOT_TOKEN"])
+	code, line := h.waitExit(h.startBinary())
+	if code != 1 {
+		t.Errorf("exit status %d with both SLACK_BOT_TOKEN and SLACK_BOT_TOKEN_FILE, want 1", code)
+	}
+	mustContain(t, line, "SLACK_BOT_TOKEN and SLACK_BOT_TOKEN_FILE are both set")
 }
