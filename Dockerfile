@@ -21,4 +21,8 @@ ENV OKTABOT_POLICY_FILE=/app/policy.yml \
     OKTABOT_DATABASE_URL=/data/oktabot.db \
     OKTABOT_HTTP_ADDR=:8080
 EXPOSE 8080
+# The image has no shell or curl: the binary asks its own /healthz, which
+# fails once Slack has been out of reach for OKTABOT_SLACK_UNREACHABLE_LIMIT.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["/app/oktabot", "healthcheck"]
 ENTRYPOINT ["/app/oktabot"]

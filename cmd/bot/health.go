@@ -156,3 +156,37 @@ func serveHealth(addr string, h *health, log zerolog.Logger) (stop func(), err e
 		srv.Shutdown(ctx)
 	}, nil
 }
+
+// healthcheck is `oktabot healthcheck`: it asks the bot running with the
+// same environment for /healthz, so that a container image without a
+// shell or curl can have a HEALTHCHECK. It returns nil when the bot
+// answers 200, and says why otherwise.
+func healthcheck(lookupEnv func(string) (string, bool), stdout io.Writer) error {
+	addr, set := lookupEnv("OKTABOT_HTTP_ADDR")
+	if !set {
+		addr = defaultHTTPAddr
+	}
+	if addr == "" {
+		return errors.New("healthcheck: OKTABOT_HTTP_ADDR is empty, so the health endpoints are off")
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("healthcheck: OKTABOT_HTTP_ADDR must be host:port or :port, not %q", addr)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1" // listening on every address: ask over loopback
+	}
+	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return fmt.Errorf("healthcheck: no answer from %s: %s", url, netCause(err))
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: unhealthy (HTTP %d): %s", resp.StatusCode, body)
+	}
+	_, err = stdout.Write(body)
+	return err
+}

@@ -101,6 +101,9 @@ secret is ever logged, stored or posted.
 
 Usage:
   oktabot              run the bot, configured by the environment below
+  oktabot healthcheck  ask the bot running with this environment for /healthz (at
+                       OKTABOT_HTTP_ADDR): exit 0 if healthy, 1 if not; for a
+                       container HEALTHCHECK
   oktabot -version     print the version and exit
   oktabot -help        print this help and exit
 

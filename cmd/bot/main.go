@@ -56,6 +56,10 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		case "-help", "--help", "-h", "help":
 			printHelp(stdout, version)
 			return nil
+		case "healthcheck":
+			if len(args) == 2 {
+				return healthcheck(lookupEnv, stdout)
+			}
 		}
 		return fmt.Errorf("unexpected arguments %q: oktabot is configured by environment variables (see oktabot -help)", args[1:])
 	}

@@ -368,3 +368,58 @@ func TestBinaryReadsSecretsFromFiles(t *testing.T) {
 	}
 	mustContain(t, line, "SLACK_BOT_TOKEN and SLACK_BOT_TOKEN_FILE are both set")
 }
+
+// `oktabot healthcheck` is the container's HEALTHCHECK: exit 0 while the
+// bot is healthy, 1 with the reason when it is not or does not answer.
+func TestBinaryHealthcheck(t *testing.T) {
+	h := newHarness(t)
+	g := newGate(t, h.slack.APIURL())
+	h.env["SLACK_API_URL"] = g.URL + "/api/"
+	h.env["OKTABOT_SLACK_UNREACHABLE_LIMIT"] = "2s"
+	h.start()
+	addr := h.healthAddr()
+	bin, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(env ...string) (int, string, string) {
+		t.Helper()
+		cmd := exec.Command(bin, "healthcheck")
+		cmd.Env = env
+		var stdout, stderr syncBuffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit):
+			return exit.ExitCode(), stdout.String(), stderr.String()
+		case err != nil:
+			t.Fatal(err)
+		}
+		return 0, stdout.String(), stderr.String()
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	for _, a := range []string{addr, ":" + port, "0.0.0.0:" + port} {
+		if code, out, errOut := check("OKTABOT_HTTP_ADDR=" + a); code != 0 || !strings.Contains(out, "ok") {
+			t.Errorf("healthcheck with OKTABOT_HTTP_ADDR=%s: exit %d, %q %q", a, code, out, errOut)
+		}
+	}
+	if code, _, errOut := check("OKTABOT_HTTP_ADDR="); code != 1 || !strings.Contains(errOut, "health endpoints are off") {
+		t.Errorf("healthcheck with the endpoints off: exit %d, %q", code, errOut)
+	}
+
+	// Slack out of reach for longer than the limit: unhealthy, and why.
+	g.set("drop", "")
+	h.slack.Disconnect("refresh_requested")
+	waitHealth(t, addr, "/healthz", http.StatusServiceUnavailable, 60*time.Second)
+	if code, _, errOut := check("OKTABOT_HTTP_ADDR=" + addr); code != 1 || !strings.Contains(errOut, "not connected to Slack for") {
+		t.Errorf("healthcheck with Slack out of reach: exit %d, %q", code, errOut)
+	}
+	g.set("", "")
+
+	// Nothing listening.
+	h.stop()
+	if code, _, errOut := check("OKTABOT_HTTP_ADDR=" + addr); code != 1 || !strings.Contains(errOut, "no answer from http://"+addr+"/healthz") {
+		t.Errorf("healthcheck with the bot stopped: exit %d, %q", code, errOut)
+	}
+}
