@@ -123,6 +123,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Logger:   log,
 		Store:    st,
 		Replica:  replicaName(),
+		Lease:    executionLease,
 
 		TeamID:       who.TeamID,
 		EnterpriseID: who.EnterpriseID,
@@ -145,6 +146,10 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	log.Info().Msg("stopped")
 	return nil
 }
+
+// executionLease is how long an approved request's execution lease lasts
+// (zero: the handlers' default, 30 s); the tests shorten it.
+var executionLease time.Duration
 
 // replicaName names this process in execution leases: the host, the
 // process id and a random part, so that replicas sharing a database (or
