@@ -213,3 +213,24 @@ func sqlDriver(url string) string {
 	}
 	return "sqlite"
 }
+
+// A request that waits for its requester to run it is checked again when
+// they do, as a fresh approval: its approver, removed from the approver
+// group since, no longer carries it.
+func TestRunItNowRechecksTheApprover(t *testing.T) {
+	a := newApprovals(t, "1h")
+	a.start("bot")
+	_, msg := a.request(uDesk, `reset-password carol.danvers@corp.com --reason "ticket 11"`)
+	a.click(uSec2, msg, "Approve")
+	a.waitUpdate(msg, "Waiting for <@"+uDesk+"> to run it")
+	a.slack.AddUserGroup("S0SECURITY") // sec2 is removed
+	a.runNow(uDesk)
+	mustContain(t, a.told(uDesk, "who approved it, may no longer approve it").AllText(), "nothing was sent to Okta", "closed")
+	a.waitUpdate(msg, "did not complete")
+	if n := a.oktaOps("resetPassword"); n != 0 {
+		t.Errorf("resetPassword calls = %d, want 0", n)
+	}
+	if got := events(a.auditOf(approvalID(t, msg))); !slices.Equal(got, []string{"approval.requested", "approval.approved", "approval.refused", "outcome"}) {
+		t.Errorf("audit = %q", got)
+	}
+}
