@@ -18,8 +18,9 @@ func runPing(ctx context.Context, env Env, _ Request) (Result, error) {
 	return Result{Whoami: &w}, nil
 }
 
-// forEachUser resolves each target to a user and, when that works, calls
-// fn with the outcome (User set) to finish it.
+// forEachUser resolves each target to a user and, when that works and the
+// request is not stopped (ctx), calls fn with the outcome (User set) to
+// finish it.
 func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Context, *Outcome)) Result {
 	return Result{Outcomes: eachTarget(ctx, req.Targets, func(ctx context.Context, o *Outcome) {
 		u, err := env.Dir.FindUser(ctx, o.Target)
@@ -34,9 +35,17 @@ func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Cont
 				return
 			}
 		}
-		if fn != nil {
-			fn(ctx, o)
+		if fn == nil {
+			return
 		}
+		// Finding the user took time: a request stopped meanwhile (its
+		// time ran out, or its replica lost the lease on it) stops here,
+		// before it writes to Okta.
+		if err := ctx.Err(); err != nil {
+			o.Err = notAttempted(err)
+			return
+		}
+		fn(ctx, o)
 	})}
 }
 

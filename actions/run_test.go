@@ -375,3 +375,35 @@ func TestGuardRefusesUsersOfWritingActions(t *testing.T) {
 		t.Errorf("a reading action asked the guard or failed: %+v", res.Outcomes[0])
 	}
 }
+
+// A request stopped while its users were being looked up (its replica lost
+// the lease on it) makes no Okta write after that.
+func TestStoppedRequestWritesNothingMore(t *testing.T) {
+	dir := statuses()
+	ctx, stop := context.WithCancel(context.Background())
+	env := Env{Dir: dir, Now: time.Now, Guard: func(context.Context, User) error {
+		stop() // the lease is lost while the targets are checked
+		return nil
+	}}
+	p, err := Default().Parse("disable-user active locked --deactivate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Request.Action.Run(ctx, env, p.Request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range res.Outcomes {
+		if got := outcomeSummary(o); !strings.Contains(got, "not attempted: the request was stopped") {
+			t.Errorf("%s: %q, want not attempted", o.Target, got)
+		}
+	}
+	for _, c := range dir.calls {
+		if !strings.HasPrefix(c, "find") && !strings.HasPrefix(c, "roles") {
+			t.Errorf("Okta write after the request was stopped: %s", c)
+		}
+	}
+	if dir.users["u1"].Status != StatusActive {
+		t.Error("the user was changed after the request was stopped")
+	}
+}

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -18,7 +19,7 @@ func eachTarget(ctx context.Context, targets []string, fn func(context.Context, 
 	for i, t := range targets {
 		out[i].Target = t
 		if err := ctx.Err(); err != nil {
-			out[i].Err = &Error{Kind: KindUnavailable, Message: "not attempted: the request ran out of time", Err: err}
+			out[i].Err = notAttempted(err)
 			continue
 		}
 		sem <- struct{}{}
@@ -30,6 +31,15 @@ func eachTarget(ctx context.Context, targets []string, fn func(context.Context, 
 	}
 	wg.Wait()
 	return out
+}
+
+// notAttempted is a target's outcome when its request was stopped (err is
+// its context's error) before the target was worked on.
+func notAttempted(err error) *Error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Kind: KindUnavailable, Message: "not attempted: the request ran out of time", Err: err}
+	}
+	return &Error{Kind: KindUnavailable, Message: "not attempted: the request was stopped", Err: err}
 }
 
 // FindUsers resolves each reference to an Okta user (env.Dir.FindUser) as

@@ -84,6 +84,23 @@ func WithLookupTimeout(d time.Duration) Option {
 	}
 }
 
+// freshKey marks a context whose membership questions skip the cache.
+type freshKey struct{}
+
+// Fresh returns a context under which Decide, Permitted and CanApprove ask
+// Slack for the members of every user group they need instead of using the
+// cache (and refresh the cache with the answer). Decisions that let work
+// run, approving, denying, running an approved request, use it, so that
+// someone removed from a user group cannot decide anything a moment later.
+func Fresh(ctx context.Context) context.Context {
+	return context.WithValue(ctx, freshKey{}, true)
+}
+
+func isFresh(ctx context.Context) bool {
+	fresh, _ := ctx.Value(freshKey{}).(bool)
+	return fresh
+}
+
 // Authorizer answers authorization questions against a Policy. It is safe
 // for concurrent use.
 type Authorizer struct {
@@ -275,13 +292,15 @@ func (l *lookup) isMember(ctx context.Context, user string, r *role) bool {
 
 // groupMembers returns the members of a user group from the cache, or asks
 // Members, sharing one call among concurrent callers. Failures are not
-// cached.
+// cached. Under Fresh it neither reads the cache nor joins a call that
+// started before it: it asks Slack itself.
 func (a *Authorizer) groupMembers(ctx context.Context, group string) (map[string]bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	fresh := isFresh(ctx)
 	a.mu.Lock()
-	if c, ok := a.cache[group]; ok {
+	if c, ok := a.cache[group]; ok && !fresh {
 		if a.now().Before(c.expires) {
 			a.mu.Unlock()
 			return c.members, nil
@@ -289,7 +308,10 @@ func (a *Authorizer) groupMembers(ctx context.Context, group string) (map[string
 		delete(a.cache, group)
 	}
 	f, ok := a.flights[group]
-	if !ok {
+	if fresh {
+		f = &flight{done: make(chan struct{})}
+		go a.fetch(context.WithoutCancel(ctx), group, f)
+	} else if !ok {
 		f = &flight{done: make(chan struct{})}
 		a.flights[group] = f
 		go a.fetch(context.WithoutCancel(ctx), group, f)
@@ -326,7 +348,9 @@ func (a *Authorizer) fetch(ctx context.Context, group string, f *flight) {
 		}
 	}
 	a.mu.Lock()
-	delete(a.flights, group)
+	if a.flights[group] == f {
+		delete(a.flights, group)
+	}
 	if err == nil && a.ttl > 0 {
 		a.cache[group] = cached{members: set, expires: a.now().Add(a.ttl)}
 	}

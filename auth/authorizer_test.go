@@ -587,3 +587,48 @@ func TestIDShapes(t *testing.T) {
 		}
 	}
 }
+
+// Under Fresh, membership is asked of Slack every time, so that someone
+// removed from a user group cannot approve within the cache's minute; the
+// answer refreshes the cache for everyone else.
+func TestFreshSkipsTheGroupCache(t *testing.T) {
+	p := mustParse(t, testPolicy)
+	rule := p.RuleFor("disable-user")
+	m := newFakeMembers()
+	clock := newClock()
+	a := New(p, m, WithClock(clock.Now)) // default TTL: 60 s
+	ctx := context.Background()
+	canApprove := func(ctx context.Context) bool {
+		t.Helper()
+		ok, err := a.CanApprove(ctx, "U0SEC2", "U0ONCALL1", rule)
+		if err != nil {
+			t.Fatalf("CanApprove: %v", err)
+		}
+		return ok
+	}
+	if !canApprove(ctx) {
+		t.Fatal("U0SEC2 is an approver through S0SECURITY")
+	}
+	// U0SEC2 leaves the group a second later.
+	m.setGroup("S0SECURITY", "U0SEC3")
+	clock.Advance(time.Second)
+	if !canApprove(ctx) {
+		t.Error("a cached answer within the TTL: want the cache's (stale) approver")
+	}
+	if canApprove(Fresh(ctx)) {
+		t.Error("Fresh: U0SEC2 may still approve after leaving the group")
+	}
+	if got := m.callCount("S0SECURITY"); got != 2 {
+		t.Errorf("%d lookups, want 2 (the first, and the fresh one)", got)
+	}
+	// The fresh answer is cached for the others.
+	if canApprove(ctx) {
+		t.Error("after a fresh lookup, the cache still says U0SEC2 may approve")
+	}
+	if d, err := a.Decide(Fresh(ctx), "U0ONCALL2", "ping", "C01"); err != nil || d.Verdict != Allow {
+		t.Errorf("Fresh Decide for a group member: %v, %v", d.Verdict, err)
+	}
+	if got := m.callCount("S0ONCALL"); got != 1 {
+		t.Errorf("S0ONCALL lookups = %d, want 1", got)
+	}
+}

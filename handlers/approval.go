@@ -12,8 +12,11 @@ package handlers
 // any number of clicks, redeliveries and replicas exactly one decision
 // wins. The winner claims the execution with a lease (extended while it
 // runs), runs the request against Okta once, records the result, updates
-// the approval message in place and tells the requester. Approved work a
-// dead replica left behind is claimed at start and periodically.
+// the approval message in place and tells the requester. Should it lose the
+// lease, it stops before its next Okta write. Approved work a dead replica
+// left behind is claimed at start and periodically, once checked as a fresh
+// approval is (checkApproval) and only within its rule's expire_after of its
+// approval.
 //
 // set-password: its password is never stored. The request is stored
 // without it; once approved, the requester gets a "Set the password"
@@ -388,22 +391,35 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 		refuse(ap, "requester cannot approve their own request", fmt.Sprintf(":no_entry: You can't approve your own request: another member of %s must. Nothing was changed. (You may withdraw it with Deny.)", rolesText(rule.Approvers)))
 		return
 	}
-	ok, err := b.cfg.Auth.CanApprove(ctx, inv.caller, ap.RequesterID, rule)
-	if err != nil && !ok {
-		log.Error().Err(err).Msg("could not check the approver against the policy")
+	// Membership is asked of Slack afresh: someone just removed from an
+	// approver group decides nothing.
+	// Approving also needs the requester still allowed the action.
+	check := b.checkApproval
+	if act.ActionID == actDeny {
+		check = b.checkDecider
+	}
+	chk, err := check(ctx, inv.caller, ap)
+	switch chk {
+	case approvalUnchecked:
+		log.Error().Err(err).Msg("could not check the approval against the policy")
 		b.respond(ctx, log, inv, renderNotice(":warning: I could not check whether you may decide this (Slack did not answer a membership lookup). Nothing was changed; please try again."))
 		return
-	}
-	if !ok {
+	case approverRefused:
 		refuse(ap, "not an approver", fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it, and never the person who asked. Nothing was changed.", rolesText(rule.Approvers)))
 		return
 	}
 	b.insiders.saw(inv.caller)
-	if act.ActionID == actDeny {
+	switch {
+	case act.ActionID == actDeny:
 		b.openDenyForm(ctx, log, inv, ap)
-		return
+	case chk == requesterRefused:
+		// The request runs as the requester's: they must still be allowed it.
+		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action")
+		b.audit(ctx, approvalRecord("approval.refused", inv.caller, inv.channel, ap, "requester no longer allowed to run the action"))
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: %s may no longer run `%s` under the current policy, so this request cannot be approved. Nothing was changed; deny it to close it.", mention(ap.RequesterID), esc(ap.Action))))
+	default:
+		b.approve(ctx, log, inv, ap)
 	}
-	b.approve(ctx, log, inv, ap)
 }
 
 // approvalRule is the rule an approval is decided under: the policy's rule
@@ -416,22 +432,10 @@ func (b *Bot) approvalRule(ap store.Approval) *auth.ApprovalRule {
 	return &auth.ApprovalRule{Actions: []string{ap.Action}, Approvers: ap.ApproverRoles, Channel: ap.ApprovalChannel}
 }
 
-// approve decides for an approver who may: the store's compare-and-set
-// lets exactly one decision win; the winner runs the request.
+// approve decides for an approver whose approval holds (checkApproval):
+// the store's compare-and-set lets exactly one decision win; the winner
+// runs the request.
 func (b *Bot) approve(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval) {
-	// The request runs as the requester's: they must still be allowed it.
-	d, err := b.cfg.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
-	if err != nil {
-		log.Error().Err(err).Msg("could not check the requester against the policy")
-		b.respond(ctx, log, inv, renderNotice(":warning: I could not check whether the requester may still run this (Slack did not answer a membership lookup). Nothing was changed; please try again."))
-		return
-	}
-	if d.Verdict == auth.Deny {
-		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action")
-		b.audit(ctx, approvalRecord("approval.refused", inv.caller, inv.channel, ap, "requester no longer allowed to run the action"))
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: %s may no longer run `%s` under the current policy, so this request cannot be approved. Nothing was changed; deny it to close it.", mention(ap.RequesterID), esc(ap.Action))))
-		return
-	}
 	decided, err := b.cfg.Store.Approve(ctx, ap.ID, inv.caller, b.cfg.Now())
 	switch {
 	case errors.Is(err, store.ErrExpired):
@@ -510,13 +514,12 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 	tell := func(text string) { b.tellUser(ctx, log, user, ap.ApprovalChannel, renderNotice(text)) }
 	if user != ap.RequesterID {
 		rule := b.approvalRule(ap)
-		ok, err := b.cfg.Auth.CanApprove(ctx, user, ap.RequesterID, rule)
-		switch {
-		case err != nil && !ok:
+		switch chk, err := b.checkDecider(ctx, user, ap); chk {
+		case approvalUnchecked:
 			log.Error().Err(err).Msg("could not check the approver against the policy")
 			tell(":warning: I could not check whether you may decide this (Slack did not answer a membership lookup). Nothing was changed; please try again.")
 			return
-		case !ok:
+		case approverRefused:
 			log.Warn().Str("event", "approval.refused").Str("reason", "not an approver").Msg("deny refused")
 			b.audit(ctx, approvalRecord("approval.refused", user, ap.ApprovalChannel, ap, "not an approver"))
 			tell(fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it. Nothing was changed.", rolesText(rule.Approvers)))
@@ -576,7 +579,7 @@ func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invo
 			b.respond(ctx, log, inv, renderNotice(":warning: I could not open the password form (Slack allows only 3 seconds). Click the button again."))
 		}
 	default:
-		if !b.requesterStillAllowed(ctx, log, ap, "click *Run it now* again", func(r reply) { b.respond(ctx, log, inv, r) }) {
+		if !b.approvalStillHolds(ctx, log, ap, "click *Run it now* again", func(r reply) { b.respond(ctx, log, inv, r) }) {
 			return
 		}
 		if !b.runApproved(ctx, log, ap, actions.Secret{}, &inv) {
@@ -585,35 +588,99 @@ func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invo
 	}
 }
 
-// requesterStillAllowed checks, when the requester takes their step after
-// approval, that the policy still lets them run the action: it runs as
-// theirs. When it does not, the request is closed unrun and they are told
-// (through tell); when the check fails, they are asked to retry.
-func (b *Bot) requesterStillAllowed(ctx context.Context, log zerolog.Logger, ap store.Approval, retry string, tell func(reply)) bool {
-	notSet := ""
-	if passwordParam(b.cfg.Registry.Lookup(ap.Action)) != nil {
-		notSet = "no password was set and "
+// approvalCheck is what checkApproval found.
+type approvalCheck int
+
+const (
+	// approvalHolds: the approver may approve it and the requester may run it.
+	approvalHolds approvalCheck = iota
+	// approverRefused: the approver is not a member of the rule's approver
+	// roles now (or is the requester).
+	approverRefused
+	// requesterRefused: the requester may not run the action now.
+	requesterRefused
+	// approvalUnchecked: a user-group lookup failed, so neither is known.
+	approvalUnchecked
+)
+
+// checkApproval is the policy's say on approver's approval of ap, as it is
+// now, with user-group membership asked of Slack afresh (auth.Fresh): the
+// approver must be a member of one of the rule's approver roles and not
+// the requester, and the requester must still be allowed the action (it
+// runs as theirs). It is asked when Approve is clicked, and again of the
+// recorded approval whenever approved work starts later (the requester's
+// own step, recovery after a restart): one check, so that an approval
+// never runs unless it would be given now.
+func (b *Bot) checkApproval(ctx context.Context, approver string, ap store.Approval) (approvalCheck, error) {
+	if chk, err := b.checkDecider(ctx, approver, ap); chk != approvalHolds {
+		return chk, err
 	}
-	d, err := b.cfg.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
+	d, err := b.cfg.Auth.Decide(auth.Fresh(ctx), ap.RequesterID, ap.Action, ap.RequesterChannel)
 	switch {
 	case err != nil:
-		log.Error().Err(err).Msg("could not check the requester against the policy")
-		tell(renderNotice(":warning: I could not check whether you may still run this (Slack did not answer a membership lookup). Nothing was run; " + retry + " to retry."))
-		return false
+		return approvalUnchecked, err
 	case d.Verdict == auth.Deny:
+		return requesterRefused, nil
+	}
+	return approvalHolds, nil
+}
+
+// checkDecider says whether decider may approve or deny ap now: a member
+// of one of its rule's approver roles, asked of Slack afresh (auth.Fresh),
+// and not its requester.
+func (b *Bot) checkDecider(ctx context.Context, decider string, ap store.Approval) (approvalCheck, error) {
+	ok, err := b.cfg.Auth.CanApprove(auth.Fresh(ctx), decider, ap.RequesterID, b.approvalRule(ap))
+	switch {
+	case ok:
+		return approvalHolds, nil
+	case err != nil:
+		return approvalUnchecked, err
+	}
+	return approverRefused, nil
+}
+
+// approvalStillHolds checks an approved request before it starts after its
+// approval (the requester's step, or recovery): checkApproval of the
+// recorded approval. When it no longer holds, the request is closed unrun,
+// the refusal audited, and the requester told why; when the check fails,
+// tell (if given) asks them to retry, retry saying how, and otherwise the
+// next sweep retries.
+func (b *Bot) approvalStillHolds(ctx context.Context, log zerolog.Logger, ap store.Approval, retry string, tell func(reply)) bool {
+	notSet := ""
+	if passwordParam(b.cfg.Registry.Lookup(ap.Action)) != nil && ap.Status == store.StatusApproved {
+		notSet = "no password was set and "
+	}
+	chk, err := b.checkApproval(ctx, ap.DecidedBy, ap)
+	switch chk {
+	case approvalHolds:
+		return true
+	case approvalUnchecked:
+		log.Error().Err(err).Msg("could not check the approval against the policy")
+		if tell != nil {
+			tell(renderNotice(":warning: I could not check whether you may still run this (Slack did not answer a membership lookup). Nothing was run; " + retry + " to retry."))
+		}
+	case requesterRefused:
 		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action; closing the request")
 		b.audit(ctx, approvalRecord("approval.refused", ap.RequesterID, "", ap, "requester no longer allowed to run the action"))
 		b.abandon(ctx, log, ap,
 			actions.Errorf(actions.KindForbidden, "its requester may no longer run %s under the current policy; nothing was sent to Okta", ap.Action),
 			fmt.Sprintf(":no_entry: You may no longer run %s under the current policy, so your approved request %s did not run: %snothing was sent to Okta. The request is now closed; ask your Okta or security team if you need this.",
 				code(ap.Action), requestLine(ap), notSet))
-		return false
+	case approverRefused:
+		log.Info().Str("event", "approval.refused").Str("reason", "approver no longer allowed").Str("approved_by", ap.DecidedBy).Msg("its approver may no longer approve it; closing the request")
+		b.audit(ctx, approvalRecord("approval.refused", ap.DecidedBy, "", ap, "approver no longer allowed to approve it"))
+		b.abandon(ctx, log, ap,
+			actions.Errorf(actions.KindForbidden, "its approver %s may no longer approve it under the current policy; nothing was sent to Okta", mention(ap.DecidedBy)),
+			fmt.Sprintf(":no_entry: Your approved request %s did not run: %s, who approved it, may no longer approve it under the current policy, so %snothing was sent to Okta. The request is now closed; ask again if you still need this.",
+				requestLine(ap), mention(ap.DecidedBy), notSet))
 	}
-	return true
+	return false
 }
 
-// passwordWindow is how long after approval the requester may type the
-// password: as long as the rule lets a request wait for approval.
+// passwordWindow is how long after approval an approved request may start:
+// the requester's step (typing the password, running it) or its recovery
+// after a restart. It is as long as the rule lets a request wait for
+// approval.
 func (b *Bot) passwordWindow(ap store.Approval) time.Duration {
 	if r := b.ruleFor(ap.Action); r != nil && r.ExpireAfter > 0 {
 		return r.ExpireAfter
@@ -666,9 +733,9 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, p
 		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(":hourglass: It is too late to set this password; ask again. Nothing was run."))
 		return
 	}
-	// It runs as the requester's: they must still be allowed it now, as
-	// when it was approved (the policy may have changed since).
-	if !b.requesterStillAllowed(ctx, log, ap, "click *Set the password* again", func(r reply) { b.tellUser(ctx, log, user, ap.RequesterChannel, r) }) {
+	// It runs as the requester's, on its approver's word: both must still
+	// hold now, as when it was approved (the policy may have changed since).
+	if !b.approvalStillHolds(ctx, log, ap, "click *Set the password* again", func(r reply) { b.tellUser(ctx, log, user, ap.RequesterChannel, r) }) {
 		return
 	}
 	// The result goes to them, privately, where they opened the form.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -66,7 +67,7 @@ func (b *Bot) sweep(ctx context.Context) {
 	}
 
 	qctx, cancel = context.WithTimeout(ctx, 10*time.Second)
-	left, err := st.Recoverable(qctx, b.cfg.Now())
+	left, err := st.Recoverable(qctx)
 	cancel()
 	if err != nil {
 		log.Error().Err(err).Msg("could not look for approved requests left unfinished")
@@ -98,6 +99,9 @@ func (b *Bot) sweep(ctx context.Context) {
 			}
 			continue
 		}
+		if !b.mayRecover(ctx, alog, ap) {
+			continue
+		}
 		wctx, cancel := context.WithTimeout(ctx, b.cfg.RequestTimeout)
 		if b.runApproved(wctx, alog, ap, actions.Secret{}, nil) {
 			alog.Info().Str("event", "approval.recovered").Msg("ran an approved request left unfinished")
@@ -106,13 +110,46 @@ func (b *Bot) sweep(ctx context.Context) {
 	}
 }
 
+// mayRecover decides whether approved work left behind may start (or
+// resume) now, as a fresh approval would be decided: within its rule's
+// expire_after of its approval, and only while the approval still holds
+// under the policy (approvalStillHolds: its approver may still approve
+// it, its requester may still run it). Work that may not is closed unrun,
+// its requester told and the audit saying why. A policy check that fails
+// leaves it for the next sweep.
+func (b *Bot) mayRecover(ctx context.Context, log zerolog.Logger, ap store.Approval) bool {
+	window := b.passwordWindow(ap)
+	if b.cfg.Now().Before(ap.DecidedAt.Add(window)) {
+		return b.approvalStillHolds(ctx, log, ap, "", nil)
+	}
+	why := fmt.Sprintf("it was not started within %s of its approval (the rule's expire_after), so it was closed unrun; nothing was sent to Okta", durationText(window))
+	if ap.Status == store.StatusRunning {
+		why = fmt.Sprintf("it was interrupted while it ran (a replica stopped) and not resumed within %s of its approval (the rule's expire_after), so it was closed; some of its targets may have been changed — check them and ask again", durationText(window))
+	}
+	log.Warn().Str("event", "approval.stale").Time("approved_at", ap.DecidedAt).Msg("approved work left behind is older than its rule's expire_after; closing it unrun")
+	b.abandon(ctx, log, ap, actions.Errorf(actions.KindUnavailable, "%s", why), "")
+	return false
+}
+
+// durationText is d as people write it: "1h", "90m" → "1h30m", "45s".
+func durationText(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // runApproved claims an approved request and runs it. It reports false when
 // another caller holds or finished it (Claim decides): exactly one runs it.
 // The requester learns the outcome through to, the click they ran it with,
 // when given, else privately (tellRequester).
 func (b *Bot) runApproved(ctx context.Context, log zerolog.Logger, ap store.Approval, pw actions.Secret, to *invocation) bool {
-	now := b.cfg.Now()
-	claimed, err := b.cfg.Store.Claim(ctx, ap.ID, b.cfg.Replica, now, now.Add(b.cfg.Lease))
+	asked := time.Now() // the lease runs from no earlier than this, by any clock
+	claimed, err := b.cfg.Store.Claim(ctx, ap.ID, b.cfg.Replica, b.cfg.Lease)
 	switch {
 	case errors.Is(err, store.ErrNotClaimable):
 		log.Info().Str("status", string(claimed.Status)).Str("owner", claimed.Owner).Msg("approved request already taken")
@@ -123,14 +160,16 @@ func (b *Bot) runApproved(ctx context.Context, log zerolog.Logger, ap store.Appr
 	}
 	log = log.With().Str("approval_id", claimed.ID).Str("action", claimed.Action).Logger()
 	b.updateApprovalMessage(ctx, log, claimed)
-	b.runClaimed(ctx, log, claimed, pw, to)
+	b.runClaimed(ctx, log, claimed, asked, pw, to)
 	return true
 }
 
 // runClaimed runs a claimed request against Okta, keeping the lease while
 // it runs, then records the result, audits it, updates the approval
-// message and tells the requester (who alone gets its secrets).
-func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Approval, pw actions.Secret, to *invocation) {
+// message and tells the requester (who alone gets its secrets). Should the
+// lease be lost, it stops before its next Okta write and records nothing:
+// the work is whoever holds the lease now.
+func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Approval, asked time.Time, pw actions.Secret, to *invocation) {
 	act := b.cfg.Registry.Lookup(ap.Action)
 	values := map[string]string{}
 	for k, v := range ap.Params {
@@ -138,12 +177,13 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 	}
 	var p performed
 	var listing *reply // the audit listing, when that was approved
-	stop := b.keepLease(ctx, log, ap.ID)
+	// It runs under wctx, which ends when the lease is lost.
+	wctx, stop := b.keepLease(ctx, log, ap.ID, asked)
 	switch {
 	case act == nil || !act.Available():
 		p.err = actions.Errorf(actions.KindInvalid, "`%s` is not an action this version of oktabot can run", ap.Action)
 	case act.Name == auditAction:
-		r := b.auditListing(ctx, log, actions.Request{Action: act, Values: values})
+		r := b.auditListing(wctx, log, actions.Request{Action: act, Values: values})
 		listing = &r
 	default:
 		// Targets are the Okta ids resolved when it was requested (see
@@ -153,11 +193,20 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		log.Info().Str("event", "approval.running").Str("approved_by", ap.DecidedBy).Msg("running an approved request")
 		// It runs as the requester's: with their policy roles as they are
 		// now (a target may have become an Okta admin since the request).
-		d, err := b.cfg.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
-		p = b.perform(ctx, log, req, err == nil && d.AdminTargets)
+		d, err := b.cfg.Auth.Decide(wctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
+		p = b.perform(wctx, log, req, err == nil && d.AdminTargets)
 	}
+	lost := errors.Is(context.Cause(wctx), errLeaseLost)
 	stop()
-	if errors.Is(ctx.Err(), context.Canceled) {
+	switch {
+	case lost:
+		// Another replica may hold it now: what this one did is not the
+		// result, and it stopped before its next Okta write. The holder
+		// (or the next sweep, once the lease lapses) runs it to the end
+		// (the actions are idempotent per target).
+		log.Error().Str("event", "approval.lease_lost").Msg("lost the lease on a running approved request; stopped it before its next Okta write")
+		return
+	case errors.Is(ctx.Err(), context.Canceled):
 		// Shutdown cut it short: leave it to whoever claims it when the
 		// lease lapses (the actions are idempotent per target).
 		log.Warn().Msg("stopped while running an approved request; it is taken over when its lease lapses")
@@ -245,26 +294,47 @@ func (b *Bot) finish(ctx context.Context, id string, status store.Status, result
 	return err
 }
 
+// errLeaseLost is why a running approved request's context is cancelled
+// when this replica no longer holds its lease.
+var errLeaseLost = errors.New("this replica lost the execution lease")
+
 // keepLease extends this replica's lease on an approval every third of
-// Lease until stop is called.
-func (b *Bot) keepLease(ctx context.Context, log zerolog.Logger, id string) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
+// Lease until stop is called, and returns the context the work runs under.
+// It is cancelled, with cause errLeaseLost, as soon as the lease is lost:
+// the store says this replica no longer holds it (it lapsed, and another
+// may have claimed it), or it could not be extended before it would lapse
+// by this process's own reckoning (Lease after the last successful claim
+// or extension was asked for; monotonic time, so no clock is compared).
+// The work then stops before its next Okta write.
+func (b *Bot) keepLease(ctx context.Context, log zerolog.Logger, id string, asked time.Time) (context.Context, func()) {
+	work, cancelWork := context.WithCancelCause(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		t := time.NewTicker(b.cfg.Lease / 3)
 		defer t.Stop()
+		lapse := time.NewTimer(time.Until(asked.Add(b.cfg.Lease)))
+		defer lapse.Stop()
 		for {
 			select {
-			case <-ctx.Done():
+			case <-work.Done():
+				return
+			case <-lapse.C:
+				log.Error().Msg("could not extend the lease on a running approved request before it lapsed")
+				cancelWork(errLeaseLost)
 				return
 			case <-t.C:
-				now := b.cfg.Now()
-				err := b.cfg.Store.ExtendLease(ctx, id, b.cfg.Replica, now, now.Add(b.cfg.Lease))
+				sent := time.Now()
+				ectx, cancel := context.WithTimeout(work, b.cfg.Lease/3)
+				err := b.cfg.Store.ExtendLease(ectx, id, b.cfg.Replica, b.cfg.Lease)
+				cancel()
 				switch {
-				case err == nil, ctx.Err() != nil:
-				case errors.Is(err, store.ErrNotClaimable):
+				case err == nil:
+					lapse.Reset(time.Until(sent.Add(b.cfg.Lease)))
+				case work.Err() != nil:
+				case errors.Is(err, store.ErrNotClaimable), errors.Is(err, store.ErrNotFound):
 					log.Error().Msg("lost the lease on a running approved request")
+					cancelWork(errLeaseLost)
 					return
 				default:
 					log.Warn().Err(err).Msg("could not extend the lease on a running approved request")
@@ -272,8 +342,8 @@ func (b *Bot) keepLease(ctx context.Context, log zerolog.Logger, id string) (sto
 			}
 		}
 	}()
-	return func() {
-		cancel()
+	return work, func() {
+		cancelWork(nil)
 		<-done
 	}
 }
@@ -283,8 +353,7 @@ func (b *Bot) keepLease(ctx context.Context, log zerolog.Logger, id string) (sto
 // everyone is told why (its message). tell, when given, is what the
 // requester is told instead.
 func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval, why *actions.Error, tell string) {
-	now := b.cfg.Now()
-	claimed, err := b.cfg.Store.Claim(ctx, ap.ID, b.cfg.Replica, now, now.Add(b.cfg.Lease))
+	claimed, err := b.cfg.Store.Claim(ctx, ap.ID, b.cfg.Replica, b.cfg.Lease)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotClaimable) {
 			log.Error().Err(err).Msg("could not claim an approved request to close it")

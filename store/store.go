@@ -38,8 +38,12 @@
 // # Times
 //
 // Times are stored in UTC with microsecond precision: what comes back is the
-// value written, converted to UTC and truncated to the microsecond. The store
-// never reads a clock; every "now" is passed in.
+// value written, converted to UTC and truncated to the microsecond. Every
+// "now" is passed in, except for execution leases: Claim, ExtendLease and
+// Recoverable time them by the database's own clock (PostgreSQL's now(),
+// SQLite's clock, which is its one process's), so that replicas whose
+// clocks disagree still agree on who holds a lease. A lease is given as a
+// length; LeaseUntil and a claim's UpdatedAt are the database's times.
 package store
 
 import (
@@ -125,7 +129,7 @@ type Approval struct {
 	DenyReason string
 
 	Owner      string    // the replica executing it (Claim)
-	LeaseUntil time.Time // Owner's lease; another replica may claim after it
+	LeaseUntil time.Time // Owner's lease, by the database's clock; another replica may claim after it
 	Result     string    // rendered outcome summary, no secrets
 
 	// UpdatedAt is the time of the last status change: CreatedAt at first,
@@ -234,22 +238,26 @@ type Store interface {
 	Deny(ctx context.Context, id, by, reason string, now time.Time) (Approval, error)
 
 	// Claim takes the execution lease of an approved approval, or of a
-	// running one whose lease has expired (its replica died), for owner
-	// until leaseUntil, and marks it running. Exactly one of any number of
+	// running one whose lease has expired (its replica died), for owner for
+	// lease from now by the database's clock, and marks it running (its
+	// UpdatedAt is the database's now). Exactly one of any number of
 	// concurrent claimers wins; the others get ErrNotClaimable with the
-	// current approval.
-	Claim(ctx context.Context, id, owner string, now, leaseUntil time.Time) (Approval, error)
-	// ExtendLease moves owner's lease to leaseUntil, for executions that
-	// outlast it. ErrNotClaimable if owner no longer holds an unexpired lease.
-	ExtendLease(ctx context.Context, id, owner string, now, leaseUntil time.Time) error
+	// current approval. ErrInvalid unless lease is positive.
+	Claim(ctx context.Context, id, owner string, lease time.Duration) (Approval, error)
+	// ExtendLease makes owner's lease end lease from now by the database's
+	// clock, for executions that outlast it. ErrNotClaimable if owner no
+	// longer holds an unexpired lease: once it has lapsed, another replica
+	// may have claimed the work, so the owner must stop.
+	ExtendLease(ctx context.Context, id, owner string, lease time.Duration) error
 	// Finish records the result of owner's execution and marks the approval
 	// done or failed. ErrNotClaimable if owner does not hold it (another
 	// replica re-claimed it after owner's lease expired, or it is finished).
 	Finish(ctx context.Context, id, owner string, status Status, result string, now time.Time) error
 	// Recoverable lists approvals that are approved but unclaimed, or
-	// running with a lease expired at now: work a dead replica left behind.
-	// The bot claims them (Claim decides who) at start and periodically.
-	Recoverable(ctx context.Context, now time.Time) ([]Approval, error)
+	// running with a lease expired by the database's clock: work a dead
+	// replica left behind, oldest first. The bot claims them (Claim
+	// decides who) at start and periodically.
+	Recoverable(ctx context.Context) ([]Approval, error)
 	// ExpireDue marks pending approvals with ExpiresAt at or before now as
 	// expired and returns them. Each is returned to exactly one caller, even
 	// when replicas call it concurrently.

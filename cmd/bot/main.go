@@ -156,6 +156,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Logger:   log,
 		Store:    st,
 		Replica:  replicaName(),
+		Lease:    executionLease,
 
 		TeamID:       who.TeamID,
 		EnterpriseID: who.EnterpriseID,
@@ -219,6 +220,10 @@ func slackWhoami(ctx context.Context, api *slack.Client, apiURL string, hl *heal
 		wait = min(2*wait, 30*time.Second)
 	}
 }
+
+// executionLease is how long an approved request's execution lease lasts
+// (zero: the handlers' default, 30 s); the tests shorten it.
+var executionLease time.Duration
 
 // replicaName names this process in execution leases: the host, the
 // process id and a random part, so that replicas sharing a database (or

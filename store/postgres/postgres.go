@@ -54,6 +54,9 @@ var dialect = sqlstore.Dialect{
 			SELECT envelope_key FROM processed_envelopes WHERE expires_at <= ?
 			ORDER BY envelope_key LIMIT 1000 FOR UPDATE SKIP LOCKED
 		)`,
+	// The server's clock, one for every replica.
+	Now:      `now()`,
+	LeaseEnd: `(now() + ?::bigint * interval '1 microsecond')`,
 }
 
 // Open connects to the PostgreSQL database at dbURL (postgres:// or

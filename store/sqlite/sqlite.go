@@ -41,7 +41,13 @@ var dialect = sqlstore.Dialect{
 		WHERE status = 'pending' AND expires_at <= ?1
 		RETURNING ` + sqlstore.ApprovalColumns,
 	PruneEnvelopes: `DELETE FROM processed_envelopes WHERE expires_at <= ?`,
+	// SQLite's clock is its one process's (millisecond precision), in
+	// microseconds like every stored time.
+	Now:      sqliteNow,
+	LeaseEnd: `(` + sqliteNow + ` + ?)`,
 }
+
+const sqliteNow = `CAST(unixepoch('subsec') * 1000000 AS INTEGER)`
 
 // Open opens (creating if need be) the SQLite database at path, a file
 // name, and applies the embedded migrations.

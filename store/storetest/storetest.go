@@ -162,13 +162,51 @@ func approve(t *testing.T, s store.Store, id, by string, now time.Time) store.Ap
 	return a
 }
 
-func claim(t *testing.T, s store.Store, id, owner string, now, until time.Time) store.Approval {
+// claim claims id for owner for lease and checks that the lease was timed
+// by the database's clock: the test's clock, on this machine, within a
+// wide margin (the database may run elsewhere).
+func claim(t *testing.T, s store.Store, id, owner string, lease time.Duration) store.Approval {
 	t.Helper()
-	a, err := s.Claim(ctx, id, owner, now, until)
+	before := time.Now()
+	a, err := s.Claim(ctx, id, owner, lease)
 	if err != nil {
 		t.Fatalf("Claim(%s): %v", owner, err)
 	}
+	checkLease(t, "Claim", a.LeaseUntil, before, time.Now(), lease)
+	checkLease(t, "Claim's UpdatedAt", a.UpdatedAt, before, time.Now(), 0)
 	return a
+}
+
+// checkLease fails unless until is about lease after a time between
+// before and after, by the database's clock, allowing a minute's skew.
+func checkLease(t *testing.T, what string, until, before, after time.Time, lease time.Duration) {
+	t.Helper()
+	const skew = time.Minute
+	if until.Before(before.Add(lease-skew)) || until.After(after.Add(lease+skew)) {
+		t.Errorf("%s: %v, want about %v after now (%v)", what, until, lease, before.UTC())
+	}
+}
+
+// waitRecoverable polls Recoverable until id is listed in it (its lease
+// lapsed by the database's clock), failing after a generous wait.
+func waitRecoverable(t *testing.T, s store.Store, id string) store.Approval {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rec, err := s.Recoverable(ctx)
+		if err != nil {
+			t.Fatalf("Recoverable: %v", err)
+		}
+		for _, a := range rec {
+			if a.ID == id {
+				return a
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never became recoverable: %v", id, ids(rec))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // checkUTC fails unless every time in a is zero or in UTC (cmp compares
@@ -224,13 +262,12 @@ func testApprovalRoundTrip(t *testing.T, h *harness) {
 	diff(t, "Approve's result", want, got)
 	diff(t, "after Approve", want, get(t, s, in.ID))
 
-	t2 := t1.Add(time.Second)
-	got = claim(t, s, in.ID, "replica-a", t2, t2.Add(5*time.Minute))
-	want.Status, want.Owner, want.LeaseUntil, want.UpdatedAt = store.StatusRunning, "replica-a", norm(t2.Add(5*time.Minute)), norm(t2)
+	got = claim(t, s, in.ID, "replica-a", 5*time.Minute)
+	want.Status, want.Owner, want.LeaseUntil, want.UpdatedAt = store.StatusRunning, "replica-a", got.LeaseUntil, got.UpdatedAt
 	diff(t, "Claim's result", want, got)
 	diff(t, "after Claim", want, get(t, s, in.ID))
 
-	t3 := t2.Add(3 * time.Second)
+	t3 := t1.Add(3 * time.Second)
 	if err := s.Finish(ctx, in.ID, "replica-a", store.StatusDone, "disabled 2 users", t3); err != nil {
 		t.Fatalf("Finish: %v", err)
 	}
@@ -301,9 +338,9 @@ func testNotFound(t *testing.T, h *harness) {
 	wantErr(t, "Approve", err, store.ErrNotFound)
 	_, err = s.Deny(ctx, id, "USEC", "no", t0)
 	wantErr(t, "Deny", err, store.ErrNotFound)
-	_, err = s.Claim(ctx, id, "r", t0, t0.Add(time.Minute))
+	_, err = s.Claim(ctx, id, "r", time.Minute)
 	wantErr(t, "Claim", err, store.ErrNotFound)
-	wantErr(t, "ExtendLease", s.ExtendLease(ctx, id, "r", t0, t0.Add(time.Minute)), store.ErrNotFound)
+	wantErr(t, "ExtendLease", s.ExtendLease(ctx, id, "r", time.Minute), store.ErrNotFound)
 	wantErr(t, "Finish", s.Finish(ctx, id, "r", store.StatusDone, "", t0), store.ErrNotFound)
 }
 
@@ -341,7 +378,7 @@ func testDenyOnce(t *testing.T, h *harness) {
 	diff(t, "Approve after Deny returns the current approval", want, got)
 	_, err = s.Deny(ctx, a.ID, "USEC2", "again", t1.Add(time.Second))
 	wantErr(t, "second Deny", err, store.ErrAlreadyDecided)
-	_, err = s.Claim(ctx, a.ID, "r", t1, t1.Add(time.Minute))
+	_, err = s.Claim(ctx, a.ID, "r", time.Minute)
 	wantErr(t, "Claim of a denied approval", err, store.ErrNotClaimable)
 	diff(t, "stored", want, get(t, s, a.ID))
 }
@@ -560,19 +597,19 @@ func testClaimOnce(t *testing.T, h *harness) {
 	s := h.handle(t)
 	a := create(t, s, pending("disable-user"))
 	t1 := t0.Add(time.Minute)
-	_, err := s.Claim(ctx, a.ID, "replica-a", t1, t1.Add(time.Minute))
+	_, err := s.Claim(ctx, a.ID, "replica-a", time.Minute)
 	wantErr(t, "Claim of a pending approval", err, store.ErrNotClaimable)
 
 	approve(t, s, a.ID, "USEC", t1)
-	won := claim(t, s, a.ID, "replica-a", t1, t1.Add(time.Minute))
+	won := claim(t, s, a.ID, "replica-a", time.Minute)
 	if won.Status != store.StatusRunning || won.Owner != "replica-a" {
 		t.Errorf("after Claim: status %s owner %s", won.Status, won.Owner)
 	}
-	got, err := s.Claim(ctx, a.ID, "replica-b", t1.Add(time.Second), t1.Add(time.Hour))
+	got, err := s.Claim(ctx, a.ID, "replica-b", time.Hour)
 	wantErr(t, "second Claim", err, store.ErrNotClaimable)
 	diff(t, "second Claim returns the current approval", won, got)
 	// Not even the owner claims twice while the lease holds.
-	_, err = s.Claim(ctx, a.ID, "replica-a", t1.Add(time.Second), t1.Add(time.Hour))
+	_, err = s.Claim(ctx, a.ID, "replica-a", time.Hour)
 	wantErr(t, "owner's second Claim", err, store.ErrNotClaimable)
 	diff(t, "stored", won, get(t, s, a.ID))
 }
@@ -585,7 +622,7 @@ func testClaimConcurrent(t *testing.T, h *harness) {
 		approve(t, hs[1], a.ID, "USEC", now)
 		results := race(10, func(i int) result {
 			who := fmt.Sprintf("replica-%d", i)
-			got, err := hs[i%2].Claim(ctx, a.ID, who, now, now.Add(time.Minute))
+			got, err := hs[i%2].Claim(ctx, a.ID, who, time.Minute)
 			return result{who, got, err}
 		})
 		var winners []string
@@ -610,55 +647,61 @@ func testClaimConcurrent(t *testing.T, h *harness) {
 	}
 }
 
+// Leases are timed by the database's clock alone: no replica's clock is
+// asked, so replicas whose clocks disagree still agree on who holds one.
 func testLeaseExpiry(t *testing.T, h *harness) {
 	hs := h.handles(t, 2)
 	a, b := hs[0], hs[1]
 	ap := create(t, a, pending("disable-user"))
 	t1 := t0.Add(time.Minute)
 	approve(t, a, ap.ID, "USEC", t1)
-	claim(t, a, ap.ID, "replica-a", t1, t1.Add(time.Minute))
+	first := claim(t, a, ap.ID, "replica-a", time.Hour)
 
-	rec, err := b.Recoverable(ctx, t1.Add(30*time.Second))
+	rec, err := b.Recoverable(ctx)
 	if err != nil {
 		t.Fatalf("Recoverable: %v", err)
 	}
 	if len(rec) != 0 {
 		t.Errorf("Recoverable during the lease: %v", ids(rec))
 	}
-	_, err = b.Claim(ctx, ap.ID, "replica-b", t1.Add(30*time.Second), t1.Add(2*time.Minute))
+	_, err = b.Claim(ctx, ap.ID, "replica-b", time.Minute)
 	wantErr(t, "Claim during the lease", err, store.ErrNotClaimable)
 
-	// replica-a dies; its lease runs out.
-	t2 := t1.Add(time.Minute) // lease_until exactly: expired
-	rec, err = b.Recoverable(ctx, t2)
-	if err != nil {
-		t.Fatalf("Recoverable: %v", err)
+	// The owner keeps it: the lease moves to a new length from now, and
+	// UpdatedAt stays the claim's.
+	before := time.Now()
+	if err := a.ExtendLease(ctx, ap.ID, "replica-a", 200*time.Millisecond); err != nil {
+		t.Fatalf("ExtendLease: %v", err)
 	}
-	diff(t, "Recoverable after the lease", []string{ap.ID}, ids(rec))
-	if len(rec) == 1 {
-		diff(t, "Recoverable's approval", get(t, b, ap.ID), rec[0])
+	got := get(t, b, ap.ID)
+	checkLease(t, "ExtendLease", got.LeaseUntil, before, time.Now(), 200*time.Millisecond)
+	if !got.UpdatedAt.Equal(first.UpdatedAt) || got.Owner != "replica-a" {
+		t.Errorf("after ExtendLease: updated %v owner %s; want updated unchanged %v, replica-a", got.UpdatedAt, got.Owner, first.UpdatedAt)
 	}
-	got := claim(t, b, ap.ID, "replica-b", t2, t2.Add(time.Minute))
-	if got.Owner != "replica-b" || !got.LeaseUntil.Equal(norm(t2.Add(time.Minute))) || !got.UpdatedAt.Equal(norm(t2)) {
-		t.Errorf("re-claimed: owner %s lease %v updated %v", got.Owner, got.LeaseUntil, got.UpdatedAt)
+
+	// replica-a stops extending (it died, or paused); its lease runs out.
+	recovered := waitRecoverable(t, b, ap.ID)
+	diff(t, "Recoverable's approval", get(t, b, ap.ID), recovered)
+	// A lapsed lease is not extended, even before anyone took the work
+	// over: the owner must stop.
+	wantErr(t, "ExtendLease of a lapsed lease", a.ExtendLease(ctx, ap.ID, "replica-a", time.Hour), store.ErrNotClaimable)
+
+	got = claim(t, b, ap.ID, "replica-b", time.Minute)
+	if got.Owner != "replica-b" || !got.UpdatedAt.After(first.UpdatedAt) {
+		t.Errorf("re-claimed: owner %s updated %v (first claim %v)", got.Owner, got.UpdatedAt, first.UpdatedAt)
 	}
 
 	// replica-a comes back: it holds nothing any more.
-	wantErr(t, "old owner's ExtendLease", a.ExtendLease(ctx, ap.ID, "replica-a", t2, t2.Add(time.Hour)), store.ErrNotClaimable)
-	wantErr(t, "old owner's Finish", a.Finish(ctx, ap.ID, "replica-a", store.StatusDone, "done", t2), store.ErrNotClaimable)
+	wantErr(t, "old owner's ExtendLease", a.ExtendLease(ctx, ap.ID, "replica-a", time.Hour), store.ErrNotClaimable)
+	wantErr(t, "old owner's Finish", a.Finish(ctx, ap.ID, "replica-a", store.StatusDone, "done", t1), store.ErrNotClaimable)
 
-	t3 := t2.Add(50 * time.Second)
-	if err := b.ExtendLease(ctx, ap.ID, "replica-b", t3, t3.Add(time.Minute)); err != nil {
+	if err := b.ExtendLease(ctx, ap.ID, "replica-b", time.Hour); err != nil {
 		t.Fatalf("ExtendLease: %v", err)
 	}
-	if got := get(t, a, ap.ID); !got.LeaseUntil.Equal(norm(t3.Add(time.Minute))) || !got.UpdatedAt.Equal(norm(t2)) {
-		t.Errorf("after ExtendLease: lease %v updated %v; want lease %v, updated unchanged %v",
-			got.LeaseUntil, got.UpdatedAt, norm(t3.Add(time.Minute)), norm(t2))
-	}
-	_, err = a.Claim(ctx, ap.ID, "replica-a", t2.Add(time.Minute), t2.Add(2*time.Minute))
+	_, err = a.Claim(ctx, ap.ID, "replica-a", time.Minute)
 	wantErr(t, "Claim within the extended lease", err, store.ErrNotClaimable)
 
-	t4 := t3.Add(10 * time.Second)
+	t4 := t1.Add(10 * time.Second)
 	if err := b.Finish(ctx, ap.ID, "replica-b", store.StatusFailed, "Okta unavailable", t4); err != nil {
 		t.Fatalf("Finish: %v", err)
 	}
@@ -667,9 +710,10 @@ func testLeaseExpiry(t *testing.T, h *harness) {
 		t.Errorf("after Finish: status %s result %q updated %v", got.Status, got.Result, got.UpdatedAt)
 	}
 	wantErr(t, "second Finish", b.Finish(ctx, ap.ID, "replica-b", store.StatusDone, "", t4), store.ErrNotClaimable)
-	_, err = a.Claim(ctx, ap.ID, "replica-a", t4.Add(time.Hour), t4.Add(2*time.Hour))
+	wantErr(t, "ExtendLease after Finish", b.ExtendLease(ctx, ap.ID, "replica-b", time.Hour), store.ErrNotClaimable)
+	_, err = a.Claim(ctx, ap.ID, "replica-a", time.Minute)
 	wantErr(t, "Claim after Finish", err, store.ErrNotClaimable)
-	rec, err = a.Recoverable(ctx, t4.Add(time.Hour))
+	rec, err = a.Recoverable(ctx)
 	if err != nil {
 		t.Fatalf("Recoverable: %v", err)
 	}
@@ -685,7 +729,6 @@ func testRecoverable(t *testing.T, h *harness) {
 		a.CreatedAt = t0.Add(-age)
 		return create(t, s, a)
 	}
-	now := t0.Add(10 * time.Minute)
 	approvedOld, approvedNew, running, runningStale := mk(3*time.Minute), mk(time.Minute), mk(2*time.Minute), mk(4*time.Minute)
 	stillPending, denied, done := mk(5*time.Minute), mk(6*time.Minute), mk(7*time.Minute)
 	_ = stillPending
@@ -695,13 +738,14 @@ func testRecoverable(t *testing.T, h *harness) {
 	if _, err := s.Deny(ctx, denied.ID, "USEC", "no", t0); err != nil {
 		t.Fatal(err)
 	}
-	claim(t, s, running.ID, "r1", t0, now.Add(time.Minute))
-	claim(t, s, runningStale.ID, "r2", t0, now.Add(-time.Second))
-	claim(t, s, done.ID, "r3", t0, now.Add(-time.Second))
+	claim(t, s, running.ID, "r1", time.Hour)
+	claim(t, s, runningStale.ID, "r2", time.Millisecond)
+	claim(t, s, done.ID, "r3", time.Millisecond)
 	if err := s.Finish(ctx, done.ID, "r3", store.StatusDone, "ok", t0); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Recoverable(ctx, now)
+	waitRecoverable(t, s, runningStale.ID)
+	got, err := s.Recoverable(ctx)
 	if err != nil {
 		t.Fatalf("Recoverable: %v", err)
 	}
@@ -714,13 +758,18 @@ func testFinishRejects(t *testing.T, h *harness) {
 	a := create(t, s, pending("disable-user"))
 	approve(t, s, a.ID, "USEC", t0)
 	wantErr(t, "Finish before Claim", s.Finish(ctx, a.ID, "r", store.StatusDone, "", t0), store.ErrNotClaimable)
-	_, err := s.Claim(ctx, a.ID, "r", t0, t0)
-	wantErr(t, "Claim with an empty lease", err, store.ErrInvalid)
-	claim(t, s, a.ID, "r", t0, t0.Add(time.Minute))
+	for _, lease := range []time.Duration{0, -time.Second, time.Nanosecond} {
+		_, err := s.Claim(ctx, a.ID, "r", lease)
+		wantErr(t, fmt.Sprintf("Claim with a lease of %v", lease), err, store.ErrInvalid)
+	}
+	_, err := s.Claim(ctx, a.ID, "", time.Minute)
+	wantErr(t, "Claim without an owner", err, store.ErrInvalid)
+	claim(t, s, a.ID, "r", time.Minute)
 	for _, st := range []store.Status{store.StatusApproved, store.StatusPending, store.StatusRunning, store.StatusExpired, "bogus"} {
 		wantErr(t, "Finish with status "+string(st), s.Finish(ctx, a.ID, "r", st, "", t0), store.ErrInvalid)
 	}
-	wantErr(t, "ExtendLease into the past", s.ExtendLease(ctx, a.ID, "r", t0, t0.Add(-time.Second)), store.ErrInvalid)
+	wantErr(t, "ExtendLease by nothing", s.ExtendLease(ctx, a.ID, "r", 0), store.ErrInvalid)
+	wantErr(t, "ExtendLease into the past", s.ExtendLease(ctx, a.ID, "r", -time.Second), store.ErrInvalid)
 	if got := get(t, s, a.ID); got.Status != store.StatusRunning {
 		t.Errorf("status %s, want running", got.Status)
 	}

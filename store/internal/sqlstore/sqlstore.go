@@ -40,6 +40,12 @@ type Dialect struct {
 	// PruneEnvelopes deletes processed-envelope keys expired at its one
 	// parameter, now, without waiting on rows another replica is deleting.
 	PruneEnvelopes string
+	// Now is the database's current time, as a time column stores it:
+	// leases are timed by it, never by a replica's clock.
+	Now string
+	// LeaseEnd is the database's current time plus its one parameter, a
+	// number of microseconds, as a time column stores it.
+	LeaseEnd string
 }
 
 // Store implements store.Store on db.
@@ -356,18 +362,18 @@ func (s *Store) lostDecision(ctx context.Context, op, id, by string, now time.Ti
 }
 
 // Claim implements store.Store.
-func (s *Store) Claim(ctx context.Context, id, owner string, now, leaseUntil time.Time) (store.Approval, error) {
+func (s *Store) Claim(ctx context.Context, id, owner string, lease time.Duration) (store.Approval, error) {
 	const op = "claim"
-	if id == "" || owner == "" || now.IsZero() {
-		return store.Approval{}, s.invalid(op, "id, owner and now are required")
+	if id == "" || owner == "" {
+		return store.Approval{}, s.invalid(op, "id and owner are required")
 	}
-	if !leaseUntil.After(now) {
-		return store.Approval{}, s.invalid(op, "lease ends before it starts")
+	if lease < time.Microsecond {
+		return store.Approval{}, s.invalid(op, "lease %v is not positive", lease)
 	}
 	a, ok, err := s.returning(ctx, `UPDATE approvals
-		SET status = 'running', lease_owner = ?, lease_until = ?, updated_at = ?
-		WHERE id = ? AND (status = 'approved' OR (status = 'running' AND lease_until <= ?))`,
-		txt(owner), s.t(leaseUntil), s.t(now), txt(id), s.t(now))
+		SET status = 'running', lease_owner = ?, lease_until = `+s.d.LeaseEnd+`, updated_at = `+s.d.Now+`
+		WHERE id = ? AND (status = 'approved' OR (status = 'running' AND lease_until <= `+s.d.Now+`))`,
+		txt(owner), lease.Microseconds(), txt(id))
 	if err != nil {
 		return store.Approval{}, s.errorf(op, err)
 	}
@@ -381,18 +387,19 @@ func (s *Store) Claim(ctx context.Context, id, owner string, now, leaseUntil tim
 	return a, store.ErrNotClaimable
 }
 
-// ExtendLease implements store.Store.
-func (s *Store) ExtendLease(ctx context.Context, id, owner string, now, leaseUntil time.Time) error {
+// ExtendLease implements store.Store. A lease that has lapsed is not
+// extended: another replica may have claimed the work since.
+func (s *Store) ExtendLease(ctx context.Context, id, owner string, lease time.Duration) error {
 	const op = "extend lease"
-	if id == "" || owner == "" || now.IsZero() {
-		return s.invalid(op, "id, owner and now are required")
+	if id == "" || owner == "" {
+		return s.invalid(op, "id and owner are required")
 	}
-	if !leaseUntil.After(now) {
-		return s.invalid(op, "lease ends before it starts")
+	if lease < time.Microsecond {
+		return s.invalid(op, "lease %v is not positive", lease)
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE approvals SET lease_until = ?
-		WHERE id = ? AND status = 'running' AND lease_owner = ?`),
-		s.t(leaseUntil), txt(id), txt(owner))
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE approvals SET lease_until = `+s.d.LeaseEnd+`
+		WHERE id = ? AND status = 'running' AND lease_owner = ? AND lease_until > `+s.d.Now),
+		lease.Microseconds(), txt(id), txt(owner))
 	return s.notHeld(ctx, op, id, s.oneRow(op, res, err, store.ErrNotClaimable))
 }
 
@@ -423,13 +430,10 @@ func (s *Store) Finish(ctx context.Context, id, owner string, status store.Statu
 }
 
 // Recoverable implements store.Store.
-func (s *Store) Recoverable(ctx context.Context, now time.Time) ([]store.Approval, error) {
-	if now.IsZero() {
-		return nil, s.invalid("recoverable", "now is required")
-	}
+func (s *Store) Recoverable(ctx context.Context) ([]store.Approval, error) {
 	out, err := s.queryApprovals(ctx, `SELECT `+ApprovalColumns+` FROM approvals
-		WHERE status = 'approved' OR (status = 'running' AND lease_until <= ?)
-		ORDER BY created_at, id`, s.t(now))
+		WHERE status = 'approved' OR (status = 'running' AND lease_until <= `+s.d.Now+`)
+		ORDER BY created_at, id`)
 	if err != nil {
 		return nil, s.errorf("recoverable", err)
 	}
