@@ -26,6 +26,7 @@ const openPolicy = `roles:
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
     admin_targets: true
 `
 

@@ -49,6 +49,7 @@ func approvalPolicy(expire string) string {
   security:
     members: [U0SECURE1, S0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [disable-user, set-password, reset-password]
     approvers: [security]

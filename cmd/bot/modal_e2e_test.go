@@ -181,6 +181,7 @@ func TestFormUnderApprovalAsksNoPasswordYet(t *testing.T) {
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [set-password]
     approvers: [security]
