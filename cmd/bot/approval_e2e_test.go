@@ -1358,11 +1358,12 @@ func TestStartWarnsOfARuleNobodyCanApprove(t *testing.T) {
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [disable-user]
     approvers: [security]
     channel: C0APPROVALS
 `).start()
 	h.reply(uSecurity, "ping")
-	mustContain(t, h.stdout.String(), `"level":"warn"`, `"event":"policy.warning"`, `:6: U0SECURITY's requests for disable-user can never be approved`)
+	mustContain(t, h.stdout.String(), `"level":"warn"`, `"event":"policy.warning"`, `:7: U0SECURITY's requests for disable-user can never be approved`)
 }

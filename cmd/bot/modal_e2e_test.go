@@ -219,6 +219,7 @@ func TestFormAsksForAReasonWhenAReadActionNeedsApproval(t *testing.T) {
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [get-user]
     approvers: [security]
@@ -310,6 +311,7 @@ func TestReadCommandWithoutTheRulesReasonOpensTheForm(t *testing.T) {
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [get-user]
     approvers: [security]
