@@ -100,6 +100,18 @@ type Env struct {
 	// user; an error refuses that user (the others still run). The policy's
 	// protection of Okta admins is one.
 	Guard func(ctx context.Context, u User) error
+	// RoleGuard, when set, is asked before assign-role or unassign-role
+	// assigns or removes an Okta role of a type (in upper case); an error
+	// refuses it. The policy's assignable_roles is one.
+	RoleGuard func(roleType string) error
+}
+
+// mayChangeRole asks env.RoleGuard about a role type.
+func (env Env) mayChangeRole(roleType string) error {
+	if env.RoleGuard == nil {
+		return nil
+	}
+	return env.RoleGuard(strings.ToUpper(roleType))
 }
 
 // Request is a parsed, validated invocation of an action.

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -269,6 +270,55 @@ func TestRoles(t *testing.T) {
 	res = run(t, d, "unassign-role active --role READ_ONLY_ADMIN")
 	if o := res.Outcomes[0]; o.Err == nil || !strings.Contains(o.Err.Error(), "through a group") {
 		t.Errorf("group-assigned role: %+v", o)
+	}
+}
+
+// RoleGuard is asked about every role type before it is assigned or
+// removed: a refused type stops assign-role and unassign-role by type
+// before anything is sent, and refuses a removal by id once the type is
+// known.
+func TestRoleGuard(t *testing.T) {
+	d := statuses()
+	d.roles["u1"] = []Role{{ID: "raSUPER", Type: "SUPER_ADMIN", AssignmentType: "USER"}, {ID: "raHELP", Type: "HELP_DESK_ADMIN", AssignmentType: "USER"}}
+	var asked []string
+	env := Env{Dir: d, Now: time.Now, RoleGuard: func(typ string) error {
+		asked = append(asked, typ)
+		if typ == "SUPER_ADMIN" {
+			return Errorf(KindForbidden, "you may not change SUPER_ADMIN")
+		}
+		return nil
+	}}
+	runWith := func(text string) (Result, error) {
+		t.Helper()
+		p, err := Default().Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Request.Action.Run(context.Background(), env, p.Request)
+	}
+	before := len(d.calls)
+	if _, err := runWith("assign-role active suspended --role help_desk_admin,super_admin"); !IsKind(err, KindForbidden) {
+		t.Errorf("assign SUPER_ADMIN: err = %v, want forbidden", err)
+	}
+	if _, err := runWith("unassign-role active --role HELP_DESK_ADMIN,SUPER_ADMIN"); !IsKind(err, KindForbidden) {
+		t.Errorf("unassign SUPER_ADMIN by type: err = %v, want forbidden", err)
+	}
+	if got := d.calls[before:]; len(got) != 0 {
+		t.Errorf("refused requests reached the directory: %q", got)
+	}
+	if !slices.Contains(asked, "HELP_DESK_ADMIN") || !slices.Contains(asked, "SUPER_ADMIN") {
+		t.Errorf("RoleGuard was asked %q, want upper-case types", asked)
+	}
+	res, err := runWith("unassign-role active --role raSUPER,raHELP --is-id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := res.Outcomes[0]
+	if !IsKind(o.Err, KindForbidden) || o.Done != "removed HELP_DESK_ADMIN" {
+		t.Errorf("unassign by id: done %q, err %v; want HELP_DESK_ADMIN removed and SUPER_ADMIN refused", o.Done, o.Err)
+	}
+	if rs, _ := d.ListRoles(context.Background(), "u1"); len(rs) != 1 || rs[0].Type != "SUPER_ADMIN" {
+		t.Errorf("roles left: %+v", rs)
 	}
 }
 

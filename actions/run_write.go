@@ -33,6 +33,11 @@ func runAddGroup(ctx context.Context, env Env, req Request) (Result, error) {
 
 func runAssignRole(ctx context.Context, env Env, req Request) (Result, error) {
 	types := req.List("role")
+	for _, typ := range types {
+		if err := env.mayChangeRole(typ); err != nil {
+			return Result{}, err
+		}
+	}
 	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
 		var done, already []string
 		for _, typ := range types {
@@ -57,6 +62,13 @@ func runAssignRole(ctx context.Context, env Env, req Request) (Result, error) {
 func runUnassignRole(ctx context.Context, env Env, req Request) (Result, error) {
 	wanted := req.List("role")
 	byID := req.Bool("is-id")
+	if !byID {
+		for _, typ := range wanted {
+			if err := env.mayChangeRole(typ); err != nil {
+				return Result{}, err
+			}
+		}
+	}
 	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
 		roles, err := env.Dir.ListRoles(ctx, o.User.ID)
 		if err != nil {
@@ -64,6 +76,7 @@ func runUnassignRole(ctx context.Context, env Env, req Request) (Result, error) 
 			return
 		}
 		var done, absent, viaGroup []string
+		var refused error
 		for _, w := range wanted {
 			matched := false
 			for _, r := range roles {
@@ -71,6 +84,11 @@ func runUnassignRole(ctx context.Context, env Env, req Request) (Result, error) 
 					matched = true
 					if r.AssignmentType != "" && r.AssignmentType != "USER" {
 						viaGroup = append(viaGroup, w)
+						continue
+					}
+					// By id, the type is known only now.
+					if err := env.mayChangeRole(r.Type); err != nil {
+						refused = err
 						continue
 					}
 					if err := env.Dir.UnassignRole(ctx, o.User.ID, r.ID); err != nil {
@@ -87,7 +105,10 @@ func runUnassignRole(ctx context.Context, env Env, req Request) (Result, error) 
 			}
 		}
 		o.Done = summary("removed", done, "did not have", absent)
-		if len(viaGroup) > 0 {
+		switch {
+		case refused != nil:
+			o.Err = refused
+		case len(viaGroup) > 0:
 			o.Err = Errorf(KindInvalid, "%s assigned through a group, not to the user; remove it from the group instead", strings.Join(viaGroup, ", "))
 		}
 		o.Changed = len(done) > 0

@@ -48,6 +48,10 @@ type Decision struct {
 	// AdminTargets: one of Roles lets the caller act on Okta users who hold
 	// admin roles (admin_targets: true).
 	AdminTargets bool
+	// RoleTypes, for assign-role and unassign-role, are the Okta role types
+	// Roles let the caller assign and unassign (their assignable_roles
+	// together); zero for other actions.
+	RoleTypes RoleTypes
 }
 
 // Default values of the Authorizer's options.
@@ -169,21 +173,23 @@ func (a *Authorizer) Decide(ctx context.Context, caller, action, channel string)
 		return Decision{Verdict: Deny}, nil
 	}
 	l := a.lookup()
-	var roles []string
-	admins := false
+	d := Decision{Verdict: Allow}
 	for _, r := range p.roles {
 		if r.allows(action) && l.isMember(ctx, caller, r) {
-			roles = append(roles, r.name)
-			admins = admins || r.adminTargets
+			d.Roles = append(d.Roles, r.name)
+			d.AdminTargets = d.AdminTargets || r.adminTargets
+			if changesRoles(action) {
+				d.RoleTypes = d.RoleTypes.with(r.assignable)
+			}
 		}
 	}
-	if len(roles) == 0 {
+	if len(d.Roles) == 0 {
 		return Decision{Verdict: Deny}, l.err()
 	}
-	if rule := p.RuleFor(action); rule != nil {
-		return Decision{Verdict: NeedsApproval, Roles: roles, Rule: rule, AdminTargets: admins}, nil
+	if d.Rule = p.RuleFor(action); d.Rule != nil {
+		d.Verdict = NeedsApproval
 	}
-	return Decision{Verdict: Allow, Roles: roles, AdminTargets: admins}, nil
+	return d, nil
 }
 
 // Permitted returns those of all that caller may run, now or after

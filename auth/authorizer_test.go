@@ -26,6 +26,7 @@ const testPolicy = `roles:
     members: [U0SEC1, S0SECURITY]
     actions: ["*"]
     admin_targets: true
+    assignable_roles: ["*"]
 approvals:
   - actions: [disable-user, reset-password]
     approvers: [security]
@@ -147,7 +148,7 @@ func newClock() *fakeClock { return &fakeClock{t: time.Date(2025, 1, 2, 3, 4, 5,
 
 func mustParse(t *testing.T, src string) *Policy {
 	t.Helper()
-	p, err := Parse("policy.yml", []byte(src), allActions)
+	p, err := Parse("policy.yml", []byte(src), known)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}

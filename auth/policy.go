@@ -97,7 +97,11 @@ type role struct {
 	// users who hold admin roles (admin_targets: true). Without it they
 	// may not: a reset link for a super admin is the org.
 	adminTargets bool
-	line         int
+	// assignable is which Okta role types members may assign and
+	// unassign (assignable_roles), for a role that grants assign-role or
+	// unassign-role.
+	assignable RoleTypes
+	line       int
 }
 
 func (r *role) allows(action string) bool { return r.actions[action] || r.actions[Wildcard] }
@@ -140,8 +144,14 @@ func (p *Policy) RuleFor(action string) *ApprovalRule {
 	return nil
 }
 
+// Names are the names a policy may refer to.
+type Names struct {
+	Actions   []string // action names (the registry's)
+	RoleTypes []string // Okta role types assign-role takes, for assignable_roles
+}
+
 // Load reads and parses the policy file at path. See Parse.
-func Load(path string, known []string) (*Policy, error) {
+func Load(path string, known Names) (*Policy, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read policy: %w", err)
@@ -150,20 +160,25 @@ func Load(path string, known []string) (*Policy, error) {
 }
 
 // Parse parses and validates a policy. filename is used in error messages
-// only; known is the list of action names the policy may refer to.
+// only; known is what the policy may refer to.
 //
 // Parsing is strict: unknown keys, duplicate keys, anchors, aliases and tags
 // are errors. The returned error, when not nil, joins one *Error per problem
 // (sorted by line), each rendered "file:line: problem" on its own line.
-func Parse(filename string, data []byte, known []string) (*Policy, error) {
+func Parse(filename string, data []byte, known Names) (*Policy, error) {
 	if filename == "" {
 		filename = "policy"
 	}
 	c := &checker{file: filename, known: map[string]bool{}, src: data}
-	for _, k := range known {
+	for _, k := range known.Actions {
 		if k != "" && k != Wildcard {
 			c.known[k] = true
 			c.knownList = append(c.knownList, k)
+		}
+	}
+	for _, t := range known.RoleTypes {
+		if t != "" && t != Wildcard && !slices.Contains(c.roleTypes, t) {
+			c.roleTypes = append(c.roleTypes, t)
 		}
 	}
 	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
@@ -188,6 +203,7 @@ type checker struct {
 	src       []byte
 	known     map[string]bool
 	knownList []string
+	roleTypes []string
 	errs      []*Error
 }
 
@@ -443,12 +459,13 @@ func (c *checker) roles(p *Policy, e *entry) {
 		p.roles = append(p.roles, r)
 		p.byName[r.name] = r
 		what := fmt.Sprintf("role %q", re.key)
-		fields, ok := c.mapping(re.value, what, re.line, "a mapping with members and actions", []string{"members", "actions", "admin_targets"})
+		fields, ok := c.mapping(re.value, what, re.line, "a mapping with members and actions", []string{"members", "actions", "admin_targets", "assignable_roles"})
 		if !ok {
 			continue
 		}
 		var members, actions []item
 		var badMembers, badActions bool
+		var assignable *entry
 		for _, fe := range fields {
 			switch fe.key {
 			case "members":
@@ -457,6 +474,8 @@ func (c *checker) roles(p *Policy, e *entry) {
 				actions, badActions = c.list(fe.value, what+": actions", fe.line)
 			case "admin_targets":
 				r.adminTargets, _ = c.boolean(fe, what+": admin_targets")
+			case "assignable_roles":
+				assignable = &fe
 			}
 		}
 		if len(members) == 0 && !badMembers {
@@ -479,6 +498,9 @@ func (c *checker) roles(p *Policy, e *entry) {
 			if c.checkAction(a, what) {
 				r.actions[a.value] = true
 			}
+		}
+		if !badActions {
+			c.assignableRoles(r, re.line, what, assignable)
 		}
 	}
 }

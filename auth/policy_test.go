@@ -14,6 +14,12 @@ import (
 // allActions is the registry's action list, as the bot passes it.
 var allActions = strings.Fields("ping get-user list-users list-user-groups get-group add-group list-roles assign-role unassign-role list-providers enable-user disable-user reset-password set-password audit")
 
+// roleTypes are the Okta role types assign-role takes (actions.RoleTypes).
+var roleTypes = strings.Fields("ACCESS_CERTIFICATIONS_ADMIN ACCESS_REQUESTS_ADMIN API_ACCESS_MANAGEMENT_ADMIN APP_ADMIN GROUP_MEMBERSHIP_ADMIN HELP_DESK_ADMIN ORG_ADMIN READ_ONLY_ADMIN REPORT_ADMIN SUPER_ADMIN USER_ADMIN WORKFLOWS_ADMIN")
+
+// known is what the bot lets a policy refer to.
+var known = Names{Actions: allActions, RoleTypes: roleTypes}
+
 // problems returns the policy errors joined in err, failing the test when
 // err holds anything else.
 func problems(t *testing.T, err error) []*Error {
@@ -36,7 +42,7 @@ func problems(t *testing.T, err error) []*Error {
 }
 
 func TestParseExample(t *testing.T) {
-	p, err := Load(filepath.Join("..", "policy.example.yml"), allActions)
+	p, err := Load(filepath.Join("..", "policy.example.yml"), known)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -49,7 +55,7 @@ func TestParseExample(t *testing.T) {
 		Channel:       "C0APPROVALS",
 		ExpireAfter:   time.Hour,
 		RequireReason: true,
-		Line:          43,
+		Line:          63,
 	}
 	if diff := cmp.Diff([]ApprovalRule{wantRule}, p.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
@@ -59,6 +65,9 @@ func TestParseExample(t *testing.T) {
 	}
 	if !p.byName["security"].adminTargets || p.byName["helpdesk"].adminTargets || p.byName["oncall"].adminTargets {
 		t.Errorf("admin_targets: only security may act on Okta admins")
+	}
+	if got := p.byName["security"].assignable; !got.All || !got.Allows("SUPER_ADMIN") || !got.Allows("ORG_ADMIN") {
+		t.Errorf("security's assignable_roles = %+v, want every role type", got)
 	}
 	if got, want := p.File(), filepath.Join("..", "policy.example.yml"); got != want {
 		t.Errorf("File() = %q, want %q", got, want)
@@ -78,10 +87,10 @@ func TestParseExample(t *testing.T) {
 // The example must name only actions the registry has: parsing it with a
 // list lacking one of them fails.
 func TestParseExampleNeedsKnownActions(t *testing.T) {
-	_, err := Load(filepath.Join("..", "policy.example.yml"), allActions[1:]) // no "ping"
+	_, err := Load(filepath.Join("..", "policy.example.yml"), Names{Actions: allActions[1:], RoleTypes: roleTypes}) // no "ping"
 	ps := problems(t, err)
-	if len(ps) != 1 || ps[0].Line != 31 || !strings.Contains(ps[0].Problem, `unknown action "ping"`) {
-		t.Fatalf("err = %v, want one unknown action \"ping\" on line 31", err)
+	if len(ps) != 1 || ps[0].Line != 45 || !strings.Contains(ps[0].Problem, `unknown action "ping"`) {
+		t.Fatalf("err = %v, want one unknown action \"ping\" on line 45", err)
 	}
 }
 
@@ -94,6 +103,7 @@ roles:
       - W02ABC
       - S03GROUP
     actions: [get-user, "*"]
+    assignable_roles: [HELP_DESK_ADMIN, USER_ADMIN]
   'read.only_1':
     members: [U04]
     actions: [ping]
@@ -109,13 +119,13 @@ approvals:
     require_reason: false
 audit: {}
 `
-	p, err := Parse("p.yml", []byte(src), allActions)
+	p, err := Parse("p.yml", []byte(src), known)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
 	want := []ApprovalRule{
-		{Actions: []string{"disable-user"}, Approvers: []string{"ops", "read.only_1"}, Channel: "G0PRIVATE", ExpireAfter: DefaultExpireAfter, Line: 14},
-		{Actions: []string{"set-password"}, Approvers: []string{"ops"}, Channel: "C0APPROVALS", ExpireAfter: 7 * 24 * time.Hour, Line: 17},
+		{Actions: []string{"disable-user"}, Approvers: []string{"ops", "read.only_1"}, Channel: "G0PRIVATE", ExpireAfter: DefaultExpireAfter, Line: 15},
+		{Actions: []string{"set-password"}, Approvers: []string{"ops"}, Channel: "C0APPROVALS", ExpireAfter: 7 * 24 * time.Hour, Line: 18},
 	}
 	if diff := cmp.Diff(want, p.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
@@ -144,11 +154,11 @@ audit: {}
 
 func TestRuleForWildcard(t *testing.T) {
 	src := `roles:
-  a: {members: [U01], actions: ["*"]}
+  a: {members: [U01], actions: ["*"], assignable_roles: ["*"]}
 approvals:
   - {actions: ["*"], approvers: [a], channel: C01}
 `
-	p, err := Parse("p.yml", []byte(src), allActions)
+	p, err := Parse("p.yml", []byte(src), known)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
@@ -251,7 +261,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown role key",
 			src:  "roles:\n  oncall:\n    members: [U01]\n    actions: [ping]\n    channels: [C01]\n",
-			want: []string{`policy.yml:5: role "oncall": unknown key "channels" (want members, actions, admin_targets)`},
+			want: []string{`policy.yml:5: role "oncall": unknown key "channels" (want members, actions, admin_targets, assignable_roles)`},
 		},
 		{
 			name: "duplicate role key",
@@ -309,12 +319,12 @@ func TestParseErrors(t *testing.T) {
 		},
 		{
 			name: "duplicate top-level key",
-			src:  "roles:\n  a: {members: [U01], actions: [ping]}\nroles:\n  b: {members: [U01], actions: [\"*\"]}\n",
+			src:  "roles:\n  a: {members: [U01], actions: [ping]}\nroles:\n  b: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\n",
 			want: []string{`policy.yml:3: the policy: duplicate key "roles" (first on line 1)`},
 		},
 		{
 			name: "two documents",
-			src:  "roles:\n  a: {members: [U01], actions: [ping]}\n---\nroles:\n  b: {members: [U01], actions: [\"*\"]}\n",
+			src:  "roles:\n  a: {members: [U01], actions: [ping]}\n---\nroles:\n  b: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\n",
 			want: []string{`policy.yml:4: only one YAML document is allowed in the policy`},
 		},
 		{
@@ -343,7 +353,7 @@ func TestParseErrors(t *testing.T) {
 			src: `roles:
   oncall:
     members: [U01]
-    actions: ["*"]
+    actions: [ping, disable-user]
 approvals:
   - actions: [disable-user]
     approvers: [oncall, secuirty]
@@ -354,7 +364,7 @@ approvals:
 		{
 			name: "approval rule with unknown action",
 			src: `roles:
-  oncall: {members: [U01], actions: ["*"]}
+  oncall: {members: [U01], actions: ["*"], assignable_roles: ["*"]}
 approvals:
   - channel: C0APPROVALS
     approvers: [oncall]
@@ -366,7 +376,7 @@ approvals:
 		},
 		{
 			name: "approval rule missing everything",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\napprovals:\n  - expire_after: 2h\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - expire_after: 2h\n",
 			want: []string{
 				`policy.yml:4: approval rule 1 has no actions`,
 				`policy.yml:4: approval rule 1 has no approvers: list the roles whose members may approve`,
@@ -375,33 +385,33 @@ approvals:
 		},
 		{
 			name: "approval rule is not a mapping",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\napprovals:\n  - disable-user\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - disable-user\n",
 			want: []string{`policy.yml:4: approval rule 1 must be a mapping with actions, approvers and channel`},
 		},
 		{
 			name: "approvals is a mapping",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\napprovals:\n  actions: [disable-user]\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  actions: [disable-user]\n",
 			want: []string{`policy.yml:3: approvals must be a list of rules, each with actions, approvers and channel`},
 		},
 		{
 			name: "approval channel by name",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: \"#approvals\"\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: \"#approvals\"\n",
 			want: []string{`policy.yml:6: approval rule 1: channel "#approvals" is not a Slack channel id (C…/G…); use the channel's id, not its name`},
 		},
 		{
 			name: "approval channel not a string",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: [C01]\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: [C01]\n",
 			want: []string{`policy.yml:6: approval rule 1: channel must be a string`},
 		},
 		{
 			name: "unknown approval key",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: C01\n    expires: 1h\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: C01\n    expires: 1h\n",
 			want: []string{`policy.yml:7: approval rule 1: unknown key "expires" (want actions, approvers, channel, expire_after, require_reason)`},
 		},
 		{
 			name: "expire_after problems",
 			src: `roles:
-  oncall: {members: [U01], actions: ["*"]}
+  oncall: {members: [U01], actions: ["*"], assignable_roles: ["*"]}
 approvals:
   - {actions: [ping], approvers: [oncall], channel: C01, expire_after: 60}
   - {actions: [get-user], approvers: [oncall], channel: C01, expire_after: soon}
@@ -426,7 +436,7 @@ approvals:
 		},
 		{
 			name: "require_reason not a bool",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: C01\n    require_reason: yes\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: C01\n    require_reason: yes\n",
 			want: []string{`policy.yml:7: approval rule 1: require_reason must be true or false`},
 		},
 		{
@@ -437,7 +447,7 @@ approvals:
 		{
 			name: "action in two approval rules",
 			src: `roles:
-  oncall: {members: [U01], actions: ["*"]}
+  oncall: {members: [U01], actions: ["*"], assignable_roles: ["*"]}
 approvals:
   - actions: [disable-user, set-password]
     approvers: [oncall]
@@ -450,37 +460,37 @@ approvals:
 		},
 		{
 			name: "wildcard rule after another rule",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\napprovals:\n  - {actions: [ping], approvers: [oncall], channel: C01}\n  - {actions: [\"*\"], approvers: [oncall], channel: C01}\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - {actions: [ping], approvers: [oncall], channel: C01}\n  - {actions: [\"*\"], approvers: [oncall], channel: C01}\n",
 			want: []string{`policy.yml:5: approval rule 2: "*" overlaps approval rule 1 (line 4); an action may be in one approval rule only`},
 		},
 		{
 			name: "rule after a wildcard rule",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\napprovals:\n  - {actions: [\"*\"], approvers: [oncall], channel: C01}\n  - {actions: [ping], approvers: [oncall], channel: C01}\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - {actions: [\"*\"], approvers: [oncall], channel: C01}\n  - {actions: [ping], approvers: [oncall], channel: C01}\n",
 			want: []string{`policy.yml:5: approval rule 2: action "ping" is already in approval rule 1 (line 4); an action may be in one approval rule only`},
 		},
 		{
 			name: "duplicate action in one rule",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\napprovals:\n  - actions: [ping,\n      ping]\n    approvers: [oncall]\n    channel: C01\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - actions: [ping,\n      ping]\n    approvers: [oncall]\n    channel: C01\n",
 			want: []string{`policy.yml:5: approval rule 1: actions: "ping" is listed twice (first on line 4)`},
 		},
 		{
 			name: "audit channel by name",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\naudit:\n  channel: audit-log\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\naudit:\n  channel: audit-log\n",
 			want: []string{`policy.yml:4: audit: channel "audit-log" is not a Slack channel id (C…/G…); use the channel's id, not its name`},
 		},
 		{
 			name: "audit unknown key",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\naudit:\n  channel: C01\n  level: all\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\naudit:\n  channel: C01\n  level: all\n",
 			want: []string{`policy.yml:5: audit: unknown key "level" (want channel)`},
 		},
 		{
 			name: "audit not a mapping",
-			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"]}\naudit: C0AUDIT\n",
+			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\naudit: C0AUDIT\n",
 			want: []string{`policy.yml:3: audit must be a mapping with channel`},
 		},
 		{
 			name: "errors come sorted by line",
-			src:  "approvals:\n  - {actions: [ping], approvers: [nobody], channel: C01}\nroles:\n  oncall: {members: [bob], actions: [\"*\"]}\n",
+			src:  "approvals:\n  - {actions: [ping], approvers: [nobody], channel: C01}\nroles:\n  oncall: {members: [bob], actions: [\"*\"], assignable_roles: [\"*\"]}\n",
 			want: []string{
 				`policy.yml:2: approval rule 1: approver "nobody" is not a role of this policy`,
 				`policy.yml:4: role "oncall": member "bob" is not a Slack user id (U…/W…) or user group id (S…)`,
@@ -489,7 +499,7 @@ approvals:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Parse("policy.yml", []byte(tt.src), allActions)
+			p, err := Parse("policy.yml", []byte(tt.src), known)
 			if err == nil {
 				t.Fatalf("Parse succeeded, want errors:\n%s", strings.Join(tt.want, "\n"))
 			}
@@ -529,7 +539,7 @@ func TestParseSyntaxErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("policy.yml", []byte(tt.src), allActions)
+			_, err := Parse("policy.yml", []byte(tt.src), known)
 			ps := problems(t, err)
 			if len(ps) != 1 {
 				t.Fatalf("err = %v, want one error", err)
@@ -548,12 +558,12 @@ func TestLoad(t *testing.T) {
 	if err := os.WriteFile(path, []byte("roles:\n  a:\n    members: [U01]\n    actions: [nope]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Load(path, allActions)
+	_, err := Load(path, known)
 	if want := path + `:4: role "a": unknown action "nope"`; err == nil || err.Error() != want {
 		t.Errorf("Load(bad) = %v, want %s", err, want)
 	}
 
-	_, err = Load(filepath.Join(dir, "missing.yml"), allActions)
+	_, err = Load(filepath.Join(dir, "missing.yml"), known)
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "missing.yml") {
 		t.Errorf("Load(missing) = %v, want a not-exist error naming the file", err)
 	}
@@ -566,11 +576,11 @@ func FuzzParse(f *testing.F) {
 	if data, err := os.ReadFile(filepath.Join("..", "policy.example.yml")); err == nil {
 		f.Add(data)
 	}
-	f.Add([]byte("roles:\n  a: {members: [U01, S02], actions: [\"*\"]}\napprovals:\n  - {actions: [ping], approvers: [a], channel: C01, expire_after: 2h}\n"))
+	f.Add([]byte("roles:\n  a: {members: [U01, S02], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - {actions: [ping], approvers: [a], channel: C01, expire_after: 2h}\n"))
 	f.Add([]byte("roles:\n  a:\n    members: &m [U01]\n    <<: *m\n"))
 	f.Add([]byte("- [*]\n---\n? x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := Parse("policy.yml", data, allActions)
+		p, err := Parse("policy.yml", data, known)
 		if (p == nil) == (err == nil) {
 			t.Fatalf("Parse = %v, %v; want exactly one of a policy and an error", p, err)
 		}

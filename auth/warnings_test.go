@@ -64,7 +64,7 @@ approvals:
 `, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := Parse("policy.yml", []byte(c.policy), known)
+			p, err := Parse("policy.yml", []byte(c.policy), Names{Actions: known})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -77,7 +77,7 @@ func storedParams(a *actions.Action, values map[string]string) map[string]string
 // Okta users the approvers are shown and the request will act on; a target
 // that is not exactly one user stops it before anything is stored or
 // posted. Nothing is changed in Okta.
-func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, decision auth.Decision) {
+func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, decision auth.Decision, env actions.Env) {
 	a, rule, st := req.Action, decision.Rule, b.cfg.Store
 	if st == nil || rule == nil {
 		log.Info().Str("event", "request.refused").Str("reason", "approval unsupported").Msg("action needs approval, but no store is configured")
@@ -95,7 +95,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	targets, labels := req.Targets, []string(nil)
 	if a.Targets == actions.UserTargets {
 		var failed []actions.Outcome
-		targets, labels, failed = b.resolveUsers(ctx, a, req.Targets, decision.AdminTargets)
+		targets, labels, failed = b.resolveUsers(ctx, env, a, req.Targets)
 		if len(failed) > 0 {
 			b.refuseUnresolved(ctx, log, inv, req, failed)
 			return
@@ -212,11 +212,11 @@ func (b *Bot) postTargetList(ctx context.Context, ap store.Approval) error {
 // the users' Okta ids and a label for each, in the order given (a user
 // named twice, say by login and by email, once), or failed: an outcome per
 // target that is not exactly one Okta user, named as the requester typed
-// it, with why.
-func (b *Bot) resolveUsers(ctx context.Context, a *actions.Action, typed []string, adminTargets bool) (ids, labels []string, failed []actions.Outcome) {
+// it, with why. env's guards apply, as they would when it runs.
+func (b *Bot) resolveUsers(ctx context.Context, env actions.Env, a *actions.Action, typed []string) (ids, labels []string, failed []actions.Outcome) {
 	targets := b.resolveTargets(ctx, a, typed)
 	seen := map[string]bool{}
-	for _, o := range targets.merge(actions.FindUsers(ctx, b.env(adminTargets), a, targets.values())) {
+	for _, o := range targets.merge(actions.FindUsers(ctx, env, a, targets.values())) {
 		switch {
 		case o.Err != nil:
 			failed = append(failed, o)

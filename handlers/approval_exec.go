@@ -193,8 +193,9 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		log.Info().Str("event", "approval.running").Str("approved_by", ap.DecidedBy).Msg("running an approved request")
 		// It runs as the requester's: with their policy roles as they are
 		// now (a target may have become an Okta admin since the request).
-		d, err := b.cfg.Auth.Decide(wctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
-		p = b.perform(wctx, log, req, err == nil && d.AdminTargets)
+		// A failed check is a Deny: no admins, no role types.
+		d, _ := b.cfg.Auth.Decide(wctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
+		p = b.performAs(wctx, log, ap.RequesterID, req, d)
 	}
 	lost := errors.Is(context.Cause(wctx), errLeaseLost)
 	stop()

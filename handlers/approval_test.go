@@ -301,11 +301,12 @@ func TestSweepInterval(t *testing.T) {
   r:
     members: [U0ALICE01]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [disable-user]
     approvers: [r]
     channel: C0APPROVALS
-    expire_after: `+expire+"\n"), actions.Default().Names())
+    expire_after: `+expire+"\n"), auth.Names{Actions: actions.Default().Names(), RoleTypes: actions.RoleTypes})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -111,8 +110,12 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: Your command mentions %d people in Slack; I look up at most %d mentions in one command. Nothing was run. Split it, or name people by their Okta login or email.", n, MaxMentions)))
 		return
 	}
+	env, ok := b.guardRequest(ctx, log, inv, req, decision)
+	if !ok {
+		return
+	}
 	if decision.Verdict == auth.NeedsApproval {
-		b.requestApproval(ctx, log, inv, req, decision)
+		b.requestApproval(ctx, log, inv, req, decision, env)
 		return
 	}
 	log.Info().Str("event", "request.allowed").Strs("roles", decision.Roles).Msg("running action")
@@ -121,7 +124,7 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		b.showAudit(ctx, log, inv, req)
 		return
 	}
-	res := b.perform(ctx, log, req, decision.AdminTargets)
+	res := b.perform(ctx, log, req, env)
 	b.auditDirect(ctx, log, inv, req, res)
 	b.deliver(ctx, log, inv, req, res)
 }
@@ -132,15 +135,14 @@ type performed struct {
 	err error
 }
 
-// perform runs a request against Okta: Slack mentions are resolved first,
-// and each target's failure is logged once. adminTargets says the caller's
-// policy roles may act on Okta admins (see env).
-func (b *Bot) perform(ctx context.Context, log zerolog.Logger, req actions.Request, adminTargets bool) performed {
+// perform runs a request against Okta with env (see guardedEnv): Slack
+// mentions are resolved first, and each target's failure is logged once.
+func (b *Bot) perform(ctx context.Context, log zerolog.Logger, req actions.Request, env actions.Env) performed {
 	start := b.cfg.Now()
 	a := req.Action
 	targets := b.resolveTargets(ctx, a, req.Targets)
 	req.Targets = targets.values()
-	res, err := a.Run(ctx, b.env(adminTargets), req)
+	res, err := a.Run(ctx, env, req)
 	if err != nil {
 		logOutcome(log, err, "action failed")
 		return performed{err: err}
@@ -153,45 +155,6 @@ func (b *Bot) perform(ctx context.Context, log zerolog.Logger, req actions.Reque
 	}
 	log.Info().Str("event", "request.done").Dur("took", b.cfg.Now().Sub(start)).Int("outcomes", len(res.Outcomes)).Msg("action finished")
 	return performed{res: res}
-}
-
-// env is what actions run with for a caller. Unless the caller's policy
-// roles may act on Okta admins (admin_targets), a writing action refuses
-// every user who holds an Okta admin role (adminGuard).
-func (b *Bot) env(adminTargets bool) actions.Env {
-	env := actions.Env{Dir: b.cfg.Dir, Now: b.cfg.Now}
-	if !adminTargets {
-		env.Guard = b.adminGuard
-	}
-	return env
-}
-
-// adminGuard refuses to act on an Okta user who holds admin roles. Okta's
-// own help desk role may not touch admins either, and a reset link or a new
-// password for a super admin is the whole org. It fails closed: a user
-// whose roles cannot be read is refused.
-func (b *Bot) adminGuard(ctx context.Context, u actions.User) error {
-	roles, err := b.cfg.Dir.ListRoles(ctx, u.ID)
-	if err != nil {
-		why := ""
-		var ae *actions.Error
-		if errors.As(err, &ae) && ae.Message != "" {
-			why = " (" + ae.Message + ")"
-		}
-		return &actions.Error{Kind: actions.KindOf(err), Err: err,
-			Message: fmt.Sprintf("could not check whether %s holds Okta admin roles%s, so nothing was done to them", u.Login, why)}
-	}
-	if len(roles) == 0 {
-		return nil
-	}
-	var types []string
-	for _, r := range roles {
-		if !slices.Contains(types, r.Type) {
-			types = append(types, r.Type)
-		}
-	}
-	return actions.Errorf(actions.KindForbidden, "%s holds Okta admin roles (%s), and your roles in oktabot's policy may not act on Okta admins (admin_targets); nothing was done to them",
-		u.Login, strings.Join(types, ", "))
 }
 
 // deliver answers the caller with a request's result. A public result goes

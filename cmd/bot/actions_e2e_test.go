@@ -26,6 +26,7 @@ const openPolicy = `roles:
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
     admin_targets: true
 `
 
@@ -254,6 +255,8 @@ func (h *harness) pickForm(user, action string, values map[string]map[string]any
 func TestEveryActionWithInputsFromItsForm(t *testing.T) {
 	h := newHarness(t).setPolicy(openPolicy).start()
 	w := h.seedWorld()
+	// The caller's own Okta account: role changes need to know it.
+	h.okta.AddUser(oktatest.User{Login: "sam@corp.com", Email: "sam@corp.com", FirstName: "Sam", LastName: "Security"})
 	users := func(ids ...string) map[string]any { return map[string]any{"targets": ids} }
 	t.Run("get-user", func(t *testing.T) {
 		mustContain(t, h.pickForm(uSecurity, "get-user", map[string]map[string]any{"targets": users(w.alice.ID, w.bob.ID)}), "Alice Liddell", "Bob Builder")

@@ -18,6 +18,7 @@ const adminsPolicy = `roles:
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
     admin_targets: true
 `
 

@@ -49,6 +49,7 @@ func approvalPolicy(expire string) string {
   security:
     members: [U0SECURE1, S0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [disable-user, set-password, reset-password]
     approvers: [security]
@@ -1360,11 +1361,12 @@ func TestStartWarnsOfARuleNobodyCanApprove(t *testing.T) {
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [disable-user]
     approvers: [security]
     channel: C0APPROVALS
 `).start()
 	h.reply(uSecurity, "ping")
-	mustContain(t, h.stdout.String(), `"level":"warn"`, `"event":"policy.warning"`, `:6: U0SECURITY's requests for disable-user can never be approved`)
+	mustContain(t, h.stdout.String(), `"level":"warn"`, `"event":"policy.warning"`, `:7: U0SECURITY's requests for disable-user can never be approved`)
 }

@@ -186,6 +186,7 @@ func TestAuditListingThroughApproval(t *testing.T) {
   security:
     members: [U0SECURE1, S0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [audit]
     approvers: [security]

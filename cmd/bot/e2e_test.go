@@ -40,6 +40,7 @@ roles:
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [disable-user]
     approvers: [security]

@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Str("go", version.Go).Msg("oktabot " + version.Version)
 
 	reg := actions.Default()
-	policy, err := auth.Load(cfg.PolicyFile, reg.Names())
+	policy, err := auth.Load(cfg.PolicyFile, auth.Names{Actions: reg.Names(), RoleTypes: actions.RoleTypes})
 	if err != nil {
 		return fmt.Errorf("policy: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"oktabot/okta/oktatest"
 	"oktabot/slackfake"
 )
 
@@ -113,6 +114,8 @@ func TestPickerOpensTheChosenActionsForm(t *testing.T) {
 
 func TestMissingValueOpensPrefilledForm(t *testing.T) {
 	h := newHarness(t).start()
+	// The caller's own Okta account: role changes need to know it.
+	h.okta.AddUser(oktatest.User{Login: "sam@corp.com", Email: "sam@corp.com", FirstName: "Sam", LastName: "Security"})
 	cmd := h.slack.SlashCommand(uSecurity, chGen, "/okta", "assign-role alice")
 	if _, err := cmd.WaitAck(time.Second); err != nil {
 		t.Fatal(err)
@@ -181,6 +184,7 @@ func TestFormUnderApprovalAsksNoPasswordYet(t *testing.T) {
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [set-password]
     approvers: [security]
@@ -215,6 +219,7 @@ func TestFormAsksForAReasonWhenAReadActionNeedsApproval(t *testing.T) {
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [get-user]
     approvers: [security]
@@ -306,6 +311,7 @@ func TestReadCommandWithoutTheRulesReasonOpensTheForm(t *testing.T) {
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 approvals:
   - actions: [get-user]
     approvers: [security]

@@ -208,6 +208,7 @@ const policyBeforeChange = `roles:
   security:
     members: [U0SECURITY]
     actions: ["*"]
+    assignable_roles: ["*"]
 `
 
 // 2. Type-ahead answers only someone the policy lets run the form's action.
