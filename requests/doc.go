@@ -1,0 +1,22 @@
+// Package requests owns a request's life, from the moment a person asks
+// to the moment it is done, without Slack: the states a request passes
+// through and the moves between them (state.go), the rules that decide
+// them (rules.go, checks.go), and the audit record of every move, built in
+// one function (Records, record.go).
+//
+// A request's life:
+//
+//	received ─▶ refused
+//	    │
+//	    ├────▶ needs form ─▶ received (the form, submitted)
+//	    ├────▶ running ─▶ done | failed                  (no approval needed)
+//	    └────▶ pending approval ─▶ denied | expired
+//	                 │
+//	                 └─▶ approved ─▶ running ─▶ done | failed
+//	                        │            ▲  └─▶ approved (the lease was lost: run again)
+//	                        └────────────┴─▶ failed (closed unrun)
+//
+// It depends on actions, auth and store, never on Slack: the Slack edge
+// (package handlers) turns people's input into calls here and delivers what
+// comes back.
+package requests

@@ -1,0 +1,211 @@
+package requests
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"oktabot/actions"
+	"oktabot/store"
+)
+
+// Event names an audit record: a move in a request's life, or a refused
+// attempt at one.
+type Event string
+
+const (
+	// EventRefused: received → refused.
+	EventRefused Event = "request.refused"
+	// EventAllowed: received → running, with no approval needed.
+	EventAllowed Event = "request.allowed"
+	// EventRequested: received → pending approval.
+	EventRequested Event = "approval.requested"
+	// EventApproved: pending approval → approved.
+	EventApproved Event = "approval.approved"
+	// EventDenied: pending approval → denied (or withdrawn).
+	EventDenied Event = "approval.denied"
+	// EventExpired: pending approval → expired.
+	EventExpired Event = "approval.expired"
+	// EventDecisionRefused: a click on a stored request that was not let
+	// through (not an approver, not the requester, a forged button, the
+	// policy changed); the request's state is unchanged, unless the
+	// refusal closes it (then an EventOutcome follows).
+	EventDecisionRefused Event = "approval.refused"
+	// EventOutcome: running → done | failed, or approved → failed (closed
+	// unrun): one record per target.
+	EventOutcome Event = "outcome"
+)
+
+// Transition is one move in a request's life (or a refused attempt at
+// one), as the audit keeps it. Exactly one of Request (a request not
+// stored: a direct one, or one refused before it was) and Approval (a
+// stored request) is set.
+type Transition struct {
+	Event   Event
+	Actor   string // Slack user id of who made it happen; "" for the bot
+	Channel string // where it happened
+	// Request is the request as it was asked, for a request not stored.
+	Request *actions.Request
+	// Approval is the stored request.
+	Approval *store.Approval
+	// Typed are the targets as the requester typed them, beside the Okta
+	// ids an approval holds (EventRequested).
+	Typed []string
+	// Result is what running it did (EventOutcome).
+	Result *Performed
+	// Detail says why (a refusal, a denial) or adds what the event alone
+	// does not say.
+	Detail string
+}
+
+// Performed is an action's result, or the error that stopped it as a
+// whole.
+type Performed struct {
+	Res actions.Result
+	Err error
+}
+
+// Records are the audit records of a transition: one, or for an outcome
+// one per target (or one for a request that failed as a whole or has no
+// targets). It is the one place an audit record is made. Nothing a person
+// typed is kept of a refused request (it may hold a password they should
+// not have typed, or mention people who must not be notified): only who,
+// where, the action, why, and how many targets it named. No record holds a
+// secret: a Password parameter is never among a request's values, and a
+// one-time secret is recorded only as having been given.
+func Records(t Transition) []store.AuditRecord {
+	base := store.AuditRecord{Event: string(t.Event), Actor: t.Actor, Channel: t.Channel, Detail: t.Detail}
+	var act *actions.Action
+	switch {
+	case t.Approval != nil:
+		ap := t.Approval
+		base.Action, base.Targets, base.ApprovalID = ap.Action, ap.Targets, ap.ID
+		base.Params = approvalParams(t.Event, *ap)
+	case t.Request != nil && t.Request.Action != nil:
+		act = t.Request.Action
+		base.Action = act.Name
+		if t.Event != EventRefused {
+			base.Targets = t.Request.Targets
+			base.Params = RequestParams(act, t.Request.Values, t.Request.Reason)
+		}
+	}
+	switch t.Event {
+	case EventRefused:
+		if t.Request != nil {
+			if n := len(t.Request.Targets); n > 0 {
+				base.Detail += fmt.Sprintf(" (%s named, not recorded)", plural(n, "target", "targets"))
+			}
+		}
+		return []store.AuditRecord{base}
+	case EventRequested:
+		if t.Approval != nil && len(t.Approval.TargetLabels) > 0 {
+			base.Params["targets_as_typed"] = strings.Join(t.Typed, " ")
+			base.Params["target_labels"] = strings.Join(t.Approval.TargetLabels, "; ")
+		}
+		return []store.AuditRecord{base}
+	case EventOutcome:
+		base.Params = nil
+		p := Performed{}
+		if t.Result != nil {
+			p = *t.Result
+		}
+		return outcomeRecords(base, p)
+	}
+	return []store.AuditRecord{base}
+}
+
+// approvalParams are what the audit keeps of a stored request's
+// parameters: its values (never a secret: a store.Approval holds none),
+// its reason, and, after it was requested, who requested it.
+func approvalParams(e Event, ap store.Approval) map[string]string {
+	params := map[string]string{}
+	for k, v := range ap.Params {
+		params[k] = v
+	}
+	if ap.Reason != "" {
+		params["reason"] = ap.Reason
+	}
+	if e != EventRequested && ap.RequesterID != "" {
+		params["requester"] = ap.RequesterID
+	}
+	return params
+}
+
+// outcomeRecords are the records of a request that ran (or was closed
+// unrun): one per target, each with Okta's request id when Okta refused
+// it; one when it failed as a whole or had no targets.
+func outcomeRecords(base store.AuditRecord, p Performed) []store.AuditRecord {
+	if p.Err != nil {
+		r := base
+		r.Outcome = "failed"
+		r.ErrorKind, r.OktaRequestID, r.Detail = ErrorFacts(p.Err)
+		return []store.AuditRecord{r}
+	}
+	if len(p.Res.Outcomes) == 0 {
+		r := base
+		r.Outcome = "done"
+		switch {
+		case p.Res.Whoami != nil:
+			r.Detail = "Okta answered"
+		case p.Res.Users != nil || base.Action == "list-users":
+			r.Detail = plural(len(p.Res.Users), "user listed", "users listed")
+		case p.Res.Providers != nil || base.Action == "list-providers":
+			r.Detail = plural(len(p.Res.Providers), "identity provider listed", "identity providers listed")
+		}
+		return []store.AuditRecord{r}
+	}
+	out := make([]store.AuditRecord, 0, len(p.Res.Outcomes))
+	for _, o := range p.Res.Outcomes {
+		r := base
+		r.Target = o.Target
+		switch {
+		case o.Err != nil:
+			r.Outcome = "failed"
+			r.ErrorKind, r.OktaRequestID, r.Detail = ErrorFacts(o.Err)
+			if o.Done != "" {
+				r.Detail = o.Done + "; then: " + r.Detail
+			}
+		case o.Changed:
+			r.Outcome, r.Detail = "changed", o.Done
+		default:
+			r.Outcome, r.Detail = "unchanged", o.Done
+		}
+		if o.User != nil {
+			r.Params = map[string]string{"okta_user_id": o.User.ID, "login": o.User.Login}
+		} else if o.Group != nil {
+			r.Params = map[string]string{"okta_group_id": o.Group.ID, "group": o.Group.Name}
+		}
+		if !o.Secret.IsZero() {
+			r.Detail += "; " + o.SecretLabel + " given to the requester only"
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// ErrorFacts are what the audit keeps of an error: its kind, Okta's
+// request id and the user-facing message (never the underlying error,
+// which may carry request details).
+func ErrorFacts(err error) (kind, requestID, detail string) {
+	var e *actions.Error
+	if !errors.As(err, &e) {
+		return actions.KindInternal.String(), "", "internal error (see the log)"
+	}
+	detail = e.Message
+	if detail == "" {
+		detail = e.Kind.String()
+	}
+	if e.Code != "" {
+		detail += " (Okta " + e.Code + ")"
+	}
+	return e.Kind.String(), e.RequestID, detail
+}
+
+// plural is "1 user" or "3 users".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
