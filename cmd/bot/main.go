@@ -23,12 +23,20 @@ import (
 	"oktabot/auth"
 	"oktabot/handlers"
 	"oktabot/okta"
+	"oktabot/sandbox"
 	"oktabot/store/storeopen"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "sandbox" {
+		if err := sandbox.Main(ctx, os.Args[2:], sandboxBot, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "oktabot sandbox:", oneLine(err))
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Args, os.LookupEnv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "oktabot:", oneLine(err))
 		os.Exit(1)
