@@ -183,18 +183,18 @@ func seedOkta(o *oktatest.Server, people []Person, now time.Time) {
 			LastLogin: now.Add(-time.Duration(i%40+1) * 5 * time.Hour), PasswordChanged: created.Add(time.Duration(30+i%200) * day),
 			Profile: map[string]any{"title": d.titles[i%len(d.titles)], "department": d.name}}
 		switch i {
-		case 3: // Emma: locked out after too many attempts
+		case 3: // locked out after too many attempts
 			u.Status = "LOCKED_OUT"
-		case 8: // Isabella: suspended while on leave
+		case 8: // suspended while on leave
 			u.Status = "SUSPENDED"
-		case 13: // Ethan: a new hire starting Monday
+		case 13: // a new hire starting Monday
 			u.Status, u.LastLogin, u.PasswordChanged = "STAGED", time.Time{}, time.Time{}
 			u.Created = now.Add(-2 * day)
-		case 17: // Kai: activated, has not set a password yet
+		case 17: // activated, has not set a password yet
 			u.Status, u.LastLogin, u.PasswordChanged = "PROVISIONED", time.Time{}, time.Time{}
-		case 21: // Yusuf: left the company
+		case 21: // left the company
 			u.Status = "DEPROVISIONED"
-		case 26: // Ravi: password expired
+		case 26: // password expired
 			u.Status = "PASSWORD_EXPIRED"
 		}
 		u = add(u, d.group)
@@ -212,11 +212,11 @@ func seedOkta(o *oktatest.Server, people []Person, now time.Time) {
 			o.AddGroupMember(contractors.ID, u.ID)
 		}
 		switch i {
-		case 6: // an org admin in IT
+		case 12: // IT's admins
 			o.AddRole(u.ID, oktatest.Role{Type: "ORG_ADMIN"})
-		case 19:
+		case 30:
 			o.AddRole(u.ID, oktatest.Role{Type: "READ_ONLY_ADMIN"})
-		case 24:
+		case 24: // in Finance
 			o.AddRole(u.ID, oktatest.Role{Type: "REPORT_ADMIN"})
 		}
 	}

@@ -62,6 +62,7 @@ function specialToken(inner) {
     const id = target.slice(1);
     return `<span class="mention">@${esc(label || state.names[id] || id)}</span>`;
   }
+  if (target.startsWith("#D")) return `<span class="mention">a direct message</span>`;
   if (target.startsWith("#")) {
     const id = target.slice(1);
     return `<span class="mention">#${esc(label || state.channels[id] || id)}</span>`;
