@@ -76,11 +76,12 @@ const pageHelpers = `window.T = {
 true`
 
 type page struct {
-	t    *testing.T
-	b    *cdpBrowser
-	sb   *sandbox.Sandbox
-	dir  string // screenshots
-	shot int
+	t      *testing.T
+	b      *cdpBrowser
+	sb     *sandbox.Sandbox
+	dir    string // every screenshot
+	readme string // OKTABOT_SCREENSHOTS: where README's are regenerated
+	shot   int
 }
 
 // do runs JavaScript that must return true.
@@ -162,20 +163,25 @@ func (p *page) screenshot(name string) {
 	}
 	p.shot++
 	p.b.screenshot(filepath.Join(p.dir, fmt.Sprintf("%d-%s.png", p.shot, name)))
+	if p.readme != "" && readmeShots[name] {
+		p.b.screenshot(filepath.Join(p.readme, name+".png"))
+	}
 }
+
+// readmeShots are the screenshots README.md shows (docs/screenshots).
+var readmeShots = map[string]bool{"help": true, "approve-confirm": true, "requester-dm": true, "set-password-error": true, "list-users-csv": true}
 
 func TestSandboxInBrowser(t *testing.T) {
 	browser := chromium(t)
 	sb := startSandbox(t)
-	dir := t.TempDir()
-	if d := os.Getenv("OKTABOT_SCREENSHOTS"); d != "" {
-		dir = d
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+	readme := os.Getenv("OKTABOT_SCREENSHOTS")
+	if readme != "" {
+		if err := os.MkdirAll(readme, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	b := startChromium(t, browser, 1500, 940)
-	p := &page{t: t, b: b, sb: sb, dir: dir}
+	p := &page{t: t, b: b, sb: sb, dir: t.TempDir(), readme: readme}
 	b.navigate(sb.URL() + "#as=U0PRIYA&channel=C0INCIDENT")
 	p.wait("the page to start", "document.body.dataset.ready === '1'")
 	p.do("helpers", pageHelpers)
