@@ -148,18 +148,14 @@ func (s *Sandbox) apiView(w http.ResponseWriter, r *http.Request) {
 	}
 	out := map[string]any{}
 	chans := []channelJSON{}
-	dm := "D" + as[1:]
-	hasDM := false
+	// The app's Messages tab is there before the bot ever wrote.
+	dm := s.Slack.AppDM(as)
 	for _, c := range s.Slack.ChannelsOf(as) {
 		name := c.Name
-		if c.IsDM {
-			name, hasDM = "oktabot", true
+		if c.ID == dm {
+			name = "oktabot"
 		}
 		chans = append(chans, channelJSON{ID: c.ID, Name: name, DM: c.IsDM})
-	}
-	if !hasDM {
-		// The app's Messages tab is there before the bot ever wrote.
-		chans = append(chans, channelJSON{ID: dm, Name: "oktabot", DM: true})
 	}
 	out["channels"] = chans
 
@@ -254,7 +250,7 @@ func (s *Sandbox) apiCommand(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "only /okta is installed in this workspace")
 		return
 	}
-	if req.Channel != "D"+req.As[1:] && !slices.ContainsFunc(s.Slack.ChannelsOf(req.As), func(c slackfake.Channel) bool { return c.ID == req.Channel }) {
+	if req.Channel != s.Slack.AppDM(req.As) && !slices.ContainsFunc(s.Slack.ChannelsOf(req.As), func(c slackfake.Channel) bool { return c.ID == req.Channel }) {
 		fail(w, http.StatusBadRequest, "you are not in channel %s", req.Channel)
 		return
 	}
@@ -372,7 +368,7 @@ func (s *Sandbox) apiHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	before, _ := s.Slack.Home(req.As)
-	i, err := s.Slack.SendEvent(map[string]any{"type": "app_home_opened", "user": req.As, "channel": "D" + req.As[1:], "tab": "home",
+	i, err := s.Slack.SendEvent(map[string]any{"type": "app_home_opened", "user": req.As, "channel": s.Slack.AppDM(req.As), "tab": "home",
 		"event_ts": fmt.Sprintf("%d.000100", time.Now().Unix())})
 	if err != nil {
 		fail(w, http.StatusBadGateway, "%v", err)

@@ -8,25 +8,30 @@ import (
 // Channel is a conversation as a member's sidebar lists it.
 type Channel struct {
 	ID, Name string
-	IsDM     bool
-	// DMUser is, for a direct message with the bot, the person in it.
+	// IsDM: a direct message, the app's with one person (AppDM) or
+	// between people (AddDM).
+	IsDM bool
+	// DMUser is, for the app's direct message, the person in it.
 	DMUser  string
 	Members []string
 }
 
 // ChannelsOf are the channels user is a member of (in name order) and
-// then the direct messages the bot has with them.
+// then their direct messages.
 func (s *Server) ChannelsOf(user string) []Channel {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var chans, dms []Channel
 	for _, id := range sortedKeys(s.channels) {
 		ch := s.channels[id]
-		c := Channel{ID: ch.id, Name: ch.name, IsDM: isDM(ch), DMUser: ch.dmUser, Members: sortedKeys(ch.members)}
+		isDM := ch.kind == kindAppDM || ch.kind == kindPeopleDM
+		c := Channel{ID: ch.id, Name: ch.name, IsDM: isDM, DMUser: ch.dmUser, Members: sortedKeys(ch.members)}
 		switch {
-		case c.IsDM && ch.dmUser == user:
+		case ch.kind == kindAppDM && ch.dmUser == user:
 			dms = append(dms, c)
-		case !c.IsDM && ch.members[user]:
+		case ch.kind == kindPeopleDM && ch.members[user]:
+			dms = append(dms, c)
+		case !isDM && ch.members[user]:
 			chans = append(chans, c)
 		}
 	}

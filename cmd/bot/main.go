@@ -30,13 +30,6 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if len(os.Args) > 1 && os.Args[1] == "sandbox" {
-		if err := sandbox.Main(ctx, os.Args[2:], sandboxBot, os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, "oktabot sandbox:", oneLine(err))
-			os.Exit(1)
-		}
-		return
-	}
 	if err := run(ctx, os.Args, os.LookupEnv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "oktabot:", oneLine(err))
 		os.Exit(1)
@@ -68,6 +61,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 			if len(args) == 2 {
 				return healthcheck(lookupEnv, stdout)
 			}
+		case "sandbox":
+			return sandbox.Main(ctx, args[2:], sandboxBot, stdout)
 		}
 		return fmt.Errorf("unexpected arguments %q: oktabot is configured by environment variables (see oktabot -help)", args[1:])
 	}
