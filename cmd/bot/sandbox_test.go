@@ -417,3 +417,64 @@ func rssMB(pid int) float64 {
 	}
 	return 0
 }
+
+// What real Slack would refuse is shown on the page, as the person sees
+// it: here Slack refuses the bot's answer.
+func TestSandboxShowsWhatSlackRefuses(t *testing.T) {
+	sb := startSandbox(t)
+	sb.Slack.InjectError("response_url", "invalid_blocks")
+	body := strings.NewReader(`{"as":"U0PRIYA","channel":"C0INCIDENT","text":"/okta get-user noah.varga"}`)
+	resp, err := http.Post(sb.URL()+"api/command", "application/json", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/api/command: %s", resp.Status)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(sb.URL() + "api/view?as=U0PRIYA&channel=C0INCIDENT")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			Problems []string `json:"problems"`
+		}
+		json.NewDecoder(resp.Body).Decode(&v)
+		resp.Body.Close()
+		if strings.Contains(strings.Join(v.Problems, "\n"), "invalid_blocks") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page's problems after 20 s: %q", v.Problems)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// The page's API takes JSON from its own page only: a form posted from
+// another site cannot drive the bot.
+func TestSandboxRefusesCrossSiteWrites(t *testing.T) {
+	sb := startSandbox(t)
+	resp, err := http.Post(sb.URL()+"api/command", "application/x-www-form-urlencoded",
+		strings.NewReader("as=U0SAM&channel=C0INCIDENT&text=/okta+disable-user+x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a form post: %s, want 403", resp.Status)
+	}
+	req, _ := http.NewRequest("POST", sb.URL()+"api/command", strings.NewReader(`{"as":"U0SAM","channel":"C0INCIDENT","text":"/okta help"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a cross-site fetch: %s, want 403", resp.Status)
+	}
+}
