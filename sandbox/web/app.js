@@ -332,6 +332,10 @@ function confirmDialog(c) {
 }
 
 async function clickButton(e, block, ctx) {
+  if (ctx.surface === "home") {
+    showCommandError("Buttons in the Home tab are not wired up in the sandbox.");
+    return;
+  }
   if (e.confirm && !(await confirmDialog(e.confirm))) return;
   if (e.url) window.open(e.url, "_blank", "noopener");
   try {
@@ -611,7 +615,8 @@ async function start() {
   for (const p of ws.people) state.names[p.id] = p.real_name;
   const params = new URLSearchParams(location.hash.slice(1));
   state.me = params.get("as") || ws.people[0].id;
-  state.channel = params.get("channel") || Object.keys(ws.channels).find((id) => ws.channels[id] === "incident") || Object.keys(ws.channels)[0];
+  const firstChannel = Object.keys(ws.channels).find((id) => ws.channels[id] === "incident") || Object.keys(ws.channels)[0];
+  state.channel = params.get("channel") || firstChannel;
   const sel = $("#person");
   sel.replaceChildren(...ws.people.map((p) => h("option", { value: p.id, selected: p.id === state.me }, `${p.real_name} — ${p.title}`)));
   const showRole = () => {
@@ -623,7 +628,8 @@ async function start() {
     state.me = sel.value;
     state.lastModal = "";
     showRole();
-    select(state.channel === "home" || state.channel.startsWith("D") ? Object.keys(ws.channels)[0] : state.channel);
+    // Their own direct messages and Home tab are not the last person's.
+    select(state.channel === "home" || state.channel.startsWith("D") ? firstChannel : state.channel);
   });
   $("#nav-home").addEventListener("click", (ev) => { ev.preventDefault(); select("home"); });
   $("#composer").addEventListener("submit", sendCommand);
