@@ -143,7 +143,7 @@ func Start(ctx context.Context, o Options, run BotRunner) (_ *Sandbox, err error
 		s.channels = map[string]string{chIncident: "incident", chApprovals: "approvals", chAudit: "audit"}
 	} else {
 		// Validated as at start, so a mistake is named before anything runs.
-		p, err := auth.Load(o.PolicyFile, actions.Default().Names())
+		p, err := auth.Load(o.PolicyFile, auth.Names{Actions: actions.Default().Names(), RoleTypes: actions.RoleTypes})
 		if err != nil {
 			return nil, fmt.Errorf("policy: %w", err)
 		}

@@ -15,7 +15,7 @@ import (
 // one member of each user group, and an outsider; the channels are the
 // policy's approval and audit channels.
 func TestPeopleOfAPolicy(t *testing.T) {
-	p, err := auth.Load(filepath.Join("..", "policy.example.yml"), actions.Default().Names())
+	p, err := auth.Load(filepath.Join("..", "policy.example.yml"), auth.Names{Actions: actions.Default().Names(), RoleTypes: actions.RoleTypes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,5 +64,12 @@ func TestBadPolicyIsNamedBeforeAnythingRuns(t *testing.T) {
 	_, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", PolicyFile: filepath.Join(t.TempDir(), "missing.yml")}, nil)
 	if err == nil || !strings.HasPrefix(err.Error(), "policy:") {
 		t.Errorf("Start with a missing policy: %v", err)
+	}
+}
+
+// The sandbox's own policy is valid as the bot checks it at start.
+func TestDemoPolicyIsValid(t *testing.T) {
+	if _, err := auth.Parse("sandbox-policy.yml", []byte(demoPolicy), auth.Names{Actions: actions.Default().Names(), RoleTypes: actions.RoleTypes}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -53,6 +53,7 @@ roles:
     members: [U0SAM, U0JORDAN]
     actions: ["*"]
     admin_targets: true
+    assignable_roles: ["*"]
 
 approvals:
   - actions: [disable-user, assign-role, unassign-role]

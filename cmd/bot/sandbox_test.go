@@ -326,9 +326,14 @@ func runSandboxBinary(t testing.TB, args ...string) (cmd *exec.Cmd, url string, 
 				found <- strings.Fields(rest)[0]
 			}
 		}
+		close(found) // it exited
 	}()
 	select {
 	case url = <-found:
+		if url == "" {
+			cmd.Wait()
+			t.Fatalf("oktabot sandbox exited without printing an address: %v", cmd.ProcessState)
+		}
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("oktabot sandbox printed no address within 60 s")
