@@ -192,7 +192,7 @@ type injected struct {
 
 // Server is the fake Slack. Create it with New.
 type Server struct {
-	t        testing.TB
+	t        reporter
 	cfg      config
 	srv      *httptest.Server
 	upgrader websocket.Upgrader
@@ -239,6 +239,12 @@ type Server struct {
 // given, reports recorded violations with t.Errorf.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s := newServer(t, opts)
+	t.Cleanup(s.close)
+	return s
+}
+
+func newServer(t reporter, opts []Option) *Server {
 	cfg := config{
 		pingInterval:     5 * time.Second,
 		pongTimeout:      30 * time.Second,
@@ -293,7 +299,6 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("/response/", s.handleResponseURL)
 	mux.HandleFunc("/upload/", s.handleUpload)
 	s.srv = httptest.NewServer(mux)
-	t.Cleanup(s.close)
 	return s
 }
 

@@ -104,6 +104,9 @@ Usage:
   oktabot healthcheck  ask the bot running with this environment for /healthz (at
                        OKTABOT_HTTP_ADDR): exit 0 if healthy, 1 if not; for a
                        container HEALTHCHECK
+  oktabot sandbox [--policy FILE] [--addr 127.0.0.1:8080] [--data DIR]
+                       try it on this machine, in a browser, against stand-ins
+                       for Slack and Okta (no tokens needed)
   oktabot -version     print the version and exit
   oktabot -help        print this help and exit
 

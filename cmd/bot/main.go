@@ -23,6 +23,7 @@ import (
 	"oktabot/auth"
 	"oktabot/handlers"
 	"oktabot/okta"
+	"oktabot/sandbox"
 	"oktabot/store/storeopen"
 )
 
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 			if len(args) == 2 {
 				return healthcheck(lookupEnv, stdout)
 			}
+		case "sandbox":
+			return sandbox.Main(ctx, args[2:], sandboxBot, stdout)
 		}
 		return fmt.Errorf("unexpected arguments %q: oktabot is configured by environment variables (see oktabot -help)", args[1:])
 	}

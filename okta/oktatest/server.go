@@ -32,7 +32,7 @@ type Server struct {
 	// POST /oauth2/v1/token instead.
 	Token string
 
-	t           testing.TB
+	t           reporter
 	spec        *apiSpec
 	clock       func() time.Time
 	onViolation func(Violation)
@@ -176,9 +176,18 @@ type Call struct {
 // New starts a fake Okta org for the test; it is closed by t.Cleanup.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	spec, err := loadSpec()
+	s, err := newServer(t, opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(s.close)
+	return s
+}
+
+func newServer(t reporter, opts []Option) (*Server, error) {
+	spec, err := loadSpec()
+	if err != nil {
+		return nil, err
 	}
 	cfg := config{clock: time.Now, seed: 0x6f6b7461}
 	for _, o := range opts {
@@ -217,11 +226,12 @@ func New(t testing.TB, opts ...Option) *Server {
 	}
 	s.ts = httptest.NewServer(s)
 	s.URL = s.ts.URL
-	t.Cleanup(func() {
-		close(s.done)
-		s.ts.Close()
-	})
-	return s
+	return s, nil
+}
+
+func (s *Server) close() {
+	close(s.done)
+	s.ts.Close()
 }
 
 // ServeHTTP serves the fake API; New wires it to an httptest.Server.
