@@ -38,6 +38,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/auth"
+	"oktabot/blocks"
 	"oktabot/store"
 )
 
@@ -159,7 +160,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	ch, ts, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
 	if err != nil {
 		withdraw(err, "the approval request could not be posted to "+ap.ApprovalChannel,
-			fmt.Sprintf(":warning: I could not post your request to %s for approval (is oktabot a member of that channel?). Nothing was run; tell the bot's operators.", channelRef(ap.ApprovalChannel)))
+			fmt.Sprintf(":warning: I could not post your request to %s for approval (is oktabot a member of that channel?). Nothing was run; tell the bot's operators.", blocks.ChannelRef(ap.ApprovalChannel)))
 		return
 	}
 	if err := st.SetApprovalMessage(ctx, ap.ID, ch, ts); err != nil {
@@ -171,7 +172,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		// do the buttons appear.
 		if err := b.postTargetList(ctx, ap); err != nil {
 			withdraw(err, "its targets could not all be listed in the approval message's thread",
-				fmt.Sprintf(":warning: Your request names %d targets, more than one message can show, and I could not list them all for the approvers in %s. Nothing was run; ask again with fewer targets.", len(ap.Targets), channelRef(ap.ApprovalChannel)))
+				fmt.Sprintf(":warning: Your request names %d targets, more than one message can show, and I could not list them all for the approvers in %s. Nothing was run; ask again with fewer targets.", len(ap.Targets), blocks.ChannelRef(ap.ApprovalChannel)))
 			return
 		}
 	}
@@ -187,7 +188,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	}
 	extra += publicNote
 	b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":hourglass_flowing_sand: Your request %s is waiting for approval in %s by a member of %s; it expires %s. Nothing was run yet. I will tell you here (or by direct message) when it is decided.%s",
-		requestLine(ap), channelRef(ap.ApprovalChannel), rolesText(ap.ApproverRoles), slackDate(ap.ExpiresAt), extra)))
+		blocks.RequestLine(ap), blocks.ChannelRef(ap.ApprovalChannel), rolesText(ap.ApproverRoles), blocks.Date(ap.ExpiresAt), extra)))
 }
 
 // postTargetList lists every target of a pending request in its approval
@@ -264,17 +265,17 @@ func (b *Bot) refuseUnresolved(ctx context.Context, log zerolog.Logger, inv invo
 	}
 	log.Info().Str("event", "request.refused").Str("reason", "unresolved targets").Int("unresolved", len(failed)).Msg("targets could not be resolved; not sent for approval")
 	b.auditRefused(ctx, log, inv, req, fmt.Sprintf("not sent for approval: %s not resolved to one Okta user (%s)",
-		plural(len(failed), "target", "targets"), strings.Join(why, ", ")))
+		blocks.Plural(len(failed), "target", "targets"), strings.Join(why, ", ")))
 	lines := make([]string, len(failed))
 	for i, o := range failed {
-		lines[i] = outcomeError(o.Target, o.Err)
+		lines[i] = blocks.OutcomeError(o.Target, o.Err)
 	}
 	them := "them"
 	if len(failed) == 1 {
 		them = "it"
 	}
 	head := fmt.Sprintf(":no_entry_sign: *Nothing was sent for approval*, and nothing was run: %s of the %d you named could not be resolved to exactly one Okta user. Correct or remove %s and ask again.",
-		plural(len(failed), "target", "targets"), len(req.Targets), them)
+		blocks.Plural(len(failed), "target", "targets"), len(req.Targets), them)
 	r, _, _ := listReply(head, lines, "")
 	b.respond(ctx, log, inv, r)
 }
@@ -416,7 +417,7 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 		// The request runs as the requester's: they must still be allowed it.
 		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action")
 		b.audit(ctx, approvalRecord("approval.refused", inv.caller, inv.channel, ap, "requester no longer allowed to run the action"))
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: %s may no longer run `%s` under the current policy, so this request cannot be approved. Nothing was changed; deny it to close it.", mention(ap.RequesterID), esc(ap.Action))))
+		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: %s may no longer run `%s` under the current policy, so this request cannot be approved. Nothing was changed; deny it to close it.", blocks.Mention(ap.RequesterID), blocks.Esc(ap.Action))))
 	default:
 		b.approve(ctx, log, inv, ap)
 	}
@@ -468,7 +469,7 @@ func (b *Bot) approve(ctx context.Context, log zerolog.Logger, inv invocation, a
 
 // alreadyDecided tells a late clicker what became of the request.
 func alreadyDecided(ap store.Approval, clicker string) string {
-	by := mention(ap.DecidedBy)
+	by := blocks.Mention(ap.DecidedBy)
 	if ap.DecidedBy == clicker {
 		by = "you"
 	}
@@ -506,7 +507,7 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 	}
 	ap, err := b.cfg.Store.GetApproval(ctx, id)
 	if err != nil {
-		log.Error().Err(err).Str("approval_id", clip(id, 64)).Msg("could not read the approval to deny")
+		log.Error().Err(err).Str("approval_id", blocks.Clip(id, 64)).Msg("could not read the approval to deny")
 		b.tellUser(ctx, log, user, "", renderNotice(":warning: I could not find or read that request. Nothing was changed."))
 		return
 	}
@@ -545,12 +546,12 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 	b.updateApprovalMessage(ctx, log, decided)
 	act := b.cfg.Registry.Lookup(decided.Action)
 	if user == decided.RequesterID {
-		b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — withdrawn by the requester: %s", auditRequestText(decided), esc(reason)))
-		tell(fmt.Sprintf(":no_entry_sign: You withdrew your request %s. Nothing was run.", requestLine(decided)))
+		b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — withdrawn by the requester: %s", auditRequestText(decided), blocks.Esc(reason)))
+		tell(fmt.Sprintf(":no_entry_sign: You withdrew your request %s. Nothing was run.", blocks.RequestLine(decided)))
 		return
 	}
-	b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — denied by %s: %s", auditRequestText(decided), mention(user), esc(reason)))
-	b.tellRequester(ctx, log, decided, renderNotice(fmt.Sprintf(":no_entry_sign: Your request %s was denied by %s: %s\nNothing was run.", requestLine(decided), mention(user), esc(reason))))
+	b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — denied by %s: %s", auditRequestText(decided), blocks.Mention(user), blocks.Esc(reason)))
+	b.tellRequester(ctx, log, decided, renderNotice(fmt.Sprintf(":no_entry_sign: Your request %s was denied by %s: %s\nNothing was run.", blocks.RequestLine(decided), blocks.Mention(user), blocks.Esc(reason))))
 }
 
 // requesterClicked handles the requester's step after approval, for the
@@ -566,9 +567,9 @@ func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invo
 	case button == actRunApproved && step != collectStep:
 		refuse(ap, "run button on a request that runs on approval", ":grey_question: This request does not wait for you to run it. Nothing was changed.")
 	case inv.caller != ap.RequesterID && step == passwordStep:
-		refuse(ap, "only the requester may set the password", fmt.Sprintf(":no_entry: Only %s, who asked, can set this password. Nothing was changed.", mention(ap.RequesterID)))
+		refuse(ap, "only the requester may set the password", fmt.Sprintf(":no_entry: Only %s, who asked, can set this password. Nothing was changed.", blocks.Mention(ap.RequesterID)))
 	case inv.caller != ap.RequesterID:
-		refuse(ap, "only the requester may run it", fmt.Sprintf(":no_entry: Only %s, who asked, can run this request: its one-time links are for them alone. Nothing was changed.", mention(ap.RequesterID)))
+		refuse(ap, "only the requester may run it", fmt.Sprintf(":no_entry: Only %s, who asked, can run this request: its one-time links are for them alone. Nothing was changed.", blocks.Mention(ap.RequesterID)))
 	case ap.Status != store.StatusApproved:
 		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":information_source: This request is %s; this button can no longer be used. Nothing more was run.", ap.Status)))
 	case !b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
@@ -665,14 +666,14 @@ func (b *Bot) approvalStillHolds(ctx context.Context, log zerolog.Logger, ap sto
 		b.abandon(ctx, log, ap,
 			actions.Errorf(actions.KindForbidden, "its requester may no longer run %s under the current policy; nothing was sent to Okta", ap.Action),
 			fmt.Sprintf(":no_entry: You may no longer run %s under the current policy, so your approved request %s did not run: %snothing was sent to Okta. The request is now closed; ask your Okta or security team if you need this.",
-				code(ap.Action), requestLine(ap), notSet))
+				blocks.Code(ap.Action), blocks.RequestLine(ap), notSet))
 	case approverRefused:
 		log.Info().Str("event", "approval.refused").Str("reason", "approver no longer allowed").Str("approved_by", ap.DecidedBy).Msg("its approver may no longer approve it; closing the request")
 		b.audit(ctx, approvalRecord("approval.refused", ap.DecidedBy, "", ap, "approver no longer allowed to approve it"))
 		b.abandon(ctx, log, ap,
-			actions.Errorf(actions.KindForbidden, "its approver %s may no longer approve it under the current policy; nothing was sent to Okta", mention(ap.DecidedBy)),
+			actions.Errorf(actions.KindForbidden, "its approver %s may no longer approve it under the current policy; nothing was sent to Okta", blocks.Mention(ap.DecidedBy)),
 			fmt.Sprintf(":no_entry: Your approved request %s did not run: %s, who approved it, may no longer approve it under the current policy, so %snothing was sent to Okta. The request is now closed; ask again if you still need this.",
-				requestLine(ap), mention(ap.DecidedBy), notSet))
+				blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy), notSet))
 	}
 	return false
 }
@@ -715,7 +716,7 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, p
 	}
 	ap, err := b.cfg.Store.GetApproval(ctx, id)
 	if err != nil {
-		log.Error().Err(err).Str("approval_id", clip(id, 64)).Msg("could not read the approval for the password form")
+		log.Error().Err(err).Str("approval_id", blocks.Clip(id, 64)).Msg("could not read the approval for the password form")
 		b.tellUser(ctx, log, user, "", renderNotice(":warning: I could not find or read that request. Nothing was run."))
 		return
 	}
@@ -740,7 +741,7 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, p
 	}
 	// The result goes to them, privately, where they opened the form.
 	to := &invocation{caller: user, channel: channel}
-	if !slackID(channel, "CGD") {
+	if !blocks.IsSlackID(channel, "CGD") {
 		to = nil
 	}
 	if !b.runApproved(ctx, log, ap, pw, to) {
@@ -801,5 +802,5 @@ func (b *Bot) expired(ctx context.Context, log zerolog.Logger, ap store.Approval
 	b.audit(ctx, approvalRecord("approval.expired", "", ap.ApprovalChannel, ap, "nobody decided before "+ap.ExpiresAt.UTC().Format(time.RFC3339)))
 	b.updateApprovalMessage(ctx, log, ap)
 	b.auditLine(b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":hourglass: %s — expired without a decision; not run", auditRequestText(ap)))
-	b.tellRequester(ctx, log, ap, renderNotice(fmt.Sprintf(":hourglass: Your request %s expired without a decision. Nothing was run; ask again if it is still needed.", requestLine(ap))))
+	b.tellRequester(ctx, log, ap, renderNotice(fmt.Sprintf(":hourglass: Your request %s expired without a decision. Nothing was run; ask again if it is still needed.", blocks.RequestLine(ap))))
 }

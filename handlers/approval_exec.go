@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"oktabot/actions"
+	"oktabot/blocks"
 	"oktabot/store"
 )
 
@@ -234,9 +235,9 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 	ap.Status, ap.Result = status, result
 	b.auditPerformed(fctx, ap.RequesterID, ap.RequesterChannel, act, ap.Targets, ap.ID, p)
 	b.updateApprovalMessage(fctx, log, ap)
-	b.auditLine(act, fmt.Sprintf("%s %s — approved by %s — %s", outcomeMark(p), auditRequestText(ap), mention(ap.DecidedBy), outcomeSummary(p)))
+	b.auditLine(act, fmt.Sprintf("%s %s — approved by %s — %s", outcomeMark(p), auditRequestText(ap), blocks.Mention(ap.DecidedBy), outcomeSummary(p)))
 	if listing != nil {
-		head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s:", requestLine(ap), mention(ap.DecidedBy))
+		head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s:", blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
 		listing.Blocks = append([]slack.Block{section(head)}, listing.Blocks...)
 		b.tellRequester(fctx, log, ap, *listing)
 		return
@@ -260,14 +261,14 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 // secrets, in the channel it was asked from, as the requester asked with
 // --public. A channel the bot cannot post in is reported to the requester.
 func (b *Bot) postPublicResult(ctx context.Context, log zerolog.Logger, act *actions.Action, ap store.Approval, p performed) {
-	head := fmt.Sprintf("%s's request %s, approved by %s:", mention(ap.RequesterID), requestLine(ap), mention(ap.DecidedBy))
+	head := fmt.Sprintf("%s's request %s, approved by %s:", blocks.Mention(ap.RequesterID), blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
 	r, _, _ := b.render(act, p.res, false)
 	r.Blocks = append([]slack.Block{section(head)}, r.Blocks...)
 	r.Text = plainFallback(head)
 	for _, m := range append([]reply{r}, r.More...) {
 		if _, _, err := b.cfg.Slack.PostMessageContext(ctx, ap.RequesterChannel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)); err != nil {
 			log.Warn().Err(err).Str("channel", ap.RequesterChannel).Msg("could not post an approved request's result in its channel")
-			b.tellRequester(ctx, log, ap, renderNotice(fmt.Sprintf(":warning: I could not post the result of %s in %s as you asked (is oktabot a member of that channel?); only you have seen it.", requestLine(ap), channelRef(ap.RequesterChannel))))
+			b.tellRequester(ctx, log, ap, renderNotice(fmt.Sprintf(":warning: I could not post the result of %s in %s as you asked (is oktabot a member of that channel?); only you have seen it.", blocks.RequestLine(ap), blocks.ChannelRef(ap.RequesterChannel))))
 			return
 		}
 	}
@@ -372,9 +373,9 @@ func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval
 	act := b.cfg.Registry.Lookup(claimed.Action)
 	b.auditPerformed(ctx, claimed.RequesterID, claimed.RequesterChannel, act, claimed.Targets, claimed.ID, p)
 	b.updateApprovalMessage(ctx, log, claimed)
-	b.auditLine(act, fmt.Sprintf(":x: %s — approved by %s — not run: %s", auditRequestText(claimed), mention(claimed.DecidedBy), esc(why.Message)))
+	b.auditLine(act, fmt.Sprintf(":x: %s — approved by %s — not run: %s", auditRequestText(claimed), blocks.Mention(claimed.DecidedBy), blocks.Esc(why.Message)))
 	if tell == "" {
-		tell = fmt.Sprintf(":x: Your request %s was approved, but %s.", requestLine(claimed), esc(why.Message))
+		tell = fmt.Sprintf(":x: Your request %s was approved, but %s.", blocks.RequestLine(claimed), blocks.Esc(why.Message))
 	}
 	b.tellRequester(ctx, log, claimed, renderNotice(tell))
 }
@@ -382,10 +383,10 @@ func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval
 // approvedOutcome is what the requester of an approved request is told:
 // the full result, one-time secrets included (only they see it).
 func (b *Bot) approvedOutcome(act *actions.Action, ap store.Approval, p performed) reply {
-	head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s and run:", requestLine(ap), mention(ap.DecidedBy))
+	head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s and run:", blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
 	if p.err != nil {
 		r := renderProblem(p.err)
-		r.Blocks = append([]slack.Block{section(fmt.Sprintf(":x: Your request %s was approved by %s, but it failed:", requestLine(ap), mention(ap.DecidedBy)))}, r.Blocks...)
+		r.Blocks = append([]slack.Block{section(fmt.Sprintf(":x: Your request %s was approved by %s, but it failed:", blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy)))}, r.Blocks...)
 		return r
 	}
 	r, _, _ := b.render(act, p.res, true)

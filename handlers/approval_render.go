@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -34,116 +33,6 @@ const (
 	maxTargetBlocks = 12
 	maxResultBlocks = 28
 )
-
-// mention is a Slack user mention for a user id, or the id as code when it
-// does not look like one (it never came from a trusted payload then).
-func mention(userID string) string {
-	if userID == "" {
-		return "–"
-	}
-	if slackID(userID, "UW") {
-		return "<@" + userID + ">"
-	}
-	return code(userID)
-}
-
-// channelRef is a channel link for a channel id.
-func channelRef(channelID string) string {
-	switch {
-	case channelID == "":
-		return "–"
-	case slackID(channelID, "CGD"):
-		return "<#" + channelID + ">"
-	}
-	return code(channelID)
-}
-
-// slackID reports whether s has the shape of a Slack id starting with one
-// of prefixes.
-func slackID(s, prefixes string) bool {
-	if len(s) < 3 || len(s) > 32 || !strings.ContainsRune(prefixes, rune(s[0])) {
-		return false
-	}
-	for _, r := range s {
-		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// slackDate shows a time in each reader's own time zone, with a UTC
-// fallback.
-func slackDate(t time.Time) string {
-	if t.IsZero() {
-		return "never"
-	}
-	return fmt.Sprintf("<!date^%d^{date_short_pretty} at {time_secs}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04:05 UTC"))
-}
-
-// targetRef shows one target as the requester typed it: a Slack mention
-// stays a mention, anything else is code.
-func targetRef(t string) string {
-	if m := mentionRE.FindStringSubmatch(t); m != nil {
-		return "<@" + m[1] + ">"
-	}
-	return code(t)
-}
-
-// targetsSummary is "`bob`" or "`bob`, `carol` and 3 more", for one line,
-// of targets as typed.
-func targetsSummary(targets []string, show int) string {
-	refs := make([]string, min(len(targets), show))
-	for i := range refs {
-		refs[i] = targetRef(targets[i])
-	}
-	return summarize(refs, len(targets))
-}
-
-// summarize joins the first refs of total into one line: "a", "a and b",
-// "a, b and 3 more".
-func summarize(refs []string, total int) string {
-	if total == 0 {
-		return "no targets"
-	}
-	if len(refs) < total {
-		refs = append(refs[:len(refs):len(refs)], fmt.Sprintf("%d more", total-len(refs)))
-	}
-	if len(refs) == 1 {
-		return refs[0]
-	}
-	return strings.Join(refs[:len(refs)-1], ", ") + " and " + refs[len(refs)-1]
-}
-
-// approvalTargetRefs are an approval's targets for people: the label of
-// the Okta user each was resolved to when it was requested, or, for a
-// request stored without labels (group targets, or stored before labels
-// were kept), each target as typed. Labels are Okta's text, so they are
-// shown as code: a name cannot format or mention anything.
-func approvalTargetRefs(a store.Approval) []string {
-	labelled := len(a.TargetLabels) == len(a.Targets)
-	refs := make([]string, len(a.Targets))
-	for i, t := range a.Targets {
-		if labelled && a.TargetLabels[i] != "" {
-			refs[i] = code(a.TargetLabels[i])
-		} else {
-			refs[i] = targetRef(t)
-		}
-	}
-	return refs
-}
-
-// approvalTargets is an approval's targets in one line, the first show of
-// them named.
-func approvalTargets(a store.Approval, show int) string {
-	refs := approvalTargetRefs(a)
-	return summarize(refs[:min(len(refs), show)], len(refs))
-}
-
-// requestLine is one line about what an approval asks for.
-func requestLine(a store.Approval) string {
-	return fmt.Sprintf("%s on %s", code(a.Action), approvalTargets(a, 5))
-}
 
 // paramsText lists an approval's parameters, one per line.
 func paramsText(params map[string]string) string {

@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"oktabot/actions"
+	"oktabot/blocks"
 	"oktabot/store"
 )
 
@@ -141,9 +142,9 @@ func (b *Bot) auditPerformed(ctx context.Context, actor, channel string, act *ac
 		case p.res.Whoami != nil:
 			r.Detail = "Okta answered"
 		case p.res.Users != nil || name == "list-users":
-			r.Detail = plural(len(p.res.Users), "user listed", "users listed")
+			r.Detail = blocks.Plural(len(p.res.Users), "user listed", "users listed")
 		case p.res.Providers != nil || name == "list-providers":
-			r.Detail = plural(len(p.res.Providers), "identity provider listed", "identity providers listed")
+			r.Detail = blocks.Plural(len(p.res.Providers), "identity provider listed", "identity providers listed")
 		}
 		b.audit(ctx, r)
 		return
@@ -204,7 +205,7 @@ func (b *Bot) auditLine(act *actions.Action, text string) {
 
 // auditRequestText is a request in an audit channel line.
 func auditRequestText(ap store.Approval) string {
-	return fmt.Sprintf("%s on %s by %s in %s", code(ap.Action), approvalTargets(ap, 10), mention(ap.RequesterID), channelRef(ap.RequesterChannel))
+	return fmt.Sprintf("%s on %s by %s in %s", blocks.Code(ap.Action), blocks.ApprovalTargets(ap, 10), blocks.Mention(ap.RequesterID), blocks.ChannelRef(ap.RequesterChannel))
 }
 
 // invocationText is a direct request in an audit channel line.
@@ -229,9 +230,9 @@ func outcomeMark(p performed) string {
 func outcomeSummary(p performed) string {
 	if p.err != nil {
 		kind, id, detail := errorFacts(p.err)
-		s := "failed (" + kind + "): " + esc(detail)
+		s := "failed (" + kind + "): " + blocks.Esc(detail)
 		if id != "" {
-			s += " · Okta request " + code(id)
+			s += " · Okta request " + blocks.Code(id)
 		}
 		return s
 	}
@@ -256,12 +257,12 @@ func (b *Bot) auditDirect(ctx context.Context, log zerolog.Logger, inv invocatio
 func (b *Bot) auditRefused(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, why string) {
 	detail := why
 	if n := len(req.Targets); n > 0 {
-		detail += fmt.Sprintf(" (%s named, not recorded)", plural(n, "target", "targets"))
+		detail += fmt.Sprintf(" (%s named, not recorded)", blocks.Plural(n, "target", "targets"))
 	}
 	b.audit(ctx, store.AuditRecord{Event: "request.refused", Actor: inv.caller, Channel: inv.channel, Action: req.Action.Name, Detail: detail})
 	if req.Action.Writes {
 		// One person's refusals are summed up, not posted one by one.
-		b.auditCh.refused(inv.caller, req.Action.Name, fmt.Sprintf(":no_entry: %s by %s in %s — refused: %s", code(req.Action.Name), mention(inv.caller), channelRef(inv.channel), esc(detail)))
+		b.auditCh.refused(inv.caller, req.Action.Name, fmt.Sprintf(":no_entry: %s by %s in %s — refused: %s", blocks.Code(req.Action.Name), blocks.Mention(inv.caller), blocks.ChannelRef(inv.channel), blocks.Esc(detail)))
 	}
 }
 
@@ -285,10 +286,10 @@ func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.
 	}
 	for _, u := range req.List("user") {
 		id := u
-		if m := mentionRE.FindStringSubmatch(u); m != nil {
+		if m := blocks.MentionRE.FindStringSubmatch(u); m != nil {
 			id = m[1]
 		}
-		if !slackID(id, "UW") {
+		if !blocks.IsSlackID(id, "UW") {
 			return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "user",
 				Message: fmt.Sprintf("--user takes Slack user ids (U…) or @mentions picked from Slack's list, not %q", u)})
 		}
@@ -304,7 +305,7 @@ func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.
 		id, err := strconv.ParseInt(strings.TrimPrefix(v, "#"), 10, 64)
 		if err != nil || id <= 0 {
 			return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "record",
-				Message: fmt.Sprintf("--record takes a record's number, as `/okta audit` shows it (#123), not %q", clip(v, 40))})
+				Message: fmt.Sprintf("--record takes a record's number, as `/okta audit` shows it (#123), not %q", blocks.Clip(v, 40))})
 		}
 		f.ID = id
 	}
@@ -312,12 +313,12 @@ func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.
 	if v := strings.TrimSpace(req.Values["request"]); v != "" {
 		if !validApprovalID(v) {
 			return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "request",
-				Message: fmt.Sprintf("--request takes a request's id, as approval messages and `/okta audit` show it, not %q", clip(v, 40))})
+				Message: fmt.Sprintf("--request takes a request's id, as approval messages and `/okta audit` show it, not %q", blocks.Clip(v, 40))})
 		}
 		got, err := b.cfg.Store.GetApproval(ctx, v)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return renderNotice(fmt.Sprintf(":grey_question: There is no request %s.", code(v)))
+			return renderNotice(fmt.Sprintf(":grey_question: There is no request %s.", blocks.Code(v)))
 		case err != nil:
 			log.Error().Err(err).Msg("could not read an approval for the audit")
 			return renderNotice(":warning: I could not read the audit trail (the bot's database did not answer). Please try again.")
@@ -355,9 +356,9 @@ func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.
 func withTargets(r reply, of string, targets, labels []string, now time.Time) reply {
 	lines := make([]string, len(targets))
 	for i, t := range targets {
-		lines[i] = fmt.Sprintf("%d. %s", i+1, targetRef(t))
+		lines[i] = fmt.Sprintf("%d. %s", i+1, blocks.TargetRef(t))
 		if labels != nil && labels[i] != "" {
-			lines[i] += " " + code(labels[i])
+			lines[i] += " " + blocks.Code(labels[i])
 		}
 	}
 	list, shown, total := listReply(fmt.Sprintf("*Every target of %s* (%d in all):", of, len(targets)), lines, "No targets.")
@@ -381,18 +382,18 @@ func withTargets(r reply, of string, targets, labels []string, now time.Time) re
 func renderAudit(recs []store.AuditRecord, f store.AuditFilter) reply {
 	var filters []string
 	for _, a := range f.Actors {
-		filters = append(filters, "by "+mention(a))
+		filters = append(filters, "by "+blocks.Mention(a))
 	}
 	if f.Action != "" {
-		filters = append(filters, "action "+code(f.Action))
+		filters = append(filters, "action "+blocks.Code(f.Action))
 	}
 	if f.ApprovalID != "" {
-		filters = append(filters, "request "+code(f.ApprovalID))
+		filters = append(filters, "request "+blocks.Code(f.ApprovalID))
 	}
 	if f.ID != 0 {
 		filters = append(filters, fmt.Sprintf("record #%d", f.ID))
 	}
-	heading := fmt.Sprintf("*Audit trail* · %s, newest first", plural(len(recs), "record", "records"))
+	heading := fmt.Sprintf("*Audit trail* · %s, newest first", blocks.Plural(len(recs), "record", "records"))
 	if len(filters) > 0 {
 		heading += " · " + strings.Join(filters, ", ")
 	}
@@ -409,39 +410,39 @@ func renderAudit(recs []store.AuditRecord, f store.AuditFilter) reply {
 
 // auditRecordLine is one audit record for people.
 func auditRecordLine(r store.AuditRecord) string {
-	parts := []string{fmt.Sprintf("#%d", r.ID), "`" + r.At.UTC().Format("2006-01-02 15:04:05Z") + "`", "*" + esc(r.Event) + "*"}
+	parts := []string{fmt.Sprintf("#%d", r.ID), "`" + r.At.UTC().Format("2006-01-02 15:04:05Z") + "`", "*" + blocks.Esc(r.Event) + "*"}
 	if r.Actor != "" {
-		parts = append(parts, mention(r.Actor))
+		parts = append(parts, blocks.Mention(r.Actor))
 	}
 	if r.Action != "" {
-		parts = append(parts, code(r.Action))
+		parts = append(parts, blocks.Code(r.Action))
 	}
 	switch {
 	case r.Target != "":
-		parts = append(parts, "on "+targetRef(r.Target))
+		parts = append(parts, "on "+blocks.TargetRef(r.Target))
 	case len(r.Targets) > 3:
-		parts = append(parts, fmt.Sprintf("on %s (`/okta audit --record %d` lists them all)", targetsSummary(r.Targets, 3), r.ID))
+		parts = append(parts, fmt.Sprintf("on %s (`/okta audit --record %d` lists them all)", blocks.TargetsSummary(r.Targets, 3), r.ID))
 	case len(r.Targets) > 0:
-		parts = append(parts, "on "+targetsSummary(r.Targets, 3))
+		parts = append(parts, "on "+blocks.TargetsSummary(r.Targets, 3))
 	}
 	if r.Channel != "" {
-		parts = append(parts, "in "+channelRef(r.Channel))
+		parts = append(parts, "in "+blocks.ChannelRef(r.Channel))
 	}
 	if r.Outcome != "" {
-		o := esc(r.Outcome)
+		o := blocks.Esc(r.Outcome)
 		if r.ErrorKind != "" {
-			o += " (" + esc(r.ErrorKind) + ")"
+			o += " (" + blocks.Esc(r.ErrorKind) + ")"
 		}
 		parts = append(parts, "→ "+o)
 	}
 	if r.Detail != "" {
-		parts = append(parts, "_"+esc(clip(strings.ReplaceAll(r.Detail, "\n", " "), 200))+"_")
+		parts = append(parts, "_"+blocks.Esc(blocks.Clip(strings.ReplaceAll(r.Detail, "\n", " "), 200))+"_")
 	}
 	if r.OktaRequestID != "" {
-		parts = append(parts, "Okta request "+code(r.OktaRequestID))
+		parts = append(parts, "Okta request "+blocks.Code(r.OktaRequestID))
 	}
 	if r.ApprovalID != "" {
-		parts = append(parts, "request "+code(r.ApprovalID))
+		parts = append(parts, "request "+blocks.Code(r.ApprovalID))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"oktabot/blocks"
 )
 
 // Defaults of the audit channel's pacing.
@@ -127,7 +129,7 @@ func (c *auditChannel) summaryLocked(user string, t *refusals) string {
 	for i, a := range order {
 		name := a
 		if a != "unreadable commands" {
-			name = code(a)
+			name = blocks.Code(a)
 		}
 		parts[i] = fmt.Sprintf("%s ×%d", name, t.byAction[a])
 	}
@@ -136,7 +138,7 @@ func (c *auditChannel) summaryLocked(user string, t *refusals) string {
 		within = "within " + c.window.String() + " of the refusal above"
 	}
 	return fmt.Sprintf(":no_entry: %s was refused %s more %s; nothing was run: %s",
-		mention(user), plural(t.n, "time", "times"), within, strings.Join(parts, ", "))
+		blocks.Mention(user), blocks.Plural(t.n, "time", "times"), within, strings.Join(parts, ", "))
 }
 
 // flush queues the summaries of windows that have closed; all of them
@@ -184,7 +186,7 @@ func (c *auditChannel) run(ctx context.Context, drain time.Duration) {
 		tokens--
 		pctx, cancel := context.WithTimeout(deadline, 30*time.Second)
 		defer cancel()
-		if err := c.post(pctx, c.channel(), clip(text, maxSectionText)); err != nil {
+		if err := c.post(pctx, c.channel(), blocks.Clip(text, maxSectionText)); err != nil {
 			c.log.Error().Err(err).Str("audit_channel", c.channel()).Msg("could not post to the audit channel")
 		}
 	}

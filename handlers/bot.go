@@ -21,6 +21,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/auth"
+	"oktabot/blocks"
 	"oktabot/store"
 )
 
@@ -435,7 +436,7 @@ func (b *Bot) refuseUnrun(user, channel, text, why string) {
 	default:
 		b.log.Error().Str("event", rec.Event).Str("actor", user).Str("action", action).Str("detail", why).Msg("audit: the queue of refusals is full; this one is only in the log")
 	}
-	line := fmt.Sprintf(":no_entry: %s by %s in %s — refused: %s", code(orDash(action)), mention(user), channelRef(channel), esc(why))
+	line := fmt.Sprintf(":no_entry: %s by %s in %s — refused: %s", blocks.Code(blocks.OrDash(action)), blocks.Mention(user), blocks.ChannelRef(channel), blocks.Esc(why))
 	b.auditCh.refused(user, action, line)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"oktabot/actions"
+	"oktabot/blocks"
 )
 
 // csvTime formats a timestamp for a spreadsheet; never is empty.
@@ -56,7 +57,7 @@ func resultCSV(a *actions.Action, res actions.Result) []byte {
 			}
 			errText := ""
 			if o.Err != nil {
-				errText = plainFallback(problemTextBare(o.Err))
+				errText = plainFallback(blocks.ProblemBare(o.Err))
 			}
 			switch {
 			case o.Groups != nil:

@@ -12,6 +12,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/auth"
+	"oktabot/blocks"
 )
 
 // suggestTimeout keeps type-ahead inside Slack's 3 seconds.
@@ -92,7 +93,7 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 		if block == "" {
 			block = firstInput(a)
 		}
-		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{block: clip(plainFallback(problemTextBare(err)), 1000)}))
+		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{block: blocks.Clip(plainFallback(blocks.ProblemBare(err)), 1000)}))
 		return
 	}
 	rule := b.ruleFor(a.Name)

@@ -194,13 +194,6 @@ func userCard(target string, u actions.User) slack.Block {
 	), nil)
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "–"
-	}
-	return s
-}
-
 // renderProblem is a reply that only says what went wrong.
 func renderProblem(err error) reply {
 	t := problemText(err)

@@ -12,6 +12,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/auth"
+	"oktabot/blocks"
 )
 
 // invocation is who asked, where, and how to answer them.
@@ -340,7 +341,7 @@ func conversationRef(channel string) string {
 	if strings.HasPrefix(channel, "D") {
 		return "the direct message you asked from"
 	}
-	return channelRef(channel)
+	return blocks.ChannelRef(channel)
 }
 
 // canPostLater reports whether oktabot can post in the conversation a

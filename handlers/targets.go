@@ -2,18 +2,14 @@ package handlers
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"sync"
 
 	"github.com/slack-go/slack"
 
 	"oktabot/actions"
+	"oktabot/blocks"
 )
-
-// mentionRE matches a Slack user mention as Slack escapes it in command
-// text: <@U123ABC> or <@U123ABC|alice>.
-var mentionRE = regexp.MustCompile(`^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$`)
 
 const (
 	// MaxMentions is how many Slack @mentions one command may name: each
@@ -43,7 +39,7 @@ func mentions(a *actions.Action, targets []string) int {
 	}
 	seen := map[string]bool{}
 	for _, t := range targets {
-		if m := mentionRE.FindStringSubmatch(t); m != nil {
+		if m := blocks.MentionRE.FindStringSubmatch(t); m != nil {
 			seen[m[1]] = true
 		}
 	}
@@ -65,7 +61,7 @@ func (b *Bot) resolveTargets(ctx context.Context, a *actions.Action, in []string
 		if a.Targets != actions.UserTargets {
 			continue
 		}
-		if m := mentionRE.FindStringSubmatch(t); m != nil {
+		if m := blocks.MentionRE.FindStringSubmatch(t); m != nil {
 			if byUser[m[1]] == nil {
 				users = append(users, m[1])
 			}

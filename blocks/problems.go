@@ -1,4 +1,4 @@
-package handlers
+package blocks
 
 import (
 	"errors"
@@ -8,10 +8,10 @@ import (
 	"oktabot/actions"
 )
 
-// problemText is the one place where an error becomes words for the person
+// Problem is the one place where an error becomes words for the person
 // who asked. It never includes an underlying error's text (which may carry
 // request details); that goes to the log.
-func problemText(err error) string {
+func Problem(err error) string {
 	var e *actions.Error
 	if !errors.As(err, &e) {
 		return ":warning: Something went wrong on our side. It has been logged; please try again, and tell the bot's operators if it keeps happening."
@@ -43,9 +43,9 @@ func problemText(err error) string {
 			msg = "Something went wrong on our side. It has been logged"
 		}
 	}
-	b.WriteString(esc(msg))
+	b.WriteString(Esc(msg))
 	for _, c := range e.Causes {
-		b.WriteString("\n• " + esc(c))
+		b.WriteString("\n• " + Esc(c))
 	}
 	if e.Code != "" || e.RequestID != "" {
 		var ref []string
@@ -55,14 +55,14 @@ func problemText(err error) string {
 		if e.RequestID != "" {
 			ref = append(ref, "request "+e.RequestID)
 		}
-		b.WriteString(fmt.Sprintf("\n_%s_", esc(strings.Join(ref, " · "))))
+		b.WriteString(fmt.Sprintf("\n_%s_", Esc(strings.Join(ref, " · "))))
 	}
 	return b.String()
 }
 
-// problemTextBare is problemText without its leading mark.
-func problemTextBare(err error) string {
-	t := problemText(err)
+// ProblemBare is Problem without its leading mark.
+func ProblemBare(err error) string {
+	t := Problem(err)
 	if strings.HasPrefix(t, ":") {
 		if i := strings.Index(t, ": "); i > 0 {
 			return t[i+2:]
@@ -71,12 +71,12 @@ func problemTextBare(err error) string {
 	return t
 }
 
-// outcomeError is one target's failure, naming the target.
-func outcomeError(target string, err error) string {
-	t := problemText(err)
+// OutcomeError is one target's failure, naming the target.
+func OutcomeError(target string, err error) string {
+	t := Problem(err)
 	// Put the target after the mark: ":grey_question: `bob`: no Okta user …".
 	if i := strings.Index(t, ": "); i > 0 && strings.HasPrefix(t, ":") {
-		return t[:i+2] + code(target) + " — " + t[i+2:]
+		return t[:i+2] + Code(target) + " — " + t[i+2:]
 	}
-	return code(target) + " — " + t
+	return Code(target) + " — " + t
 }
