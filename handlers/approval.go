@@ -83,12 +83,12 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	if st == nil || rule == nil {
 		log.Info().Str("event", "request.refused").Str("reason", "approval unsupported").Msg("action needs approval, but no store is configured")
 		b.auditRefused(ctx, log, inv, req, "needs approval, but approvals are not configured")
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":lock: `%s` needs a second person's approval under the policy, and this installation of oktabot cannot ask for one. Nothing was run.", a.Name)))
+		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":lock: `%s` needs a second person's approval under the policy, and this installation of oktabot cannot ask for one. Nothing was run.", a.Name)))
 		return
 	}
 	if reasonMissing(rule, req.Reason) {
 		log.Info().Str("event", "request.incomplete").Msg("approval rule requires a reason")
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":memo: The policy asks for a reason for `%s`. Nothing was run; ask again with `--reason \"…\"` (a ticket number, say).", a.Name)))
+		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":memo: The policy asks for a reason for `%s`. Nothing was run; ask again with `--reason \"…\"` (a ticket number, say).", a.Name)))
 		return
 	}
 	// Users are resolved now, before anyone is asked: approvers see whom it
@@ -127,7 +127,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	log = log.With().Str("approval_id", ap.ID).Logger()
 	if err := st.CreateApproval(ctx, ap); err != nil {
 		log.Error().Err(err).Msg("could not store an approval request")
-		b.respond(ctx, log, inv, renderNotice(":warning: I could not record your request for approval (the bot's database did not answer). Nothing was run; please try again."))
+		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not record your request for approval (the bot's database did not answer). Nothing was run; please try again."))
 		return
 	}
 	ap.Status = store.StatusPending
@@ -150,12 +150,12 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		} else {
 			log.Error().Err(derr).Msg("could not withdraw the approval request")
 		}
-		b.respond(ctx, log, inv, renderNotice(tell))
+		b.respond(ctx, log, inv, blocks.Notice(tell))
 	}
-	msg := renderApproval(ap, requesterStepOf(a, ap.Params))
-	whole := allTargetsShown(ap)
+	msg := blocks.Approval(ap, blocks.StepOf(a, ap.Params))
+	whole := blocks.AllTargetsShown(ap)
 	if !whole {
-		msg = withoutDecision(msg)
+		msg = blocks.WithoutDecision(msg)
 	}
 	ch, ts, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
 	if err != nil {
@@ -177,18 +177,18 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		}
 	}
 	extra := ""
-	switch requesterStepOf(a, ap.Params) {
-	case passwordStep:
+	switch blocks.StepOf(a, ap.Params) {
+	case blocks.PasswordStep:
 		extra = " Once it is approved, I will ask you for the password: it is never stored."
-	case collectStep:
+	case blocks.CollectStep:
 		extra = " Once it is approved, I will ask you to run it, so that its one-time links reach you while you are here."
 	}
 	if ap.PublicResult {
 		extra += " Once it has run, its result is posted in this channel too (never a secret)."
 	}
 	extra += publicNote
-	b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":hourglass_flowing_sand: Your request %s is waiting for approval in %s by a member of %s; it expires %s. Nothing was run yet. I will tell you here (or by direct message) when it is decided.%s",
-		blocks.RequestLine(ap), blocks.ChannelRef(ap.ApprovalChannel), rolesText(ap.ApproverRoles), blocks.Date(ap.ExpiresAt), extra)))
+	b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":hourglass_flowing_sand: Your request %s is waiting for approval in %s by a member of %s; it expires %s. Nothing was run yet. I will tell you here (or by direct message) when it is decided.%s",
+		blocks.RequestLine(ap), blocks.ChannelRef(ap.ApprovalChannel), blocks.RolesText(ap.ApproverRoles), blocks.Date(ap.ExpiresAt), extra)))
 }
 
 // postTargetList lists every target of a pending request in its approval
@@ -196,13 +196,13 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 func (b *Bot) postTargetList(ctx context.Context, ap store.Approval) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	list := targetListPages(ap)
-	for _, m := range append([]reply{list}, list.More...) {
+	list := blocks.TargetList(ap)
+	for _, m := range append([]blocks.Reply{list}, list.More...) {
 		if _, _, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionTS(ap.MessageTS)); err != nil {
 			return err
 		}
 	}
-	msg := renderApproval(ap, requesterStepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
+	msg := blocks.Approval(ap, blocks.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
 	_, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ap.MessageTS, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
 	return err
 }
@@ -276,7 +276,7 @@ func (b *Bot) refuseUnresolved(ctx context.Context, log zerolog.Logger, inv invo
 	}
 	head := fmt.Sprintf(":no_entry_sign: *Nothing was sent for approval*, and nothing was run: %s of the %d you named could not be resolved to exactly one Okta user. Correct or remove %s and ask again.",
 		blocks.Plural(len(failed), "target", "targets"), len(req.Targets), them)
-	r, _, _ := listReply(head, lines, "")
+	r, _, _ := blocks.List(head, lines, "")
 	b.respond(ctx, log, inv, r)
 }
 
@@ -289,7 +289,7 @@ func (b *Bot) onBlockActions(workCtx context.Context, sm *socketmode.Client, req
 	}
 	act := *cb.ActionCallback.BlockActions[0]
 	switch act.ActionID {
-	case actApprove, actDeny, actSetPassword, actRunApproved:
+	case blocks.ActApprove, blocks.ActDeny, blocks.ActSetPassword, blocks.ActRunApproved:
 		b.accept(workCtx, sm, req, cb.User.ID, nil, func(ctx context.Context) { b.approvalClicked(ctx, cb, act) })
 	default:
 		b.ack(sm, req, nil)
@@ -299,22 +299,22 @@ func (b *Bot) onBlockActions(workCtx context.Context, sm *socketmode.Client, req
 // approvalViewSubmitted handles the Deny-reason and set-password forms.
 func (b *Bot) approvalViewSubmitted(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback) {
 	switch cb.View.CallbackID {
-	case cbDeny:
-		reason := strings.TrimSpace(cb.View.State.Values[blockDenyReason][blockDenyReason].Value)
+	case blocks.CallbackDeny:
+		reason := strings.TrimSpace(cb.View.State.Values[blocks.BlockDenyReason][blocks.BlockDenyReason].Value)
 		if reason == "" {
-			b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockDenyReason: "Say why you deny it."}))
+			b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockDenyReason: "Say why you deny it."}))
 			return
 		}
-		b.accept(workCtx, sm, req, cb.User.ID, slack.NewErrorsViewSubmissionResponse(map[string]string{blockDenyReason: "oktabot is busy right now; nothing was changed. Please submit again in a moment."}),
+		b.accept(workCtx, sm, req, cb.User.ID, slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockDenyReason: "oktabot is busy right now; nothing was changed. Please submit again in a moment."}),
 			func(ctx context.Context) { b.denySubmitted(ctx, cb.User.ID, cb.View.PrivateMetadata, reason) })
-	case cbSetPassword:
-		pw := cb.View.State.Values[paramPrefix+"password"][paramPrefix+"password"].Value
+	case blocks.CallbackSetPassword:
+		pw := cb.View.State.Values[blocks.ParamPrefix+"password"][blocks.ParamPrefix+"password"].Value
 		if pw == "" {
-			b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{paramPrefix + "password": "Type the new password."}))
+			b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.ParamPrefix + "password": "Type the new password."}))
 			return
 		}
 		secret := actions.NewSecret(pw)
-		b.accept(workCtx, sm, req, cb.User.ID, slack.NewErrorsViewSubmissionResponse(map[string]string{paramPrefix + "password": "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
+		b.accept(workCtx, sm, req, cb.User.ID, slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.ParamPrefix + "password": "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
 			func(ctx context.Context) {
 				id, channel, _ := strings.Cut(cb.View.PrivateMetadata, " ")
 				b.passwordSubmitted(ctx, cb.User.ID, id, channel, secret)
@@ -352,10 +352,10 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 		log.Warn().Str("event", "approval.refused").Str("reason", why).Msg("approval button refused")
 		rec := approvalRecord("approval.refused", inv.caller, channel, ap, why)
 		b.audit(ctx, rec)
-		b.respond(ctx, log, inv, renderNotice(tell))
+		b.respond(ctx, log, inv, blocks.Notice(tell))
 	}
 	if b.cfg.Store == nil {
-		b.respond(ctx, log, inv, renderNotice(":warning: This installation of oktabot keeps no approvals. Nothing was changed."))
+		b.respond(ctx, log, inv, blocks.Notice(":warning: This installation of oktabot keeps no approvals. Nothing was changed."))
 		return
 	}
 	if !validApprovalID(act.Value) {
@@ -369,12 +369,12 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 		return
 	case err != nil:
 		log.Error().Err(err).Msg("could not read an approval")
-		b.respond(ctx, log, inv, renderNotice(":warning: I could not look this request up (the bot's database did not answer). Nothing was changed; please try again."))
+		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not look this request up (the bot's database did not answer). Nothing was changed; please try again."))
 		return
 	}
 	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 
-	if act.ActionID == actSetPassword || act.ActionID == actRunApproved {
+	if act.ActionID == blocks.ActSetPassword || act.ActionID == blocks.ActRunApproved {
 		b.requesterClicked(ctx, log, inv, ap, act.ActionID, refuse)
 		return
 	}
@@ -385,39 +385,39 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 	}
 	rule := b.approvalRule(ap)
 	if inv.caller == ap.RequesterID {
-		if act.ActionID == actDeny {
+		if act.ActionID == blocks.ActDeny {
 			b.openDenyForm(ctx, log, inv, ap)
 			return
 		}
-		refuse(ap, "requester cannot approve their own request", fmt.Sprintf(":no_entry: You can't approve your own request: another member of %s must. Nothing was changed. (You may withdraw it with Deny.)", rolesText(rule.Approvers)))
+		refuse(ap, "requester cannot approve their own request", fmt.Sprintf(":no_entry: You can't approve your own request: another member of %s must. Nothing was changed. (You may withdraw it with Deny.)", blocks.RolesText(rule.Approvers)))
 		return
 	}
 	// Membership is asked of Slack afresh: someone just removed from an
 	// approver group decides nothing.
 	// Approving also needs the requester still allowed the action.
 	check := b.checkApproval
-	if act.ActionID == actDeny {
+	if act.ActionID == blocks.ActDeny {
 		check = b.checkDecider
 	}
 	chk, err := check(ctx, inv.caller, ap)
 	switch chk {
 	case approvalUnchecked:
 		log.Error().Err(err).Msg("could not check the approval against the policy")
-		b.respond(ctx, log, inv, renderNotice(":warning: I could not check whether you may decide this (Slack did not answer a membership lookup). Nothing was changed; please try again."))
+		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not check whether you may decide this (Slack did not answer a membership lookup). Nothing was changed; please try again."))
 		return
 	case approverRefused:
-		refuse(ap, "not an approver", fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it, and never the person who asked. Nothing was changed.", rolesText(rule.Approvers)))
+		refuse(ap, "not an approver", fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it, and never the person who asked. Nothing was changed.", blocks.RolesText(rule.Approvers)))
 		return
 	}
 	b.insiders.saw(inv.caller)
 	switch {
-	case act.ActionID == actDeny:
+	case act.ActionID == blocks.ActDeny:
 		b.openDenyForm(ctx, log, inv, ap)
 	case chk == requesterRefused:
 		// The request runs as the requester's: they must still be allowed it.
 		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action")
 		b.audit(ctx, approvalRecord("approval.refused", inv.caller, inv.channel, ap, "requester no longer allowed to run the action"))
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: %s may no longer run `%s` under the current policy, so this request cannot be approved. Nothing was changed; deny it to close it.", blocks.Mention(ap.RequesterID), blocks.Esc(ap.Action))))
+		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":no_entry: %s may no longer run `%s` under the current policy, so this request cannot be approved. Nothing was changed; deny it to close it.", blocks.Mention(ap.RequesterID), blocks.Esc(ap.Action))))
 	default:
 		b.approve(ctx, log, inv, ap)
 	}
@@ -440,24 +440,24 @@ func (b *Bot) approve(ctx context.Context, log zerolog.Logger, inv invocation, a
 	decided, err := b.cfg.Store.Approve(ctx, ap.ID, inv.caller, b.cfg.Now())
 	switch {
 	case errors.Is(err, store.ErrExpired):
-		b.respond(ctx, log, inv, renderNotice(":hourglass: This request expired before it was approved. Nothing was run."))
+		b.respond(ctx, log, inv, blocks.Notice(":hourglass: This request expired before it was approved. Nothing was run."))
 		b.expired(ctx, log, decided)
 		return
 	case errors.Is(err, store.ErrAlreadyDecided):
-		b.respond(ctx, log, inv, renderNotice(alreadyDecided(decided, inv.caller)))
+		b.respond(ctx, log, inv, blocks.Notice(alreadyDecided(decided, inv.caller)))
 		return
 	case errors.Is(err, store.ErrSelfApproval):
-		b.respond(ctx, log, inv, renderNotice(":no_entry: You can't approve your own request. Nothing was changed."))
+		b.respond(ctx, log, inv, blocks.Notice(":no_entry: You can't approve your own request. Nothing was changed."))
 		return
 	case err != nil:
 		log.Error().Err(err).Msg("could not record the approval")
-		b.respond(ctx, log, inv, renderNotice(":warning: I could not record your approval (the bot's database did not answer). Nothing was run; please try again."))
+		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not record your approval (the bot's database did not answer). Nothing was run; please try again."))
 		return
 	}
 	log.Info().Str("event", "approval.approved").Msg("request approved")
 	b.audit(ctx, approvalRecord("approval.approved", inv.caller, inv.channel, decided, "requested by "+decided.RequesterID))
 	act := b.cfg.Registry.Lookup(decided.Action)
-	if step := requesterStepOf(act, decided.Params); step != noStep {
+	if step := blocks.StepOf(act, decided.Params); step != blocks.NoStep {
 		// The password was never stored, or the run's one-time secrets
 		// need the requester there: it waits for them.
 		b.updateApprovalMessage(ctx, log, decided)
@@ -488,19 +488,19 @@ func alreadyDecided(ap store.Approval, clicker string) string {
 // reason; the form's submission denies.
 func (b *Bot) openDenyForm(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval) {
 	if ap.Status != store.StatusPending {
-		b.respond(ctx, log, inv, renderNotice(alreadyDecided(ap, inv.caller)))
+		b.respond(ctx, log, inv, blocks.Notice(alreadyDecided(ap, inv.caller)))
 		return
 	}
-	if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, denyModal(ap)); err != nil {
+	if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, blocks.DenyForm(ap)); err != nil {
 		log.Error().Err(err).Msg("could not open the deny form")
-		b.respond(ctx, log, inv, renderNotice(":warning: I could not open the form to deny this request (Slack allows only 3 seconds). Nothing was changed; click Deny again."))
+		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not open the form to deny this request (Slack allows only 3 seconds). Nothing was changed; click Deny again."))
 	}
 }
 
 // denySubmitted denies a request with the reason given, after checking
 // again that the person may.
 func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
-	log := b.log.With().Str("user", user).Str("button", actDeny).Logger()
+	log := b.log.With().Str("user", user).Str("button", blocks.ActDeny).Logger()
 	if b.cfg.Store == nil || !validApprovalID(id) {
 		log.Warn().Msg("deny form without a valid approval id")
 		return
@@ -508,11 +508,11 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 	ap, err := b.cfg.Store.GetApproval(ctx, id)
 	if err != nil {
 		log.Error().Err(err).Str("approval_id", blocks.Clip(id, 64)).Msg("could not read the approval to deny")
-		b.tellUser(ctx, log, user, "", renderNotice(":warning: I could not find or read that request. Nothing was changed."))
+		b.tellUser(ctx, log, user, "", blocks.Notice(":warning: I could not find or read that request. Nothing was changed."))
 		return
 	}
 	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
-	tell := func(text string) { b.tellUser(ctx, log, user, ap.ApprovalChannel, renderNotice(text)) }
+	tell := func(text string) { b.tellUser(ctx, log, user, ap.ApprovalChannel, blocks.Notice(text)) }
 	if user != ap.RequesterID {
 		rule := b.approvalRule(ap)
 		switch chk, err := b.checkDecider(ctx, user, ap); chk {
@@ -523,7 +523,7 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 		case approverRefused:
 			log.Warn().Str("event", "approval.refused").Str("reason", "not an approver").Msg("deny refused")
 			b.audit(ctx, approvalRecord("approval.refused", user, ap.ApprovalChannel, ap, "not an approver"))
-			tell(fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it. Nothing was changed.", rolesText(rule.Approvers)))
+			tell(fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it. Nothing was changed.", blocks.RolesText(rule.Approvers)))
 			return
 		}
 	}
@@ -546,12 +546,12 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 	b.updateApprovalMessage(ctx, log, decided)
 	act := b.cfg.Registry.Lookup(decided.Action)
 	if user == decided.RequesterID {
-		b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — withdrawn by the requester: %s", auditRequestText(decided), blocks.Esc(reason)))
+		b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — withdrawn by the requester: %s", blocks.AuditRequest(decided), blocks.Esc(reason)))
 		tell(fmt.Sprintf(":no_entry_sign: You withdrew your request %s. Nothing was run.", blocks.RequestLine(decided)))
 		return
 	}
-	b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — denied by %s: %s", auditRequestText(decided), blocks.Mention(user), blocks.Esc(reason)))
-	b.tellRequester(ctx, log, decided, renderNotice(fmt.Sprintf(":no_entry_sign: Your request %s was denied by %s: %s\nNothing was run.", blocks.RequestLine(decided), blocks.Mention(user), blocks.Esc(reason))))
+	b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — denied by %s: %s", blocks.AuditRequest(decided), blocks.Mention(user), blocks.Esc(reason)))
+	b.tellRequester(ctx, log, decided, blocks.Notice(fmt.Sprintf(":no_entry_sign: Your request %s was denied by %s: %s\nNothing was run.", blocks.RequestLine(decided), blocks.Mention(user), blocks.Esc(reason))))
 }
 
 // requesterClicked handles the requester's step after approval, for the
@@ -560,31 +560,31 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 // one-time secrets included, while the requester is there to see them.
 func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval, button string, refuse func(store.Approval, string, string)) {
 	act := b.cfg.Registry.Lookup(ap.Action)
-	step := requesterStepOf(act, ap.Params)
+	step := blocks.StepOf(act, ap.Params)
 	switch {
-	case button == actSetPassword && step != passwordStep:
+	case button == blocks.ActSetPassword && step != blocks.PasswordStep:
 		refuse(ap, "set-password button on a request without a password", ":grey_question: This request takes no password. Nothing was changed.")
-	case button == actRunApproved && step != collectStep:
+	case button == blocks.ActRunApproved && step != blocks.CollectStep:
 		refuse(ap, "run button on a request that runs on approval", ":grey_question: This request does not wait for you to run it. Nothing was changed.")
-	case inv.caller != ap.RequesterID && step == passwordStep:
+	case inv.caller != ap.RequesterID && step == blocks.PasswordStep:
 		refuse(ap, "only the requester may set the password", fmt.Sprintf(":no_entry: Only %s, who asked, can set this password. Nothing was changed.", blocks.Mention(ap.RequesterID)))
 	case inv.caller != ap.RequesterID:
 		refuse(ap, "only the requester may run it", fmt.Sprintf(":no_entry: Only %s, who asked, can run this request: its one-time links are for them alone. Nothing was changed.", blocks.Mention(ap.RequesterID)))
 	case ap.Status != store.StatusApproved:
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":information_source: This request is %s; this button can no longer be used. Nothing more was run.", ap.Status)))
+		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":information_source: This request is %s; this button can no longer be used. Nothing more was run.", ap.Status)))
 	case !b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
-		b.respond(ctx, log, inv, renderNotice(":hourglass: It is too late to use this approval; ask again. Nothing was changed."))
-	case step == passwordStep:
-		if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, passwordModal(ap, act, inv.channel)); err != nil {
+		b.respond(ctx, log, inv, blocks.Notice(":hourglass: It is too late to use this approval; ask again. Nothing was changed."))
+	case step == blocks.PasswordStep:
+		if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, blocks.PasswordForm(ap, act, inv.channel)); err != nil {
 			log.Error().Err(err).Msg("could not open the password form")
-			b.respond(ctx, log, inv, renderNotice(":warning: I could not open the password form (Slack allows only 3 seconds). Click the button again."))
+			b.respond(ctx, log, inv, blocks.Notice(":warning: I could not open the password form (Slack allows only 3 seconds). Click the button again."))
 		}
 	default:
-		if !b.approvalStillHolds(ctx, log, ap, "click *Run it now* again", func(r reply) { b.respond(ctx, log, inv, r) }) {
+		if !b.approvalStillHolds(ctx, log, ap, "click *Run it now* again", func(r blocks.Reply) { b.respond(ctx, log, inv, r) }) {
 			return
 		}
 		if !b.runApproved(ctx, log, ap, actions.Secret{}, &inv) {
-			b.respond(ctx, log, inv, renderNotice(":information_source: This request was already run. Nothing more was run."))
+			b.respond(ctx, log, inv, blocks.Notice(":information_source: This request was already run. Nothing more was run."))
 		}
 	}
 }
@@ -646,9 +646,9 @@ func (b *Bot) checkDecider(ctx context.Context, decider string, ap store.Approva
 // the refusal audited, and the requester told why; when the check fails,
 // tell (if given) asks them to retry, retry saying how, and otherwise the
 // next sweep retries.
-func (b *Bot) approvalStillHolds(ctx context.Context, log zerolog.Logger, ap store.Approval, retry string, tell func(reply)) bool {
+func (b *Bot) approvalStillHolds(ctx context.Context, log zerolog.Logger, ap store.Approval, retry string, tell func(blocks.Reply)) bool {
 	notSet := ""
-	if passwordParam(b.cfg.Registry.Lookup(ap.Action)) != nil && ap.Status == store.StatusApproved {
+	if blocks.PasswordParam(b.cfg.Registry.Lookup(ap.Action)) != nil && ap.Status == store.StatusApproved {
 		notSet = "no password was set and "
 	}
 	chk, err := b.checkApproval(ctx, ap.DecidedBy, ap)
@@ -658,7 +658,7 @@ func (b *Bot) approvalStillHolds(ctx context.Context, log zerolog.Logger, ap sto
 	case approvalUnchecked:
 		log.Error().Err(err).Msg("could not check the approval against the policy")
 		if tell != nil {
-			tell(renderNotice(":warning: I could not check whether you may still run this (Slack did not answer a membership lookup). Nothing was run; " + retry + " to retry."))
+			tell(blocks.Notice(":warning: I could not check whether you may still run this (Slack did not answer a membership lookup). Nothing was run; " + retry + " to retry."))
 		}
 	case requesterRefused:
 		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action; closing the request")
@@ -692,8 +692,8 @@ func (b *Bot) passwordWindow(ap store.Approval) time.Duration {
 // askRequester sends the requester of an approved request the button for
 // their step: open the password form, or run it. It goes by direct
 // message, which stays until they are back (an ephemeral one may not).
-func (b *Bot) askRequester(ctx context.Context, log zerolog.Logger, ap store.Approval, step requesterStep) {
-	r := requesterPrompt(ap, step)
+func (b *Bot) askRequester(ctx context.Context, log zerolog.Logger, ap store.Approval, step blocks.Step) {
+	r := blocks.RequesterPrompt(ap, step)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	_, _, err := b.cfg.Slack.PostMessageContext(ctx, ap.RequesterID, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...))
@@ -709,7 +709,7 @@ func (b *Bot) askRequester(ctx context.Context, log zerolog.Logger, ap store.App
 // passwordSubmitted runs an approved set-password with the password its
 // requester typed, once.
 func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, pw actions.Secret) {
-	log := b.log.With().Str("user", user).Str("button", actSetPassword).Logger()
+	log := b.log.With().Str("user", user).Str("button", blocks.ActSetPassword).Logger()
 	if b.cfg.Store == nil || !validApprovalID(id) {
 		log.Warn().Msg("password form without a valid approval id")
 		return
@@ -717,7 +717,7 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, p
 	ap, err := b.cfg.Store.GetApproval(ctx, id)
 	if err != nil {
 		log.Error().Err(err).Str("approval_id", blocks.Clip(id, 64)).Msg("could not read the approval for the password form")
-		b.tellUser(ctx, log, user, "", renderNotice(":warning: I could not find or read that request. Nothing was run."))
+		b.tellUser(ctx, log, user, "", blocks.Notice(":warning: I could not find or read that request. Nothing was run."))
 		return
 	}
 	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
@@ -725,18 +725,18 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, p
 	case user != ap.RequesterID:
 		log.Warn().Str("event", "approval.refused").Str("reason", "only the requester may set the password").Msg("password form refused")
 		b.audit(ctx, approvalRecord("approval.refused", user, "", ap, "only the requester may set the password"))
-		b.tellUser(ctx, log, user, "", renderNotice(":no_entry: Only the person who asked can set this password. Nothing was run."))
+		b.tellUser(ctx, log, user, "", blocks.Notice(":no_entry: Only the person who asked can set this password. Nothing was run."))
 		return
 	case ap.Status != store.StatusApproved:
-		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(fmt.Sprintf(":information_source: This request is %s; the password form was already used or is closed. Nothing more was run.", ap.Status)))
+		b.tellUser(ctx, log, user, ap.RequesterChannel, blocks.Notice(fmt.Sprintf(":information_source: This request is %s; the password form was already used or is closed. Nothing more was run.", ap.Status)))
 		return
 	case !b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
-		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(":hourglass: It is too late to set this password; ask again. Nothing was run."))
+		b.tellUser(ctx, log, user, ap.RequesterChannel, blocks.Notice(":hourglass: It is too late to set this password; ask again. Nothing was run."))
 		return
 	}
 	// It runs as the requester's, on its approver's word: both must still
 	// hold now, as when it was approved (the policy may have changed since).
-	if !b.approvalStillHolds(ctx, log, ap, "click *Set the password* again", func(r reply) { b.tellUser(ctx, log, user, ap.RequesterChannel, r) }) {
+	if !b.approvalStillHolds(ctx, log, ap, "click *Set the password* again", func(r blocks.Reply) { b.tellUser(ctx, log, user, ap.RequesterChannel, r) }) {
 		return
 	}
 	// The result goes to them, privately, where they opened the form.
@@ -745,24 +745,24 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, p
 		to = nil
 	}
 	if !b.runApproved(ctx, log, ap, pw, to) {
-		b.tellUser(ctx, log, user, ap.RequesterChannel, renderNotice(":information_source: This password form was already used. Nothing more was run."))
+		b.tellUser(ctx, log, user, ap.RequesterChannel, blocks.Notice(":information_source: This password form was already used. Nothing more was run."))
 	}
 }
 
 // tellUser sends one person a private message: ephemeral in channel when
 // given (and the bot may post there), else a direct message.
-func (b *Bot) tellUser(ctx context.Context, log zerolog.Logger, user, channel string, r reply) {
+func (b *Bot) tellUser(ctx context.Context, log zerolog.Logger, user, channel string, r blocks.Reply) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	for _, m := range append([]reply{r}, r.More...) {
+	for _, m := range append([]blocks.Reply{r}, r.More...) {
 		if m.File != nil {
-			m.Blocks = append(m.Blocks, contextBlock(b.sendCSV(ctx, log, invocation{caller: user}, m.File.Name, m.File.Content, false)))
+			m.Blocks = append(m.Blocks, blocks.Context(b.sendCSV(ctx, log, invocation{caller: user}, m.File.Name, m.File.Content, false)))
 		}
 		b.tellUserOne(ctx, log, user, channel, m)
 	}
 }
 
-func (b *Bot) tellUserOne(ctx context.Context, log zerolog.Logger, user, channel string, r reply) {
+func (b *Bot) tellUserOne(ctx context.Context, log zerolog.Logger, user, channel string, r blocks.Reply) {
 	if channel != "" {
 		_, err := b.cfg.Slack.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...))
 		if err == nil {
@@ -778,7 +778,7 @@ func (b *Bot) tellUserOne(ctx context.Context, log zerolog.Logger, user, channel
 // tellRequester tells the requester of an approval what became of it, in
 // the channel they asked from (ephemeral) or by direct message. Only they
 // see it, so it may carry their one-time secrets.
-func (b *Bot) tellRequester(ctx context.Context, log zerolog.Logger, ap store.Approval, r reply) {
+func (b *Bot) tellRequester(ctx context.Context, log zerolog.Logger, ap store.Approval, r blocks.Reply) {
 	b.tellUser(ctx, log, ap.RequesterID, ap.RequesterChannel, r)
 }
 
@@ -787,7 +787,7 @@ func (b *Bot) updateApprovalMessage(ctx context.Context, log zerolog.Logger, ap 
 	if ap.MessageTS == "" || ap.ApprovalChannel == "" {
 		return
 	}
-	r := renderApproval(ap, requesterStepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
+	r := blocks.Approval(ap, blocks.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if _, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ap.MessageTS, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
@@ -801,6 +801,6 @@ func (b *Bot) expired(ctx context.Context, log zerolog.Logger, ap store.Approval
 	log.Info().Str("event", "approval.expired").Str("approval_id", ap.ID).Msg("approval request expired")
 	b.audit(ctx, approvalRecord("approval.expired", "", ap.ApprovalChannel, ap, "nobody decided before "+ap.ExpiresAt.UTC().Format(time.RFC3339)))
 	b.updateApprovalMessage(ctx, log, ap)
-	b.auditLine(b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":hourglass: %s — expired without a decision; not run", auditRequestText(ap)))
-	b.tellRequester(ctx, log, ap, renderNotice(fmt.Sprintf(":hourglass: Your request %s expired without a decision. Nothing was run; ask again if it is still needed.", blocks.RequestLine(ap))))
+	b.auditLine(b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":hourglass: %s — expired without a decision; not run", blocks.AuditRequest(ap)))
+	b.tellRequester(ctx, log, ap, blocks.Notice(fmt.Sprintf(":hourglass: Your request %s expired without a decision. Nothing was run; ask again if it is still needed.", blocks.RequestLine(ap))))
 }

@@ -80,13 +80,13 @@ func (b *Bot) sweep(ctx context.Context) {
 		}
 		alog := log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 		act := b.cfg.Registry.Lookup(ap.Action)
-		if step := requesterStepOf(act, ap.Params); step != noStep {
+		if step := blocks.StepOf(act, ap.Params); step != blocks.NoStep {
 			// It runs only with its requester there: the password exists
 			// only in their form, the one-time links only in the answer
 			// to their click.
 			late, interrupted := "the new password was not typed in time after approval; nothing was sent to Okta",
 				"interrupted while it ran (a replica stopped); whether Okta set the password is unknown — check the users and ask again"
-			if step == collectStep {
+			if step == blocks.CollectStep {
 				late = "it was not run in time after approval; nothing was sent to Okta"
 				interrupted = "interrupted while it ran (a replica stopped); whether Okta acted, and so whether earlier links still work, is unknown — check the users and ask again"
 			}
@@ -177,7 +177,7 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		values[k] = v
 	}
 	var p performed
-	var listing *reply // the audit listing, when that was approved
+	var listing *blocks.Reply // the audit listing, when that was approved
 	// It runs under wctx, which ends when the lease is lost.
 	wctx, stop := b.keepLease(ctx, log, ap.ID, asked)
 	switch {
@@ -219,7 +219,7 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		status = store.StatusFailed
 	}
 	shown := labelled(ap, p) // for people; the audit keeps the ids
-	result := approvalResultText(act, shown)
+	result := blocks.ApprovalResult(shown.res, shown.err)
 	if listing != nil {
 		result = ":white_check_mark: audit records shown to the requester"
 	}
@@ -235,10 +235,10 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 	ap.Status, ap.Result = status, result
 	b.auditPerformed(fctx, ap.RequesterID, ap.RequesterChannel, act, ap.Targets, ap.ID, p)
 	b.updateApprovalMessage(fctx, log, ap)
-	b.auditLine(act, fmt.Sprintf("%s %s — approved by %s — %s", outcomeMark(p), auditRequestText(ap), blocks.Mention(ap.DecidedBy), outcomeSummary(p)))
+	b.auditLine(act, fmt.Sprintf("%s %s — approved by %s — %s", outcomeMark(p), blocks.AuditRequest(ap), blocks.Mention(ap.DecidedBy), outcomeSummary(p)))
 	if listing != nil {
 		head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s:", blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
-		listing.Blocks = append([]slack.Block{section(head)}, listing.Blocks...)
+		listing.Blocks = append([]slack.Block{blocks.Section(head)}, listing.Blocks...)
 		b.tellRequester(fctx, log, ap, *listing)
 		return
 	}
@@ -246,11 +246,11 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 	case to != nil && to.responseURL != "":
 		// The requester ran it with a click: the answer to it reaches
 		// them where they are, with its one-time secrets.
-		b.respondAll(fctx, log, *to, b.approvedOutcome(act, ap, shown))
+		b.respondAll(fctx, log, *to, blocks.ApprovedOutcome(act, ap, shown.res, shown.err, b.cfg.OrgURL))
 	case to != nil:
-		b.tellUser(fctx, log, ap.RequesterID, to.channel, b.approvedOutcome(act, ap, shown))
+		b.tellUser(fctx, log, ap.RequesterID, to.channel, blocks.ApprovedOutcome(act, ap, shown.res, shown.err, b.cfg.OrgURL))
 	default:
-		b.tellRequester(fctx, log, ap, b.approvedOutcome(act, ap, shown))
+		b.tellRequester(fctx, log, ap, blocks.ApprovedOutcome(act, ap, shown.res, shown.err, b.cfg.OrgURL))
 	}
 	if ap.PublicResult && p.err == nil {
 		b.postPublicResult(fctx, log, act, ap, shown)
@@ -262,13 +262,13 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 // --public. A channel the bot cannot post in is reported to the requester.
 func (b *Bot) postPublicResult(ctx context.Context, log zerolog.Logger, act *actions.Action, ap store.Approval, p performed) {
 	head := fmt.Sprintf("%s's request %s, approved by %s:", blocks.Mention(ap.RequesterID), blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
-	r, _, _ := b.render(act, p.res, false)
-	r.Blocks = append([]slack.Block{section(head)}, r.Blocks...)
-	r.Text = plainFallback(head)
-	for _, m := range append([]reply{r}, r.More...) {
+	r, _, _ := blocks.Result(act, p.res, b.cfg.OrgURL, false)
+	r.Blocks = append([]slack.Block{blocks.Section(head)}, r.Blocks...)
+	r.Text = blocks.Fallback(head)
+	for _, m := range append([]blocks.Reply{r}, r.More...) {
 		if _, _, err := b.cfg.Slack.PostMessageContext(ctx, ap.RequesterChannel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)); err != nil {
 			log.Warn().Err(err).Str("channel", ap.RequesterChannel).Msg("could not post an approved request's result in its channel")
-			b.tellRequester(ctx, log, ap, renderNotice(fmt.Sprintf(":warning: I could not post the result of %s in %s as you asked (is oktabot a member of that channel?); only you have seen it.", blocks.RequestLine(ap), blocks.ChannelRef(ap.RequesterChannel))))
+			b.tellRequester(ctx, log, ap, blocks.Notice(fmt.Sprintf(":warning: I could not post the result of %s in %s as you asked (is oktabot a member of that channel?); only you have seen it.", blocks.RequestLine(ap), blocks.ChannelRef(ap.RequesterChannel))))
 			return
 		}
 	}
@@ -363,7 +363,7 @@ func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval
 		return
 	}
 	p := performed{err: why}
-	result := approvalResultText(nil, p)
+	result := blocks.ApprovalResult(p.res, p.err)
 	if err := b.finish(ctx, claimed.ID, store.StatusFailed, result); err != nil {
 		log.Error().Err(err).Msg("could not close an approved request")
 		return
@@ -373,24 +373,9 @@ func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval
 	act := b.cfg.Registry.Lookup(claimed.Action)
 	b.auditPerformed(ctx, claimed.RequesterID, claimed.RequesterChannel, act, claimed.Targets, claimed.ID, p)
 	b.updateApprovalMessage(ctx, log, claimed)
-	b.auditLine(act, fmt.Sprintf(":x: %s — approved by %s — not run: %s", auditRequestText(claimed), blocks.Mention(claimed.DecidedBy), blocks.Esc(why.Message)))
+	b.auditLine(act, fmt.Sprintf(":x: %s — approved by %s — not run: %s", blocks.AuditRequest(claimed), blocks.Mention(claimed.DecidedBy), blocks.Esc(why.Message)))
 	if tell == "" {
 		tell = fmt.Sprintf(":x: Your request %s was approved, but %s.", blocks.RequestLine(claimed), blocks.Esc(why.Message))
 	}
-	b.tellRequester(ctx, log, claimed, renderNotice(tell))
-}
-
-// approvedOutcome is what the requester of an approved request is told:
-// the full result, one-time secrets included (only they see it).
-func (b *Bot) approvedOutcome(act *actions.Action, ap store.Approval, p performed) reply {
-	head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s and run:", blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
-	if p.err != nil {
-		r := renderProblem(p.err)
-		r.Blocks = append([]slack.Block{section(fmt.Sprintf(":x: Your request %s was approved by %s, but it failed:", blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy)))}, r.Blocks...)
-		return r
-	}
-	r, _, _ := b.render(act, p.res, true)
-	r.Blocks = append([]slack.Block{section(head)}, r.Blocks...)
-	r.Text = plainFallback(head)
-	return r
+	b.tellRequester(ctx, log, claimed, blocks.Notice(tell))
 }

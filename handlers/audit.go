@@ -203,14 +203,9 @@ func (b *Bot) auditLine(act *actions.Action, text string) {
 	b.auditCh.line(text)
 }
 
-// auditRequestText is a request in an audit channel line.
-func auditRequestText(ap store.Approval) string {
-	return fmt.Sprintf("%s on %s by %s in %s", blocks.Code(ap.Action), blocks.ApprovalTargets(ap, 10), blocks.Mention(ap.RequesterID), blocks.ChannelRef(ap.RequesterChannel))
-}
-
 // invocationText is a direct request in an audit channel line.
 func invocationText(inv invocation, req actions.Request) string {
-	return auditRequestText(store.Approval{Action: req.Action.Name, Targets: req.Targets, RequesterID: inv.caller, RequesterChannel: inv.channel})
+	return blocks.AuditRequest(store.Approval{Action: req.Action.Name, Targets: req.Targets, RequesterID: inv.caller, RequesterChannel: inv.channel})
 }
 
 // outcomeMark is a glanceable mark for a result.
@@ -236,7 +231,7 @@ func outcomeSummary(p performed) string {
 		}
 		return s
 	}
-	if t := tally(p.res.Outcomes); t != "" {
+	if t := blocks.Tally(p.res.Outcomes); t != "" {
 		return t
 	}
 	return "done"
@@ -276,9 +271,9 @@ func (b *Bot) showAudit(ctx context.Context, log zerolog.Logger, inv invocation,
 
 // auditListing is the answer to an audit request: the records, or what is
 // wrong with the request.
-func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.Request) reply {
+func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.Request) blocks.Reply {
 	if b.cfg.Store == nil {
-		return renderNotice(":warning: This installation of oktabot keeps no audit records.")
+		return blocks.Notice(":warning: This installation of oktabot keeps no audit records.")
 	}
 	f := store.AuditFilter{Action: strings.ToLower(strings.TrimSpace(req.Values["action"]))}
 	if n, err := strconv.Atoi(req.Values["limit"]); err == nil {
@@ -290,7 +285,7 @@ func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.
 			id = m[1]
 		}
 		if !blocks.IsSlackID(id, "UW") {
-			return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "user",
+			return blocks.ProblemReply(&actions.Error{Kind: actions.KindInvalid, Field: "user",
 				Message: fmt.Sprintf("--user takes Slack user ids (U…) or @mentions picked from Slack's list, not %q", u)})
 		}
 		if !slices.Contains(f.Actors, id) {
@@ -298,13 +293,13 @@ func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.
 		}
 	}
 	if f.Action != "" && b.cfg.Registry.Lookup(f.Action) == nil {
-		return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "action",
+		return blocks.ProblemReply(&actions.Error{Kind: actions.KindInvalid, Field: "action",
 			Message: fmt.Sprintf("there is no action %q", f.Action)})
 	}
 	if v := strings.TrimSpace(req.Values["record"]); v != "" {
 		id, err := strconv.ParseInt(strings.TrimPrefix(v, "#"), 10, 64)
 		if err != nil || id <= 0 {
-			return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "record",
+			return blocks.ProblemReply(&actions.Error{Kind: actions.KindInvalid, Field: "record",
 				Message: fmt.Sprintf("--record takes a record's number, as `/okta audit` shows it (#123), not %q", blocks.Clip(v, 40))})
 		}
 		f.ID = id
@@ -312,25 +307,25 @@ func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.
 	var ap *store.Approval
 	if v := strings.TrimSpace(req.Values["request"]); v != "" {
 		if !validApprovalID(v) {
-			return renderProblem(&actions.Error{Kind: actions.KindInvalid, Field: "request",
+			return blocks.ProblemReply(&actions.Error{Kind: actions.KindInvalid, Field: "request",
 				Message: fmt.Sprintf("--request takes a request's id, as approval messages and `/okta audit` show it, not %q", blocks.Clip(v, 40))})
 		}
 		got, err := b.cfg.Store.GetApproval(ctx, v)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return renderNotice(fmt.Sprintf(":grey_question: There is no request %s.", blocks.Code(v)))
+			return blocks.Notice(fmt.Sprintf(":grey_question: There is no request %s.", blocks.Code(v)))
 		case err != nil:
 			log.Error().Err(err).Msg("could not read an approval for the audit")
-			return renderNotice(":warning: I could not read the audit trail (the bot's database did not answer). Please try again.")
+			return blocks.Notice(":warning: I could not read the audit trail (the bot's database did not answer). Please try again.")
 		}
 		ap, f.ApprovalID, f.Limit = &got, got.ID, store.MaxAuditLimit
 	}
 	recs, err := b.cfg.Store.ListAudit(ctx, f)
 	if err != nil {
 		log.Error().Err(err).Msg("could not list audit records")
-		return renderNotice(":warning: I could not read the audit trail (the bot's database did not answer). Please try again.")
+		return blocks.Notice(":warning: I could not read the audit trail (the bot's database did not answer). Please try again.")
 	}
-	r := renderAudit(recs, f)
+	r := blocks.Audit(recs, f)
 	switch {
 	case ap != nil:
 		// The request in full: every target, as approvers were shown them.
@@ -338,111 +333,14 @@ func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.
 		if len(labels) != len(ap.Targets) {
 			labels = nil
 		}
-		r = withTargets(r, fmt.Sprintf("request %s", ap.ID), ap.Targets, labels, b.cfg.Now())
+		r = blocks.WithTargets(r, fmt.Sprintf("request %s", ap.ID), ap.Targets, labels, b.cfg.Now())
 	case f.ID != 0 && len(recs) == 1 && len(recs[0].Targets) > 0:
 		rec := recs[0]
 		labels := strings.Split(rec.Params["target_labels"], "; ")
 		if len(labels) != len(rec.Targets) {
 			labels = nil
 		}
-		r = withTargets(r, fmt.Sprintf("record #%d", rec.ID), rec.Targets, labels, b.cfg.Now())
+		r = blocks.WithTargets(r, fmt.Sprintf("record #%d", rec.ID), rec.Targets, labels, b.cfg.Now())
 	}
 	return r
-}
-
-// withTargets adds every target of a request or record to an audit
-// answer, numbered, with the label approvers saw beside each when there is
-// one: in a message of their own when they fit, else as a CSV file.
-func withTargets(r reply, of string, targets, labels []string, now time.Time) reply {
-	lines := make([]string, len(targets))
-	for i, t := range targets {
-		lines[i] = fmt.Sprintf("%d. %s", i+1, blocks.TargetRef(t))
-		if labels != nil && labels[i] != "" {
-			lines[i] += " " + blocks.Code(labels[i])
-		}
-	}
-	list, shown, total := listReply(fmt.Sprintf("*Every target of %s* (%d in all):", of, len(targets)), lines, "No targets.")
-	if shown < total {
-		rows := [][]string{{"n", "target", "label"}}
-		for i, t := range targets {
-			label := ""
-			if labels != nil {
-				label = labels[i]
-			}
-			rows = append(rows, []string{fmt.Sprint(i + 1), t, label})
-		}
-		name := fmt.Sprintf("targets-%s-%s.csv", strings.NewReplacer(" ", "-", "#", "").Replace(of), now.UTC().Format("20060102-150405"))
-		list.File = &csvFile{Name: name, Content: csvRows(rows)}
-	}
-	r.More = append(r.More, list)
-	return r
-}
-
-// renderAudit lists audit records, newest first, one line each.
-func renderAudit(recs []store.AuditRecord, f store.AuditFilter) reply {
-	var filters []string
-	for _, a := range f.Actors {
-		filters = append(filters, "by "+blocks.Mention(a))
-	}
-	if f.Action != "" {
-		filters = append(filters, "action "+blocks.Code(f.Action))
-	}
-	if f.ApprovalID != "" {
-		filters = append(filters, "request "+blocks.Code(f.ApprovalID))
-	}
-	if f.ID != 0 {
-		filters = append(filters, fmt.Sprintf("record #%d", f.ID))
-	}
-	heading := fmt.Sprintf("*Audit trail* · %s, newest first", blocks.Plural(len(recs), "record", "records"))
-	if len(filters) > 0 {
-		heading += " · " + strings.Join(filters, ", ")
-	}
-	if f.Limit > store.MaxAuditLimit {
-		heading += fmt.Sprintf(" · at most %d at a time", store.MaxAuditLimit)
-	}
-	lines := make([]string, len(recs))
-	for i, r := range recs {
-		lines[i] = auditRecordLine(r)
-	}
-	rep, _, _ := listReply(heading, lines, "No audit records match.")
-	return rep
-}
-
-// auditRecordLine is one audit record for people.
-func auditRecordLine(r store.AuditRecord) string {
-	parts := []string{fmt.Sprintf("#%d", r.ID), "`" + r.At.UTC().Format("2006-01-02 15:04:05Z") + "`", "*" + blocks.Esc(r.Event) + "*"}
-	if r.Actor != "" {
-		parts = append(parts, blocks.Mention(r.Actor))
-	}
-	if r.Action != "" {
-		parts = append(parts, blocks.Code(r.Action))
-	}
-	switch {
-	case r.Target != "":
-		parts = append(parts, "on "+blocks.TargetRef(r.Target))
-	case len(r.Targets) > 3:
-		parts = append(parts, fmt.Sprintf("on %s (`/okta audit --record %d` lists them all)", blocks.TargetsSummary(r.Targets, 3), r.ID))
-	case len(r.Targets) > 0:
-		parts = append(parts, "on "+blocks.TargetsSummary(r.Targets, 3))
-	}
-	if r.Channel != "" {
-		parts = append(parts, "in "+blocks.ChannelRef(r.Channel))
-	}
-	if r.Outcome != "" {
-		o := blocks.Esc(r.Outcome)
-		if r.ErrorKind != "" {
-			o += " (" + blocks.Esc(r.ErrorKind) + ")"
-		}
-		parts = append(parts, "→ "+o)
-	}
-	if r.Detail != "" {
-		parts = append(parts, "_"+blocks.Esc(blocks.Clip(strings.ReplaceAll(r.Detail, "\n", " "), 200))+"_")
-	}
-	if r.OktaRequestID != "" {
-		parts = append(parts, "Okta request "+blocks.Code(r.OktaRequestID))
-	}
-	if r.ApprovalID != "" {
-		parts = append(parts, "request "+blocks.Code(r.ApprovalID))
-	}
-	return strings.Join(parts, " · ")
 }

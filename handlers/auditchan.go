@@ -186,7 +186,7 @@ func (c *auditChannel) run(ctx context.Context, drain time.Duration) {
 		tokens--
 		pctx, cancel := context.WithTimeout(deadline, 30*time.Second)
 		defer cancel()
-		if err := c.post(pctx, c.channel(), blocks.Clip(text, maxSectionText)); err != nil {
+		if err := c.post(pctx, c.channel(), blocks.Clip(text, blocks.MaxSectionText)); err != nil {
 			c.log.Error().Err(err).Str("audit_channel", c.channel()).Msg("could not post to the audit channel")
 		}
 	}

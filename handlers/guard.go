@@ -25,6 +25,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/auth"
+	"oktabot/blocks"
 )
 
 // changesRoles reports whether a is an action that assignable_roles
@@ -50,7 +51,7 @@ func (b *Bot) guardRequest(ctx context.Context, log zerolog.Logger, inv invocati
 	}
 	log.Info().Str("event", "request.refused").Str("reason", why).Msg("request refused before it reached Okta")
 	b.auditRefused(ctx, log, inv, req, why)
-	b.respond(ctx, log, inv, renderProblem(err))
+	b.respond(ctx, log, inv, blocks.ProblemReply(err))
 	return env, false
 }
 

@@ -25,12 +25,12 @@ func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req 
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
 		switch cb.View.CallbackID {
-		case cbPicker:
-			busy := slack.NewErrorsViewSubmissionResponse(map[string]string{blockPick: "oktabot is busy right now. Please choose again in a moment."})
+		case blocks.CallbackPicker:
+			busy := slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockPick: "oktabot is busy right now. Please choose again in a moment."})
 			b.acceptDeferred(workCtx, sm, req, cb.User.ID, busy, func(ctx context.Context) any { return b.pickSubmitted(ctx, cb) })
-		case cbAction:
+		case blocks.CallbackAction:
 			b.actionSubmitted(workCtx, sm, req, cb)
-		case cbDeny, cbSetPassword:
+		case blocks.CallbackDeny, blocks.CallbackSetPassword:
 			b.approvalViewSubmitted(workCtx, sm, req, cb)
 		default:
 			b.ack(sm, req, nil)
@@ -50,24 +50,24 @@ func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req 
 // policy still lets the caller run it (it may have changed since the
 // picker opened).
 func (b *Bot) pickSubmitted(ctx context.Context, cb slack.InteractionCallback) any {
-	choice := cb.View.State.Values[blockPick][blockPick].SelectedOption.Value
+	choice := cb.View.State.Values[blocks.BlockPick][blocks.BlockPick].SelectedOption.Value
 	a := b.cfg.Registry.Lookup(choice)
 	if a == nil {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{blockPick: "Choose one of the actions."})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockPick: "Choose one of the actions."})
 	}
-	meta := decodeMeta(cb.View.PrivateMetadata)
+	meta := blocks.DecodeFormMeta(cb.View.PrivateMetadata)
 	ctx, cancel := context.WithTimeout(ctx, suggestTimeout)
 	defer cancel()
 	d, err := b.cfg.Auth.Decide(ctx, cb.User.ID, a.Name, meta.Channel)
 	switch {
 	case err != nil:
 		b.log.Warn().Err(err).Str("user", cb.User.ID).Str("action", a.Name).Msg("could not check the policy for a picked action")
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{blockPick: "I could not check the policy just now. Please choose again in a moment."})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockPick: "I could not check the policy just now. Please choose again in a moment."})
 	case d.Verdict == auth.Deny:
 		b.log.Info().Str("event", "pick.refused").Str("user", cb.User.ID).Str("action", a.Name).Msg("picked an action the policy does not allow")
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{blockPick: fmt.Sprintf("You are not allowed to run %s. Choose another action.", a.Name)})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockPick: fmt.Sprintf("You are not allowed to run %s. Choose another action.", a.Name)})
 	}
-	view := actionModal(a, actions.Request{Action: a, Values: map[string]string{}}, meta, b.ruleFor(a.Name))
+	view := blocks.ActionForm(a, actions.Request{Action: a, Values: map[string]string{}}, meta, b.ruleFor(a.Name))
 	return slack.NewUpdateViewSubmissionResponse(&view)
 }
 
@@ -76,24 +76,24 @@ func (b *Bot) ruleFor(action string) *auth.ApprovalRule { return b.cfg.Auth.Poli
 // actionSubmitted validates a form and, when it is complete, closes it and
 // runs the request on a worker.
 func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback) {
-	meta := decodeMeta(cb.View.PrivateMetadata)
+	meta := blocks.DecodeFormMeta(cb.View.PrivateMetadata)
 	a := b.cfg.Registry.Lookup(meta.Action)
 	if a == nil {
 		b.ack(sm, req, nil)
 		return
 	}
-	sub := readSubmission(a, cb.View.State.Values)
-	parsed, err := b.cfg.Registry.Build(a, sub.targets, sub.raw, sub.password, sub.reason, sub.public)
+	sub := blocks.ReadSubmission(a, cb.View.State.Values)
+	parsed, err := b.cfg.Registry.Build(a, sub.Targets, sub.Raw, sub.Password, sub.Reason, sub.Public)
 	if err != nil {
 		var e *actions.Error
 		block := ""
 		if errors.As(err, &e) {
-			block = fieldBlock(a, e.Field)
+			block = blocks.FieldBlock(a, e.Field)
 		}
 		if block == "" {
 			block = firstInput(a)
 		}
-		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{block: blocks.Clip(plainFallback(blocks.ProblemBare(err)), 1000)}))
+		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{block: blocks.Clip(blocks.Fallback(blocks.ProblemBare(err)), 1000)}))
 		return
 	}
 	rule := b.ruleFor(a.Name)
@@ -102,7 +102,7 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 		if p := a.Param(m); rule != nil && p != nil && p.Type == actions.Password {
 			continue // asked for after approval
 		}
-		if blk := fieldBlock(a, m); blk != "" {
+		if blk := blocks.FieldBlock(a, m); blk != "" {
 			errs[blk] = "Required."
 		}
 	}
@@ -110,8 +110,8 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(errs))
 		return
 	}
-	if reasonMissing(rule, sub.reason) {
-		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockReason: "The policy asks for a reason for this action."}))
+	if reasonMissing(rule, sub.Reason) {
+		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockReason: "The policy asks for a reason for this action."}))
 		return
 	}
 	if !b.limiter.allow(cb.User.ID) {
@@ -135,12 +135,12 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 // firstInput is the block an error about the whole form is shown on.
 func firstInput(a *actions.Action) string {
 	if a.Targets != actions.NoTargets {
-		return blockTargets
+		return blocks.BlockTargets
 	}
 	for _, p := range a.Params {
-		return paramPrefix + p.Name
+		return blocks.ParamPrefix + p.Name
 	}
-	return blockPublic
+	return blocks.BlockPublic
 }
 
 // suggest answers type-ahead in a form: users or groups from Okta that
@@ -149,10 +149,10 @@ func firstInput(a *actions.Action) string {
 func (b *Bot) suggest(ctx context.Context, cb slack.InteractionCallback) slack.OptionsResponse {
 	ctx, cancel := context.WithTimeout(ctx, suggestTimeout)
 	defer cancel()
-	meta := decodeMeta(cb.View.PrivateMetadata)
+	meta := blocks.DecodeFormMeta(cb.View.PrivateMetadata)
 	a := b.cfg.Registry.Lookup(meta.Action)
 	typed := strings.TrimSpace(cb.Value)
-	if a == nil || cb.ActionID != blockTargets || len([]rune(typed)) < suggestMinChars {
+	if a == nil || cb.ActionID != blocks.BlockTargets || len([]rune(typed)) < blocks.SuggestMinChars {
 		return slack.OptionsResponse{}
 	}
 	log := b.log.With().Str("user", cb.User.ID).Str("action", a.Name).Logger()
@@ -169,7 +169,7 @@ func (b *Bot) suggest(ctx context.Context, cb slack.InteractionCallback) slack.O
 			logOutcome(log, err, "type-ahead search failed")
 		}
 		for _, u := range users {
-			opts = append(opts, option(u.ID, fmt.Sprintf("%s (%s)", u.Name(), u.Login)))
+			opts = append(opts, blocks.Option(u.ID, fmt.Sprintf("%s (%s)", u.Name(), u.Login)))
 		}
 	case actions.GroupTargets:
 		groups, err := b.cfg.Dir.SearchGroups(ctx, typed, 20)
@@ -177,7 +177,7 @@ func (b *Bot) suggest(ctx context.Context, cb slack.InteractionCallback) slack.O
 			logOutcome(log, err, "type-ahead search failed")
 		}
 		for _, g := range groups {
-			opts = append(opts, option(g.ID, g.Name))
+			opts = append(opts, blocks.Option(g.ID, g.Name))
 		}
 	}
 	return slack.OptionsResponse{Options: opts}

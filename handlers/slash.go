@@ -56,7 +56,7 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
 			ev = ev.Str("action", a.Name)
 		}
 		ev.Msg("could not parse command")
-		b.respond(ctx, log, inv, renderProblem(err))
+		b.respond(ctx, log, inv, blocks.ProblemReply(err))
 		return
 	}
 	req := parsed.Request
@@ -83,19 +83,19 @@ func (b *Bot) authorize(ctx context.Context, log zerolog.Logger, inv invocation,
 	if err != nil {
 		log.Error().Err(err).Str("event", "request.refused").Str("reason", "policy check failed").Msg("could not check the caller against the policy")
 		b.auditRefused(ctx, log, inv, req, "the policy check failed (a Slack user group lookup)")
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":warning: I could not check whether you may run `%s` (Slack did not answer a membership lookup). Nothing was run; please try again.", a.Name)))
+		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":warning: I could not check whether you may run `%s` (Slack did not answer a membership lookup). Nothing was run; please try again.", a.Name)))
 		return decision, false
 	}
 	if decision.Verdict == auth.Deny {
 		log.Info().Str("event", "request.refused").Str("reason", "policy").Msg("caller not allowed")
 		b.auditRefused(ctx, log, inv, req, "not allowed by the policy")
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: You are not allowed to run `%s`. Nothing was sent to Okta. Access is granted by the bot's policy; ask your Okta or security team if you need it.", a.Name)))
+		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":no_entry: You are not allowed to run `%s`. Nothing was sent to Okta. Access is granted by the bot's policy; ask your Okta or security team if you need it.", a.Name)))
 		return decision, false
 	}
 	b.insiders.saw(inv.caller)
 	if !a.Available() {
 		log.Info().Str("event", "request.unavailable").Msg("action not available in this build")
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":construction: `%s` is not available in this version of oktabot. Nothing was run.", a.Name)))
+		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":construction: `%s` is not available in this version of oktabot. Nothing was run.", a.Name)))
 		return decision, false
 	}
 	return decision, true
@@ -108,7 +108,7 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		// Refused before Slack is asked about any of them.
 		log.Info().Str("event", "request.refused").Str("reason", "too many mentions").Int("mentions", n).Msg("too many Slack mentions")
 		b.auditRefused(ctx, log, inv, req, fmt.Sprintf("it mentions %d people in Slack; at most %d are looked up in one command", n, MaxMentions))
-		b.respond(ctx, log, inv, renderNotice(fmt.Sprintf(":no_entry: Your command mentions %d people in Slack; I look up at most %d mentions in one command. Nothing was run. Split it, or name people by their Okta login or email.", n, MaxMentions)))
+		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":no_entry: Your command mentions %d people in Slack; I look up at most %d mentions in one command. Nothing was run. Split it, or name people by their Okta login or email.", n, MaxMentions)))
 		return
 	}
 	env, ok := b.guardRequest(ctx, log, inv, req, decision)
@@ -164,18 +164,18 @@ func (b *Bot) perform(ctx context.Context, log zerolog.Logger, req actions.Reque
 func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, p performed) {
 	a := req.Action
 	if p.err != nil {
-		b.respond(ctx, log, inv, renderProblem(p.err))
+		b.respond(ctx, log, inv, blocks.ProblemReply(p.err))
 		return
 	}
-	r, shown, total := b.render(a, p.res, !req.Public)
+	r, shown, total := blocks.Result(a, p.res, b.cfg.OrgURL, !req.Public)
 	if shown < total {
 		name := fmt.Sprintf("%s-%s.csv", a.Name, b.cfg.Now().UTC().Format("20060102-150405"))
-		r.Blocks = append(r.Blocks, contextBlock(b.sendCSV(ctx, log, inv, name, resultCSV(a, p.res), req.Public)))
+		r.Blocks = append(r.Blocks, blocks.Context(b.sendCSV(ctx, log, inv, name, blocks.ResultCSV(a, p.res), req.Public)))
 	}
 	r.Public = req.Public
 	b.respondAll(ctx, log, inv, r)
 	if req.Public && hasSecrets(p.res) {
-		priv, _, _ := b.render(a, p.res, true)
+		priv, _, _ := blocks.Result(a, p.res, b.cfg.OrgURL, true)
 		b.respondAll(ctx, log, inv, priv)
 	}
 }
@@ -183,12 +183,12 @@ func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, r
 // respondAll sends a reply and its continuations, each with its file. Once
 // a public part could not be posted in the channel (respondOne), the rest
 // comes to the caller alone, without saying so again.
-func (b *Bot) respondAll(ctx context.Context, log zerolog.Logger, inv invocation, r reply) {
+func (b *Bot) respondAll(ctx context.Context, log zerolog.Logger, inv invocation, r blocks.Reply) {
 	public := r.Public
-	for _, m := range append([]reply{r}, r.More...) {
+	for _, m := range append([]blocks.Reply{r}, r.More...) {
 		m.Public = public
 		if m.File != nil {
-			m.Blocks = append(m.Blocks, contextBlock(b.sendCSV(ctx, log, inv, m.File.Name, m.File.Content, m.Public)))
+			m.Blocks = append(m.Blocks, blocks.Context(b.sendCSV(ctx, log, inv, m.File.Name, m.File.Content, m.Public)))
 		}
 		if !b.respondOne(ctx, log, inv, m) {
 			public = false
@@ -205,20 +205,20 @@ func logOutcome(log zerolog.Logger, err error, msg string) {
 	ev.Err(err).Str("kind", actions.KindOf(err).String()).Msg(msg)
 }
 
-func (b *Bot) help(ctx context.Context, log zerolog.Logger, caller, topic string) reply {
+func (b *Bot) help(ctx context.Context, log zerolog.Logger, caller, topic string) blocks.Reply {
 	permitted, err := b.cfg.Auth.Permitted(ctx, caller, b.cfg.Registry.Names())
 	if err != nil {
 		log.Error().Err(err).Msg("could not check the caller against the policy for help")
-		return renderNotice(":warning: I could not look up what you may run (Slack did not answer a membership lookup). Please try again.")
+		return blocks.Notice(":warning: I could not look up what you may run (Slack did not answer a membership lookup). Please try again.")
 	}
 	var only *actions.Action
 	if topic != "" {
 		if only = b.cfg.Registry.Lookup(strings.Fields(topic)[0]); only == nil {
 			_, err := b.cfg.Registry.Parse(topic)
-			return renderProblem(err)
+			return blocks.ProblemReply(err)
 		}
 	}
-	return renderHelp(b.cfg.Command, b.cfg.Registry, permitted, only)
+	return blocks.Help(b.cfg.Command, b.cfg.Registry, permitted, only)
 }
 
 // openPicker opens the modal that lets the caller pick an action.
@@ -231,43 +231,21 @@ func (b *Bot) openPicker(ctx context.Context, log zerolog.Logger, inv invocation
 		b.respond(ctx, log, inv, b.help(ctx, log, inv.caller, ""))
 		return
 	}
-	view := pickerModal(b.cfg.Registry, permitted, modalMeta{Channel: inv.channel, ResponseURL: inv.responseURL})
+	view := blocks.PickerForm(b.cfg.Registry, permitted, blocks.FormMeta{Channel: inv.channel, ResponseURL: inv.responseURL})
 	b.openView(ctx, log, inv, view)
 }
 
 // openActionModal asks for what a command left out, pre-filled with what
 // it gave.
 func (b *Bot) openActionModal(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, decision auth.Decision) {
-	view := actionModal(req.Action, req, modalMeta{Channel: inv.channel, ResponseURL: inv.responseURL}, decision.Rule)
+	view := blocks.ActionForm(req.Action, req, blocks.FormMeta{Channel: inv.channel, ResponseURL: inv.responseURL}, decision.Rule)
 	b.openView(ctx, log, inv, view)
 }
 
 func (b *Bot) openView(ctx context.Context, log zerolog.Logger, inv invocation, view slack.ModalViewRequest) {
 	if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, view); err != nil {
 		log.Error().Err(err).Msg("could not open a modal")
-		b.respond(ctx, log, inv, renderNotice(":warning: I could not open the form (Slack allows only 3 seconds to do so). Nothing was run; please try again, or give every value on the command line — `/okta help` shows how."))
-	}
-}
-
-// render turns an action's result into a reply. withSecrets says whether
-// one-time secrets are written out (only ever in a reply to the caller
-// alone). shown < total means a list did not fit in the message.
-func (b *Bot) render(a *actions.Action, res actions.Result, withSecrets bool) (r reply, shown, total int) {
-	switch {
-	case res.Whoami != nil:
-		return renderWhoami(*res.Whoami, b.cfg.OrgURL), 0, 0
-	case res.Users != nil || a.Name == "list-users":
-		return renderUserList(res)
-	case res.Providers != nil || a.Name == "list-providers":
-		return renderProviders(res)
-	case a.Name == "get-user":
-		return renderUserOutcomes(res.Outcomes), 0, 0
-	case a.Name == "list-user-groups" || a.Name == "list-roles":
-		return renderNested(a, res.Outcomes)
-	case a.Targets == actions.GroupTargets || a.Targets == actions.NameTarget:
-		return renderGroups(a, res.Outcomes), 0, 0
-	default:
-		return renderOutcomes(a, res.Outcomes, withSecrets)
+		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not open the form (Slack allows only 3 seconds to do so). Nothing was run; please try again, or give every value on the command line — `/okta help` shows how."))
 	}
 }
 
@@ -286,13 +264,13 @@ func hasSecrets(res actions.Result) bool {
 // of), and otherwise, or when that fails, in the channel when the reply is
 // public, else in the app's direct message with them. Ephemeral unless the
 // reply is public.
-func (b *Bot) respond(ctx context.Context, log zerolog.Logger, inv invocation, r reply) {
+func (b *Bot) respond(ctx context.Context, log zerolog.Logger, inv invocation, r blocks.Reply) {
 	b.respondOne(ctx, log, inv, r)
 }
 
 // respondOne is respond; it returns false when a public reply could not be
 // posted publicly and went to the caller alone, with a word that it did.
-func (b *Bot) respondOne(ctx context.Context, log zerolog.Logger, inv invocation, r reply) (posted bool) {
+func (b *Bot) respondOne(ctx context.Context, log zerolog.Logger, inv invocation, r blocks.Reply) (posted bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if inv.responseURL != "" {
@@ -308,7 +286,7 @@ func (b *Bot) respondOne(ctx context.Context, log zerolog.Logger, inv invocation
 		if err == nil {
 			return true
 		}
-		log.Warn().Err(withoutURLPath(err)).Msg("could not reply through the response_url; trying chat.postMessage")
+		log.Warn().Err(withoutURLPath(err)).Msg("could not blocks.Reply through the response_url; trying chat.postMessage")
 	}
 	if r.Public && inv.channel != "" {
 		_, _, err := b.cfg.Slack.PostMessageContext(ctx, inv.channel, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...))
@@ -317,8 +295,8 @@ func (b *Bot) respondOne(ctx context.Context, log zerolog.Logger, inv invocation
 		}
 		// A direct message between people, or a channel oktabot is not
 		// in: the caller hears so, and the reply comes to them alone.
-		log.Warn().Err(err).Msg("could not post a public reply in its channel; sending it to the caller alone")
-		b.directMessage(ctx, log, inv.caller, renderNotice(fmt.Sprintf(":warning: I could not post this in %s as you asked with `--public` (oktabot cannot post there); nobody else has seen it. Here it is for you alone:", conversationRef(inv.channel))))
+		log.Warn().Err(err).Msg("could not post a public blocks.Reply in its channel; sending it to the caller alone")
+		b.directMessage(ctx, log, inv.caller, blocks.Notice(fmt.Sprintf(":warning: I could not post this in %s as you asked with `--public` (oktabot cannot post there); nobody else has seen it. Here it is for you alone:", conversationRef(inv.channel))))
 		b.directMessage(ctx, log, inv.caller, r)
 		return false
 	}
@@ -328,9 +306,9 @@ func (b *Bot) respondOne(ctx context.Context, log zerolog.Logger, inv invocation
 
 // directMessage sends a message to the app's direct message with a user
 // (posting to a user id lands there).
-func (b *Bot) directMessage(ctx context.Context, log zerolog.Logger, user string, r reply) {
+func (b *Bot) directMessage(ctx context.Context, log zerolog.Logger, user string, r blocks.Reply) {
 	if _, _, err := b.cfg.Slack.PostMessageContext(ctx, user, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
-		log.Error().Err(err).Msg("could not deliver the reply by direct message")
+		log.Error().Err(err).Msg("could not deliver the blocks.Reply by direct message")
 	}
 }
 

@@ -1,4 +1,4 @@
-package handlers
+package blocks
 
 import (
 	"encoding/json"
@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 // golden compares a reply, as the JSON Slack receives, with
 // testdata/<name>.golden.
-func golden(t *testing.T, name string, r reply) {
+func golden(t *testing.T, name string, r Reply) {
 	t.Helper()
 	got, err := json.MarshalIndent(struct {
 		Text   string `json:"text"`
@@ -40,13 +40,13 @@ func golden(t *testing.T, name string, r reply) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./handlers -update to create it)", err)
+		t.Fatalf("%v (run go test ./blocks -update to create it)", err)
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got); run go test ./handlers -update if the change is intended:\n%s", path, diff)
+		t.Errorf("%s differs (-want +got); run go test ./blocks -update if the change is intended:\n%s", path, diff)
 	}
-	if n := len(r.Blocks); n > maxMessageBlocks {
-		t.Errorf("%s has %d blocks, more than Slack's %d", name, n, maxMessageBlocks)
+	if n := len(r.Blocks); n > MaxMessageBlocks {
+		t.Errorf("%s has %d blocks, more than Slack's %d", name, n, MaxMessageBlocks)
 	}
 }
 
@@ -62,11 +62,11 @@ func alice() actions.User {
 }
 
 func TestRenderWhoami(t *testing.T) {
-	golden(t, "ping", renderWhoami(actions.Whoami{User: alice(), RTT: 123 * time.Millisecond}, "https://acme.okta.com"))
-	golden(t, "ping-oauth", renderWhoami(actions.Whoami{App: &actions.ServiceApp{
+	golden(t, "ping", Whoami(actions.Whoami{User: alice(), RTT: 123 * time.Millisecond}, "https://acme.okta.com"))
+	golden(t, "ping-oauth", Whoami(actions.Whoami{App: &actions.ServiceApp{
 		ClientID: "0oa1serviceapp0000x7", Scopes: []string{"okta.users.read", "okta.users.manage"}, Org: "Acme <Corp>",
 	}, RTT: 45 * time.Millisecond}, "https://acme.okta.com"))
-	golden(t, "ping-oauth-no-org", renderWhoami(actions.Whoami{App: &actions.ServiceApp{
+	golden(t, "ping-oauth-no-org", Whoami(actions.Whoami{App: &actions.ServiceApp{
 		ClientID: "0oa1serviceapp0000x7", Scopes: []string{"okta.users.read"}, OrgNote: "not readable without the okta.orgs.read scope",
 	}, RTT: 45 * time.Millisecond}, "https://acme.okta.com"))
 }
@@ -75,8 +75,8 @@ func TestRenderUserOutcomes(t *testing.T) {
 	a := alice()
 	mallory := actions.User{ID: "00u9zzzzzzzzzzzzzz9", Status: actions.StatusSuspended, Login: "mallory@corp.com",
 		FirstName: "<!channel>", LastName: "*bold* & `tick`", Created: t0}
-	golden(t, "get-user-one", renderUserOutcomes([]actions.Outcome{{Target: "alice", User: &a}}))
-	golden(t, "get-user-mixed", renderUserOutcomes([]actions.Outcome{
+	golden(t, "get-user-one", UserCards([]actions.Outcome{{Target: "alice", User: &a}}))
+	golden(t, "get-user-mixed", UserCards([]actions.Outcome{
 		{Target: "alice@corp.com", User: &a},
 		{Target: "bob", Err: actions.Errorf(actions.KindNotFound, `no Okta user matches "bob"`)},
 		{Target: "@mallory", User: &mallory},
@@ -88,7 +88,7 @@ func TestRenderUserOutcomes(t *testing.T) {
 // A name from Okta can never ping a channel or break out of its text.
 func TestRenderEscapesOktaText(t *testing.T) {
 	u := actions.User{ID: "00u1", Login: "x@corp.com", FirstName: "<!channel>", LastName: "<@U123>"}
-	r := renderUserOutcomes([]actions.Outcome{{Target: "x@corp.com", User: &u}})
+	r := UserCards([]actions.Outcome{{Target: "x@corp.com", User: &u}})
 	b, _ := json.Marshal(r.Blocks)
 	if strings.Contains(string(b), "<!channel>") || strings.Contains(string(b), "<@U123>") {
 		t.Errorf("unescaped Slack control sequence in %s", b)
@@ -102,9 +102,9 @@ func TestRenderManyUsersStaysWithinLimits(t *testing.T) {
 		u.FirstName = strings.Repeat("A", 5000)
 		outs = append(outs, actions.Outcome{Target: "alice", User: &u})
 	}
-	r := renderUserOutcomes(outs)
-	if len(r.Blocks) > maxMessageBlocks {
-		t.Fatalf("%d blocks, want at most %d", len(r.Blocks), maxMessageBlocks)
+	r := UserCards(outs)
+	if len(r.Blocks) > MaxMessageBlocks {
+		t.Fatalf("%d blocks, want at most %d", len(r.Blocks), MaxMessageBlocks)
 	}
 	b, _ := json.Marshal(r.Blocks)
 	if !strings.Contains(string(b), "Showing 24 of 200") {
@@ -117,7 +117,7 @@ func TestRenderManyUsersStaysWithinLimits(t *testing.T) {
 			Fields []struct{ Text string } `json:"fields"`
 		}
 		json.Unmarshal(bb, &s)
-		if s.Text != nil && len([]rune(s.Text.Text)) > maxSectionText {
+		if s.Text != nil && len([]rune(s.Text.Text)) > MaxSectionText {
 			t.Errorf("section text of %d characters", len([]rune(s.Text.Text)))
 		}
 		for _, f := range s.Fields {
@@ -130,10 +130,10 @@ func TestRenderManyUsersStaysWithinLimits(t *testing.T) {
 
 func TestRenderHelp(t *testing.T) {
 	reg := actions.Default()
-	golden(t, "help-oncall", renderHelp("/okta", reg, []string{"ping", "get-user", "list-users", "disable-user"}, nil))
-	golden(t, "help-nothing", renderHelp("/okta", reg, nil, nil))
-	golden(t, "help-get-user", renderHelp("/okta", reg, []string{"get-user"}, reg.Lookup("get-user")))
-	golden(t, "help-assign-role", renderHelp("/okta", reg, []string{"get-user"}, reg.Lookup("assign-role")))
+	golden(t, "help-oncall", Help("/okta", reg, []string{"ping", "get-user", "list-users", "disable-user"}, nil))
+	golden(t, "help-nothing", Help("/okta", reg, nil, nil))
+	golden(t, "help-get-user", Help("/okta", reg, []string{"get-user"}, reg.Lookup("get-user")))
+	golden(t, "help-assign-role", Help("/okta", reg, []string{"get-user"}, reg.Lookup("assign-role")))
 }
 
 func TestProblemText(t *testing.T) {
@@ -148,13 +148,13 @@ func TestProblemText(t *testing.T) {
 		{os.ErrPermission, ":warning: Something went wrong on our side."},
 	}
 	for _, tt := range tests {
-		if got := problemText(tt.err); !strings.HasPrefix(got, tt.want) {
-			t.Errorf("problemText(%v) = %q, want prefix %q", tt.err, got, tt.want)
+		if got := Problem(tt.err); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("Problem(%v) = %q, want prefix %q", tt.err, got, tt.want)
 		}
 	}
 	// The underlying error's text never reaches the user.
 	err := &actions.Error{Kind: actions.KindInternal, Err: os.ErrNotExist}
-	if got := problemText(err); strings.Contains(got, os.ErrNotExist.Error()) {
+	if got := Problem(err); strings.Contains(got, os.ErrNotExist.Error()) {
 		t.Errorf("problemText leaks the wrapped error: %q", got)
 	}
 }
@@ -170,8 +170,8 @@ func TestUsage(t *testing.T) {
 		"add-group":    "/okta add-group NAME [--description DESCRIPTION]",
 	}
 	for name, want := range tests {
-		if got := usage("/okta", reg.Lookup(name)); got != want {
-			t.Errorf("usage(%s) = %q, want %q", name, got, want)
+		if got := Usage("/okta", reg.Lookup(name)); got != want {
+			t.Errorf("Usage(%s) = %q, want %q", name, got, want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package handlers
+package blocks
 
 import (
 	"encoding/json"
@@ -12,30 +12,30 @@ import (
 func TestRenderLists(t *testing.T) {
 	a, reg := alice(), actions.Default()
 	bob := actions.User{ID: "00u2bbbbbbbbbbbbbbb2", Status: actions.StatusSuspended, Login: "bob@corp.com", FirstName: "Bob", LastName: "Builder"}
-	r, _, _ := renderUserList(actions.Result{Users: []actions.User{a, bob}, Query: `--filter "status eq \"ACTIVE\""`})
+	r, _, _ := UserList(actions.Result{Users: []actions.User{a, bob}, Query: `--filter "status eq \"ACTIVE\""`})
 	golden(t, "list-users", r)
-	r, _, _ = renderUserList(actions.Result{Users: []actions.User{}})
+	r, _, _ = UserList(actions.Result{Users: []actions.User{}})
 	golden(t, "list-users-empty", r)
 
-	r, _, _ = renderProviders(actions.Result{Providers: []actions.IdentityProvider{
+	r, _, _ = Providers(actions.Result{Providers: []actions.IdentityProvider{
 		{ID: "0oa1", Name: "Corporate SAML", Type: "SAML2", Status: "ACTIVE"},
 		{ID: "0oa2", Name: "Google", Type: "GOOGLE", Status: "INACTIVE"},
 	}})
 	golden(t, "list-providers", r)
 
-	r, _, _ = renderNested(reg.Lookup("list-user-groups"), []actions.Outcome{
+	r, _, _ = Nested(reg.Lookup("list-user-groups"), []actions.Outcome{
 		{Target: "alice", User: &a, Groups: []actions.Group{{ID: "00g1", Name: "Everyone", Type: "BUILT_IN"}, {ID: "00g2", Name: "On-call", Type: "OKTA_GROUP", Description: "Who is on call"}}},
 		{Target: "bob", User: &bob, Groups: []actions.Group{}},
 		{Target: "ghost", Err: actions.Errorf(actions.KindNotFound, `no Okta user matches "ghost"`)},
 	})
 	golden(t, "list-user-groups", r)
 
-	r, _, _ = renderNested(reg.Lookup("list-roles"), []actions.Outcome{
+	r, _, _ = Nested(reg.Lookup("list-roles"), []actions.Outcome{
 		{Target: "alice", User: &a, Roles: []actions.Role{{ID: "ra1", Type: "USER_ADMIN", Label: "User Administrator", AssignmentType: "USER", Status: "ACTIVE"}, {ID: "irb2", Type: "READ_ONLY_ADMIN", Label: "Read-only Administrator", AssignmentType: "GROUP"}}},
 	})
 	golden(t, "list-roles", r)
 
-	golden(t, "get-group", renderGroups(reg.Lookup("get-group"), []actions.Outcome{
+	golden(t, "get-group", Groups(reg.Lookup("get-group"), []actions.Outcome{
 		{Target: "On-call", Group: &actions.Group{ID: "00g2", Name: "On-call", Type: "OKTA_GROUP", Description: "Who is on call", Created: t0}},
 		{Target: "Nope", Err: actions.Errorf(actions.KindNotFound, `no Okta group is named "Nope"`)},
 	}))
@@ -51,9 +51,9 @@ func TestRenderOutcomesAndSecrets(t *testing.T) {
 		{Target: "carol", User: &a, Done: "assigned USER_ADMIN", Err: &actions.Error{Kind: actions.KindForbidden, Message: "Okta refused", Code: "E0000006"}},
 	}
 	reg := actions.Default()
-	private, _, _ := renderOutcomes(reg.Lookup("reset-password"), outs, true)
+	private, _, _ := Outcomes(reg.Lookup("reset-password"), outs, true)
 	golden(t, "outcomes-private", private)
-	public, _, _ := renderOutcomes(reg.Lookup("reset-password"), outs, false)
+	public, _, _ := Outcomes(reg.Lookup("reset-password"), outs, false)
 	golden(t, "outcomes-public", public)
 	pub, _ := json.Marshal(public.Blocks)
 	if strings.Contains(string(pub), "SECRET-TOKEN") || strings.Contains(public.Text, "SECRET-TOKEN") {
@@ -77,13 +77,13 @@ func TestEverySecretFitsInOneMessage(t *testing.T) {
 		outs = append(outs, actions.Outcome{Target: u.Login, User: &u, Done: "password reset started", Changed: true,
 			Secret: actions.NewSecret(fmt.Sprintf("https://acme.okta.com/signin/reset-password/%040d", i)), SecretLabel: "one-time reset link"})
 	}
-	r, shown, total := renderOutcomes(actions.Default().Lookup("reset-password"), outs, true)
+	r, shown, total := Outcomes(actions.Default().Lookup("reset-password"), outs, true)
 	if shown != total || total != actions.MaxTargets {
 		t.Fatalf("shown %d of %d: secrets beyond the message would be lost", shown, total)
 	}
 	var all strings.Builder
-	for _, m := range append([]reply{r}, r.More...) {
-		if len(m.Blocks) > maxMessageBlocks {
+	for _, m := range append([]Reply{r}, r.More...) {
+		if len(m.Blocks) > MaxMessageBlocks {
 			t.Errorf("%d blocks", len(m.Blocks))
 		}
 		b, _ := json.Marshal(m.Blocks)
@@ -104,11 +104,11 @@ func TestLongListsSayShowingNofM(t *testing.T) {
 	for i := range 2000 {
 		users = append(users, actions.User{ID: fmt.Sprintf("00u%d", i), Login: fmt.Sprintf("user%d@corp.com", i), Status: "ACTIVE", FirstName: "A", LastName: "B"})
 	}
-	r, shown, total := renderUserList(actions.Result{Users: users})
+	r, shown, total := UserList(actions.Result{Users: users})
 	if total != 2000 || shown >= total || shown == 0 {
 		t.Fatalf("shown %d of %d", shown, total)
 	}
-	if len(r.Blocks) > maxMessageBlocks {
+	if len(r.Blocks) > MaxMessageBlocks {
 		t.Errorf("%d blocks", len(r.Blocks))
 	}
 	b, _ := json.Marshal(r.Blocks)
@@ -119,14 +119,14 @@ func TestLongListsSayShowingNofM(t *testing.T) {
 
 func TestResultCSV(t *testing.T) {
 	u := actions.User{ID: "00u1", Login: "alice@corp.com", FirstName: "=HYPERLINK(\"http://evil\")", Status: "ACTIVE", Created: t0}
-	got := string(resultCSV(actions.Default().Lookup("list-users"), actions.Result{Users: []actions.User{u}}))
+	got := string(ResultCSV(actions.Default().Lookup("list-users"), actions.Result{Users: []actions.User{u}}))
 	want := "id,status,login,email,first_name,last_name,created,activated,last_login,password_changed,status_changed\n" +
 		"00u1,ACTIVE,alice@corp.com,,\"'=HYPERLINK(\"\"http://evil\"\")\",,2022-07-11T06:07:55Z,,,,\n"
 	if got != want {
 		t.Errorf("csv =\n%s\nwant\n%s", got, want)
 	}
 	outs := []actions.Outcome{{Target: "alice", User: &u, Done: "password reset started", Changed: true, Secret: actions.NewSecret("https://acme.okta.com/reset/SECRET-TOKEN")}}
-	if c := string(resultCSV(actions.Default().Lookup("reset-password"), actions.Result{Outcomes: outs})); strings.Contains(c, "SECRET-TOKEN") || !strings.Contains(c, "password reset started") {
+	if c := string(ResultCSV(actions.Default().Lookup("reset-password"), actions.Result{Outcomes: outs})); strings.Contains(c, "SECRET-TOKEN") || !strings.Contains(c, "password reset started") {
 		t.Errorf("outcome csv = %s", c)
 	}
 }

@@ -1,4 +1,4 @@
-package handlers
+package blocks
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 )
 
 // Lines of a list are packed into sections of at most linesPerSection lines
-// (and maxSectionText characters), so hundreds of rows need few blocks.
+// (and MaxSectionText characters), so hundreds of rows need few blocks.
 const (
 	linesPerSection = 20
 	// maxListBlocks leaves room for a heading and notes under Slack's 50.
@@ -32,13 +32,13 @@ func packLines(lines []string, maxBlocks int) (blocks []slack.Block, shown int) 
 	size := 0
 	flush := func() {
 		if len(cur) > 0 {
-			blocks = append(blocks, section(strings.Join(cur, "\n")))
+			blocks = append(blocks, Section(strings.Join(cur, "\n")))
 			cur, size = nil, 0
 		}
 	}
 	for _, l := range lines {
-		l = clip(l, maxSectionText/2)
-		if len(cur) == linesPerSection || size+len(l)+1 > maxSectionText {
+		l = Clip(l, MaxSectionText/2)
+		if len(cur) == linesPerSection || size+len(l)+1 > MaxSectionText {
 			flush()
 		}
 		if len(blocks) == maxBlocks {
@@ -56,34 +56,34 @@ func packLines(lines []string, maxBlocks int) (blocks []slack.Block, shown int) 
 	return blocks, shown
 }
 
-// listReply is a heading, packed lines and, when they do not all fit, a
+// List is a heading, packed lines and, when they do not all fit, a
 // "showing N of M" note. The caller offers the whole list as a file.
-func listReply(heading string, lines []string, empty string) (r reply, shown, total int) {
-	blocks := []slack.Block{section(heading)}
+func List(heading string, lines []string, empty string) (r Reply, shown, total int) {
+	blocks := []slack.Block{Section(heading)}
 	if len(lines) == 0 {
-		blocks = append(blocks, contextBlock(empty))
-		return reply{Text: plainFallback(heading), Blocks: blocks}, 0, 0
+		blocks = append(blocks, Context(empty))
+		return Reply{Text: Fallback(heading), Blocks: blocks}, 0, 0
 	}
 	body, shown := packLines(lines, maxListBlocks)
 	blocks = append(blocks, body...)
 	if shown < len(lines) {
-		blocks = append(blocks, contextBlock(fmt.Sprintf("Showing %d of %d.", shown, len(lines))))
+		blocks = append(blocks, Context(fmt.Sprintf("Showing %d of %d.", shown, len(lines))))
 	}
-	return reply{Text: plainFallback(heading), Blocks: blocks}, shown, len(lines)
+	return Reply{Text: Fallback(heading), Blocks: blocks}, shown, len(lines)
 }
 
-// pagedReply shows every line, in as many messages as it takes; the
+// Paged shows every line, in as many messages as it takes; the
 // first is the reply, the rest its More. It is for results that must not
 // be cut short, such as one-time secrets.
-func pagedReply(heading string, lines []string) reply {
-	var pages []reply
+func Paged(heading string, lines []string) Reply {
+	var pages []Reply
 	for len(lines) > 0 || len(pages) == 0 {
 		body, n := packLines(lines, maxListBlocks)
 		h := heading
 		if len(pages) > 0 {
 			h += fmt.Sprintf(" (continued, part %d)", len(pages)+1)
 		}
-		pages = append(pages, reply{Text: plainFallback(h), Blocks: append([]slack.Block{section(h)}, body...)})
+		pages = append(pages, Reply{Text: Fallback(h), Blocks: append([]slack.Block{Section(h)}, body...)})
 		if n == 0 {
 			break
 		}
@@ -95,25 +95,27 @@ func pagedReply(heading string, lines []string) reply {
 }
 
 func userLine(u actions.User) string {
-	return fmt.Sprintf("%s *%s* %s · %s · %s", statusEmoji(u.Status), esc(u.Name()), code(u.Login), esc(u.Status), code(u.ID))
+	return fmt.Sprintf("%s *%s* %s · %s · %s", statusEmoji(u.Status), Esc(u.Name()), Code(u.Login), Esc(u.Status), Code(u.ID))
 }
 
-func renderUserList(res actions.Result) (reply, int, int) {
-	heading := fmt.Sprintf("*%s*", plural(len(res.Users), "user", "users"))
+// UserList is list-users: one line per user.
+func UserList(res actions.Result) (Reply, int, int) {
+	heading := fmt.Sprintf("*%s*", Plural(len(res.Users), "user", "users"))
 	if res.Query != "" {
-		heading += " matching " + code(res.Query)
+		heading += " matching " + Code(res.Query)
 	}
 	lines := make([]string, len(res.Users))
 	for i, u := range res.Users {
 		lines[i] = userLine(u)
 	}
-	return listReply(heading, lines, "No users match.")
+	return List(heading, lines, "No users match.")
 }
 
-func renderProviders(res actions.Result) (reply, int, int) {
-	heading := fmt.Sprintf("*%s*", plural(len(res.Providers), "identity provider", "identity providers"))
+// Providers is list-providers: one line per identity provider.
+func Providers(res actions.Result) (Reply, int, int) {
+	heading := fmt.Sprintf("*%s*", Plural(len(res.Providers), "identity provider", "identity providers"))
 	if res.Query != "" {
-		heading += " matching " + code(res.Query)
+		heading += " matching " + Code(res.Query)
 	}
 	lines := make([]string, len(res.Providers))
 	for i, p := range res.Providers {
@@ -121,54 +123,54 @@ func renderProviders(res actions.Result) (reply, int, int) {
 		if p.Status != "ACTIVE" {
 			mark = ":white_circle:"
 		}
-		lines[i] = fmt.Sprintf("%s *%s* · %s · %s · %s", mark, esc(p.Name), esc(p.Type), esc(p.Status), code(p.ID))
+		lines[i] = fmt.Sprintf("%s *%s* · %s · %s · %s", mark, Esc(p.Name), Esc(p.Type), Esc(p.Status), Code(p.ID))
 	}
-	return listReply(heading, lines, "No identity providers match.")
+	return List(heading, lines, "No identity providers match.")
 }
 
 func groupLine(g actions.Group) string {
-	l := fmt.Sprintf("*%s* · %s · %s", esc(g.Name), esc(g.Type), code(g.ID))
+	l := fmt.Sprintf("*%s* · %s · %s", Esc(g.Name), Esc(g.Type), Code(g.ID))
 	if g.Description != "" {
-		l += " — " + esc(clip(g.Description, 200))
+		l += " — " + Esc(Clip(g.Description, 200))
 	}
 	return l
 }
 
 func roleLine(r actions.Role) string {
-	l := fmt.Sprintf("*%s* (%s) · assignment %s", esc(orDash(r.Label)), esc(r.Type), code(r.ID))
+	l := fmt.Sprintf("*%s* (%s) · assignment %s", Esc(OrDash(r.Label)), Esc(r.Type), Code(r.ID))
 	if r.AssignmentType != "" && r.AssignmentType != "USER" {
-		l += " · via " + esc(strings.ToLower(r.AssignmentType))
+		l += " · via " + Esc(strings.ToLower(r.AssignmentType))
 	}
 	if r.Status != "" && r.Status != "ACTIVE" {
-		l += " · " + esc(r.Status)
+		l += " · " + Esc(r.Status)
 	}
 	return l
 }
 
 func groupCard(target, done string, g actions.Group) slack.Block {
-	head := fmt.Sprintf(":busts_in_silhouette: *%s*", esc(g.Name))
+	head := fmt.Sprintf(":busts_in_silhouette: *%s*", Esc(g.Name))
 	if done != "" {
-		head = fmt.Sprintf(":white_check_mark: Group *%s* %s.", esc(g.Name), esc(done))
+		head = fmt.Sprintf(":white_check_mark: Group *%s* %s.", Esc(g.Name), Esc(done))
 	}
 	if target != g.Name && target != g.ID {
-		head += " · asked as " + code(target)
+		head += " · asked as " + Code(target)
 	}
 	return slack.NewSectionBlock(mrkdwn(head), fields(
-		"Description", esc(orDash(g.Description)),
-		"Type", esc(orDash(g.Type)),
-		"Okta id", code(g.ID),
-		"Created", when(g.Created),
-		"Last updated", when(g.LastUpdated),
-		"Membership changed", when(g.LastMembershipUpdated),
+		"Description", Esc(OrDash(g.Description)),
+		"Type", Esc(OrDash(g.Type)),
+		"Okta id", Code(g.ID),
+		"Created", When(g.Created),
+		"Last updated", When(g.LastUpdated),
+		"Membership changed", When(g.LastMembershipUpdated),
 	), nil)
 }
 
 // who names the user an outcome is about, or the target as typed.
 func who(o actions.Outcome) string {
 	if o.User == nil {
-		return code(o.Target)
+		return Code(o.Target)
 	}
-	return fmt.Sprintf("*%s* %s", esc(o.User.Name()), code(o.User.Login))
+	return fmt.Sprintf("*%s* %s", Esc(o.User.Name()), Code(o.User.Login))
 }
 
 // outcomeLine is one target's result in a list: what happened, or why not.
@@ -176,27 +178,27 @@ func outcomeLine(o actions.Outcome, withSecret bool) string {
 	var b strings.Builder
 	switch {
 	case o.Err != nil && o.Done != "":
-		b.WriteString(":warning: " + who(o) + " — " + esc(o.Done) + "; then: " + strings.TrimPrefix(problemTextBare(o.Err), " "))
+		b.WriteString(":warning: " + who(o) + " — " + Esc(o.Done) + "; then: " + strings.TrimPrefix(ProblemBare(o.Err), " "))
 	case o.Err != nil:
-		return outcomeError(o.Target, o.Err)
+		return OutcomeError(o.Target, o.Err)
 	case o.Changed:
-		b.WriteString(":white_check_mark: " + who(o) + " — " + esc(o.Done))
+		b.WriteString(":white_check_mark: " + who(o) + " — " + Esc(o.Done))
 	default:
-		b.WriteString(":information_source: " + who(o) + " — " + esc(o.Done))
+		b.WriteString(":information_source: " + who(o) + " — " + Esc(o.Done))
 	}
 	if !o.Secret.IsZero() {
 		if withSecret {
-			b.WriteString(fmt.Sprintf("\n      :key: %s: %s", esc(o.SecretLabel), code(o.Secret.Reveal())))
+			b.WriteString(fmt.Sprintf("\n      :key: %s: %s", Esc(o.SecretLabel), Code(o.Secret.Reveal())))
 		} else {
-			b.WriteString(fmt.Sprintf("\n      :key: %s sent to you privately", esc(o.SecretLabel)))
+			b.WriteString(fmt.Sprintf("\n      :key: %s sent to you privately", Esc(o.SecretLabel)))
 		}
 	}
 	return b.String()
 }
 
-// tally counts outcomes for a heading: "2 done · 1 unchanged · 1 failed",
+// Tally counts outcomes for a heading: "2 done · 1 unchanged · 1 failed",
 // or "" when there are none.
-func tally(outcomes []actions.Outcome) string {
+func Tally(outcomes []actions.Outcome) string {
 	changed, same, failed := 0, 0, 0
 	for _, o := range outcomes {
 		switch {
@@ -221,26 +223,26 @@ func tally(outcomes []actions.Outcome) string {
 	return strings.Join(parts, " · ")
 }
 
-// renderOutcomes is the per-target result list of a write action.
-func renderOutcomes(a *actions.Action, outcomes []actions.Outcome, withSecrets bool) (reply, int, int) {
+// Outcomes is the per-target result list of a write action.
+func Outcomes(a *actions.Action, outcomes []actions.Outcome, withSecrets bool) (Reply, int, int) {
 	lines := make([]string, len(outcomes))
 	for i, o := range outcomes {
 		lines[i] = outcomeLine(o, withSecrets)
 	}
-	heading := fmt.Sprintf("*%s* · %s", a.Name, tally(outcomes))
+	heading := fmt.Sprintf("*%s* · %s", a.Name, Tally(outcomes))
 	if withSecrets && slices.ContainsFunc(outcomes, func(o actions.Outcome) bool { return !o.Secret.IsZero() }) {
-		return pagedReply(heading, lines), len(lines), len(lines)
+		return Paged(heading, lines), len(lines), len(lines)
 	}
-	return listReply(heading, lines, "Nothing to do.")
+	return List(heading, lines, "Nothing to do.")
 }
 
-// renderNested is list-user-groups and list-roles: per user, their groups
+// Nested is list-user-groups and list-roles: per user, their groups
 // or roles.
-func renderNested(a *actions.Action, outcomes []actions.Outcome) (reply, int, int) {
+func Nested(a *actions.Action, outcomes []actions.Outcome) (Reply, int, int) {
 	var lines []string
 	for _, o := range outcomes {
 		if o.Err != nil {
-			lines = append(lines, outcomeError(o.Target, o.Err))
+			lines = append(lines, OutcomeError(o.Target, o.Err))
 			continue
 		}
 		var items []string
@@ -255,22 +257,22 @@ func renderNested(a *actions.Action, outcomes []actions.Outcome) (reply, int, in
 				items = append(items, "      • "+roleLine(r))
 			}
 		}
-		lines = append(lines, fmt.Sprintf("%s %s — %s", statusEmoji(o.User.Status), who(o), plural(len(items), noun, noun+"s")))
+		lines = append(lines, fmt.Sprintf("%s %s — %s", statusEmoji(o.User.Status), who(o), Plural(len(items), noun, noun+"s")))
 		lines = append(lines, items...)
 	}
-	return listReply("*"+a.Name+"*", lines, "Nothing to show.")
+	return List("*"+a.Name+"*", lines, "Nothing to show.")
 }
 
-// renderGroups is get-group and add-group: a card per group.
-func renderGroups(a *actions.Action, outcomes []actions.Outcome) reply {
+// Groups is get-group and add-group: a card per group.
+func Groups(a *actions.Action, outcomes []actions.Outcome) Reply {
 	found := 0
 	for _, o := range outcomes {
 		if o.Err == nil {
 			found++
 		}
 	}
-	return reply{
-		Text:   fmt.Sprintf("%s: %s", a.Name, plural(found, "group", "groups")),
+	return Reply{
+		Text:   fmt.Sprintf("%s: %s", a.Name, Plural(found, "group", "groups")),
 		Blocks: cards(outcomes, "groups", func(o actions.Outcome) slack.Block { return groupCard(o.Target, o.Done, *o.Group) }),
 	}
 }

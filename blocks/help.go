@@ -1,4 +1,4 @@
-package handlers
+package blocks
 
 import (
 	"fmt"
@@ -9,8 +9,8 @@ import (
 	"oktabot/actions"
 )
 
-// usage is an action's command line, derived from the registry.
-func usage(command string, a *actions.Action) string {
+// Usage is an action's command line, derived from the registry.
+func Usage(command string, a *actions.Action) string {
 	parts := []string{command, a.Name}
 	switch a.Targets {
 	case actions.UserTargets:
@@ -39,8 +39,8 @@ func usage(command string, a *actions.Action) string {
 	return strings.Join(parts, " ")
 }
 
-// renderHelp lists the actions this caller may run, or explains one.
-func renderHelp(command string, reg *actions.Registry, permitted []string, only *actions.Action) reply {
+// Help lists the actions this caller may run, or explains one.
+func Help(command string, reg *actions.Registry, permitted []string, only *actions.Action) Reply {
 	may := map[string]bool{}
 	for _, n := range permitted {
 		may[n] = true
@@ -53,54 +53,54 @@ func renderHelp(command string, reg *actions.Registry, permitted []string, only 
 		if !may[a.Name] || !a.Available() {
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("`%s %s` — %s", command, a.Name, esc(a.Summary)))
+		lines = append(lines, fmt.Sprintf("`%s %s` — %s", command, a.Name, Esc(a.Summary)))
 	}
 	if len(lines) == 0 {
 		t := ":lock: You may not run any oktabot actions. Access is granted by the bot's policy file; ask your Okta or security team if you need it."
-		return reply{Text: plainFallback(t), Blocks: []slack.Block{section(t)}}
+		return Reply{Text: Fallback(t), Blocks: []slack.Block{Section(t)}}
 	}
 	blocks := []slack.Block{
-		section(fmt.Sprintf("*What you may run* (%s)", plural(len(lines), "action", "actions"))),
+		Section(fmt.Sprintf("*What you may run* (%s)", Plural(len(lines), "action", "actions"))),
 	}
 	// Several lines per section keep long lists well under the block limit.
 	for len(lines) > 0 {
 		n := min(len(lines), 10)
-		blocks = append(blocks, section(strings.Join(lines[:n], "\n")))
+		blocks = append(blocks, Section(strings.Join(lines[:n], "\n")))
 		lines = lines[n:]
 	}
-	blocks = append(blocks, contextBlock(fmt.Sprintf("Targets are Okta ids, logins, short logins, emails or @mentions, separated by spaces or commas. `%s help ACTION` explains one action. Replies are visible only to you unless you add `--public`.", command)))
-	return reply{Text: "What you may run", Blocks: blocks}
+	blocks = append(blocks, Context(fmt.Sprintf("Targets are Okta ids, logins, short logins, emails or @mentions, separated by spaces or commas. `%s help ACTION` explains one action. Replies are visible only to you unless you add `--public`.", command)))
+	return Reply{Text: "What you may run", Blocks: blocks}
 }
 
-func renderActionHelp(command string, a *actions.Action, allowed bool) reply {
+func renderActionHelp(command string, a *actions.Action, allowed bool) Reply {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s* — %s\n`%s`", a.Name, esc(a.Summary), esc(usage(command, a)))
+	fmt.Fprintf(&b, "*%s* — %s\n`%s`", a.Name, Esc(a.Summary), Esc(Usage(command, a)))
 	for _, p := range a.Params {
 		fmt.Fprintf(&b, "\n• `--%s`", p.Name)
 		if p.Type == actions.Password {
 			b.WriteString(" (in the form only)")
 		}
 		if p.Help != "" {
-			b.WriteString(": " + esc(p.Help))
+			b.WriteString(": " + Esc(p.Help))
 		}
 		if p.Default != "" && p.Type != actions.Bool {
-			fmt.Fprintf(&b, " (default %s)", esc(p.Default))
+			fmt.Fprintf(&b, " (default %s)", Esc(p.Default))
 		}
 		if p.Required {
 			b.WriteString(" (required)")
 		}
 		if p.Type == actions.Choice && len(p.Choices) <= 15 {
-			b.WriteString(" — one of " + esc(strings.Join(p.Choices, ", ")))
+			b.WriteString(" — one of " + Esc(strings.Join(p.Choices, ", ")))
 		}
 	}
-	blocks := []slack.Block{section(b.String())}
+	blocks := []slack.Block{Section(b.String())}
 	switch {
 	case !a.Available():
-		blocks = append(blocks, contextBlock(":construction: Not available in this version of oktabot."))
+		blocks = append(blocks, Context(":construction: Not available in this version of oktabot."))
 	case !allowed:
-		blocks = append(blocks, contextBlock(":lock: You are not allowed to run this action."))
+		blocks = append(blocks, Context(":lock: You are not allowed to run this action."))
 	}
-	return reply{Text: a.Name + ": " + a.Summary, Blocks: blocks}
+	return Reply{Text: a.Name + ": " + a.Summary, Blocks: blocks}
 }
 
 // UsageHint is the slash command's usage hint in the app manifest, derived

@@ -1,4 +1,4 @@
-package handlers
+package blocks
 
 import (
 	"encoding/json"
@@ -15,31 +15,33 @@ import (
 // action id are the same, so errors can be keyed by block id as Slack
 // requires.
 const (
-	cbPicker = "okta_pick"
-	cbAction = "okta_action"
+	CallbackPicker = "okta_pick"
+	CallbackAction = "okta_action"
 
-	blockPick    = "pick"
-	blockTargets = "targets"
-	blockReason  = "reason"
-	blockPublic  = "public"
-	paramPrefix  = "p_"
+	BlockPick    = "pick"
+	BlockTargets = "targets"
+	BlockReason  = "reason"
+	BlockPublic  = "public"
+	ParamPrefix  = "p_"
 
-	// suggestMinChars is how much a person types before type-ahead asks
+	// SuggestMinChars is how much a person types before type-ahead asks
 	// Okta.
-	suggestMinChars = 2
+	SuggestMinChars = 2
 	// maxMeta is Slack's private_metadata limit.
 	maxMeta = 3000
 )
 
-// modalMeta travels in a modal's private_metadata: which action, and where
+// FormMeta travels in a modal's private_metadata: which action, and where
 // the command was typed, so the answer goes back there.
-type modalMeta struct {
+type FormMeta struct {
 	Action      string `json:"a,omitempty"`
 	Channel     string `json:"c,omitempty"`
 	ResponseURL string `json:"r,omitempty"`
 }
 
-func (m modalMeta) encode() string {
+// Encode is m as private_metadata, within Slack's limit: the
+// response_url is left out when it would not fit.
+func (m FormMeta) Encode() string {
 	b, _ := json.Marshal(m)
 	if len(b) > maxMeta {
 		m.ResponseURL = ""
@@ -48,23 +50,27 @@ func (m modalMeta) encode() string {
 	return string(b)
 }
 
-func decodeMeta(s string) modalMeta {
-	var m modalMeta
+// DecodeFormMeta reads a form's private_metadata; anything unreadable
+// is an empty FormMeta.
+func DecodeFormMeta(s string) FormMeta {
+	var m FormMeta
 	json.Unmarshal([]byte(s), &m)
 	return m
 }
 
-func plain(s string) *slack.TextBlockObject {
+// Plain is plain text, for labels, buttons and titles.
+func Plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
 }
 
-// optionText keeps an option's text within Slack's 75 characters.
-func option(value, text string) *slack.OptionBlockObject {
-	return slack.NewOptionBlockObject(clip(value, 150), plain(clip(text, 75)), nil)
+// Option is a select option, its value and text kept within Slack's
+// limits (150 and 75 characters).
+func Option(value, text string) *slack.OptionBlockObject {
+	return slack.NewOptionBlockObject(Clip(value, 150), Plain(Clip(text, 75)), nil)
 }
 
-// pickerModal lets the caller choose one of the actions they may run.
-func pickerModal(reg *actions.Registry, permitted []string, meta modalMeta) slack.ModalViewRequest {
+// PickerForm lets the caller choose one of the actions they may run.
+func PickerForm(reg *actions.Registry, permitted []string, meta FormMeta) slack.ModalViewRequest {
 	may := map[string]bool{}
 	for _, n := range permitted {
 		may[n] = true
@@ -72,40 +78,40 @@ func pickerModal(reg *actions.Registry, permitted []string, meta modalMeta) slac
 	var opts []*slack.OptionBlockObject
 	for _, a := range reg.All() {
 		if may[a.Name] && a.Available() {
-			o := option(a.Name, a.Name)
-			o.Description = plain(clip(a.Summary, 75))
+			o := Option(a.Name, a.Name)
+			o.Description = Plain(Clip(a.Summary, 75))
 			opts = append(opts, o)
 		}
 	}
-	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose an action"), blockPick, opts...)
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, Plain("Choose an action"), BlockPick, opts...)
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
-		CallbackID:      cbPicker,
-		Title:           plain("Okta"),
-		Submit:          plain("Next"),
-		Close:           plain("Cancel"),
-		PrivateMetadata: meta.encode(),
+		CallbackID:      CallbackPicker,
+		Title:           Plain("Okta"),
+		Submit:          Plain("Next"),
+		Close:           Plain("Cancel"),
+		PrivateMetadata: meta.Encode(),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewInputBlock(blockPick, plain("What do you want to do?"), nil, sel),
+			slack.NewInputBlock(BlockPick, Plain("What do you want to do?"), nil, sel),
 		}},
 	}
 }
 
-// actionModal is an action's form, built from the registry and pre-filled
+// ActionForm is an action's form, built from the registry and pre-filled
 // with what the command already gave. rule is the approval rule the
 // request will wait under, or nil: it may require a reason, and a password
 // is then asked for only after approval, so that it is never stored.
-func actionModal(a *actions.Action, prefill actions.Request, meta modalMeta, rule *auth.ApprovalRule) slack.ModalViewRequest {
+func ActionForm(a *actions.Action, prefill actions.Request, meta FormMeta, rule *auth.ApprovalRule) slack.ModalViewRequest {
 	meta.Action = a.Name
 	needReason := rule != nil && rule.RequireReason
 	var blocks []slack.Block
-	blocks = append(blocks, contextBlock(esc(a.Summary)))
+	blocks = append(blocks, Context(Esc(a.Summary)))
 	if rule != nil {
-		note := ":lock: This request waits for approval by " + esc(strings.Join(rule.Approvers, ", ")) + " before it runs."
-		if passwordParam(a) != nil {
+		note := ":lock: This request waits for approval by " + Esc(strings.Join(rule.Approvers, ", ")) + " before it runs."
+		if PasswordParam(a) != nil {
 			note += " You will be asked for the new password once it is approved; it is never stored."
 		}
-		blocks = append(blocks, contextBlock(note))
+		blocks = append(blocks, Context(note))
 	}
 	if a.Targets != actions.NoTargets {
 		blocks = append(blocks, targetsInput(a, prefill.Targets))
@@ -120,28 +126,28 @@ func actionModal(a *actions.Action, prefill actions.Request, meta modalMeta, rul
 		blocks = append(blocks, paramInput(p, prefill.Values[p.Name]))
 	}
 	if asksReason(a, rule) {
-		in := slack.NewPlainTextInputBlockElement(plain("e.g. ticket INC-1234"), blockReason)
+		in := slack.NewPlainTextInputBlockElement(Plain("e.g. ticket INC-1234"), BlockReason)
 		in.InitialValue = prefill.Reason
 		in.MaxLength = 500
-		b := slack.NewInputBlock(blockReason, plain("Reason"), plain("Recorded in the audit trail and shown to approvers."), in)
+		b := slack.NewInputBlock(BlockReason, Plain("Reason"), Plain("Recorded in the audit trail and shown to approvers."), in)
 		b.Optional = !needReason
 		blocks = append(blocks, b)
 	}
-	pub := slack.NewCheckboxGroupsBlockElement(blockPublic, option("true", "Post the result in the channel"))
+	pub := slack.NewCheckboxGroupsBlockElement(BlockPublic, Option("true", "Post the result in the channel"))
 	if prefill.Public {
 		pub.InitialOptions = pub.Options
 	}
-	b := slack.NewInputBlock(blockPublic, plain("Visibility"), plain("Secrets such as reset links always come to you alone."), pub)
+	b := slack.NewInputBlock(BlockPublic, Plain("Visibility"), Plain("Secrets such as reset links always come to you alone."), pub)
 	b.Optional = true
 	blocks = append(blocks, b)
 
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
-		CallbackID:      cbAction,
-		Title:           plain(clip(a.Name, 24)),
-		Submit:          plain("Run"),
-		Close:           plain("Cancel"),
-		PrivateMetadata: meta.encode(),
+		CallbackID:      CallbackAction,
+		Title:           Plain(Clip(a.Name, 24)),
+		Submit:          Plain("Run"),
+		Close:           Plain("Cancel"),
+		PrivateMetadata: meta.Encode(),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
 }
@@ -152,46 +158,41 @@ func asksReason(a *actions.Action, rule *auth.ApprovalRule) bool {
 	return a.Writes || (rule != nil && rule.RequireReason)
 }
 
-// reasonMissing reports whether rule requires a reason that was not given.
-func reasonMissing(rule *auth.ApprovalRule, reason string) bool {
-	return rule != nil && rule.RequireReason && strings.TrimSpace(reason) == ""
-}
-
 func targetsInput(a *actions.Action, prefill []string) slack.Block {
 	label, placeholder := "Users", "Type a name, login or email"
 	switch a.Targets {
 	case actions.GroupTargets:
 		label, placeholder = "Groups", "Type a group name"
 	case actions.NameTarget:
-		in := slack.NewPlainTextInputBlockElement(plain("e.g. On-call rota"), blockTargets)
+		in := slack.NewPlainTextInputBlockElement(Plain("e.g. On-call rota"), BlockTargets)
 		if len(prefill) > 0 {
 			in.InitialValue = prefill[0]
 		}
 		in.MaxLength = 255
-		return slack.NewInputBlock(blockTargets, plain("Group name"), nil, in)
+		return slack.NewInputBlock(BlockTargets, Plain("Group name"), nil, in)
 	}
-	sel := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plain(placeholder), blockTargets)
-	minLen := suggestMinChars
+	sel := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, Plain(placeholder), BlockTargets)
+	minLen := SuggestMinChars
 	sel.MinQueryLength = &minLen
 	for _, t := range prefill {
-		sel.InitialOptions = append(sel.InitialOptions, option(t, t))
+		sel.InitialOptions = append(sel.InitialOptions, Option(t, t))
 	}
-	b := slack.NewInputBlock(blockTargets, plain(label), nil, sel)
+	b := slack.NewInputBlock(BlockTargets, Plain(label), nil, sel)
 	b.Optional = !a.TargetsRequired
 	return b
 }
 
 func paramInput(p actions.Param, prefill string) slack.Block {
-	id := paramPrefix + p.Name
-	label := plain(clip(paramLabel(p), 150))
+	id := ParamPrefix + p.Name
+	label := Plain(Clip(paramLabel(p), 150))
 	var hint *slack.TextBlockObject
 	if p.Help != "" {
-		hint = plain(clip(p.Help, 150))
+		hint = Plain(Clip(p.Help, 150))
 	}
 	var el slack.BlockElement
 	switch p.Type {
 	case actions.Bool:
-		cb := slack.NewCheckboxGroupsBlockElement(id, option("true", clip(p.Help, 75)))
+		cb := slack.NewCheckboxGroupsBlockElement(id, Option("true", Clip(p.Help, 75)))
 		if prefill == "true" {
 			cb.InitialOptions = cb.Options
 		}
@@ -201,7 +202,7 @@ func paramInput(p actions.Param, prefill string) slack.Block {
 	case actions.Choice:
 		var opts []*slack.OptionBlockObject
 		for _, c := range p.Choices {
-			opts = append(opts, option(c, c))
+			opts = append(opts, Option(c, c))
 		}
 		var initial []*slack.OptionBlockObject
 		for _, v := range strings.Split(prefill, ",") {
@@ -212,11 +213,11 @@ func paramInput(p actions.Param, prefill string) slack.Block {
 			}
 		}
 		if p.Multi {
-			ms := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeStatic, plain("Choose"), id, opts...)
+			ms := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeStatic, Plain("Choose"), id, opts...)
 			ms.InitialOptions = initial
 			el = ms
 		} else {
-			ss := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose"), id, opts...)
+			ss := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, Plain("Choose"), id, opts...)
 			if len(initial) > 0 {
 				ss.InitialOption = initial[0]
 			}
@@ -228,7 +229,7 @@ func paramInput(p actions.Param, prefill string) slack.Block {
 			in.InitialValue = prefill
 		}
 		if p.Type == actions.Int && p.Default != "" {
-			in.Placeholder = plain("default " + p.Default)
+			in.Placeholder = Plain("default " + p.Default)
 		}
 		in.MaxLength = 3000
 		if p.Type == actions.Password {
@@ -248,42 +249,43 @@ func paramLabel(p actions.Param) string {
 	return strings.ToUpper(p.Name[:1]) + strings.ReplaceAll(p.Name[1:], "-", " ")
 }
 
-// submission is what a person entered in an action modal.
-type submission struct {
-	targets  []string
-	raw      map[string]string
-	password actions.Secret
-	reason   string
-	public   bool
+// Submission is what a person entered in an action modal.
+type Submission struct {
+	Targets []string
+	// Raw are the parameters' values as entered, by name.
+	Raw      map[string]string
+	Password actions.Secret
+	Reason   string
+	Public   bool
 }
 
-// readSubmission reads an action modal's state.
-func readSubmission(a *actions.Action, values map[string]map[string]slack.BlockAction) submission {
-	s := submission{raw: map[string]string{}}
+// ReadSubmission reads an action modal's state.
+func ReadSubmission(a *actions.Action, values map[string]map[string]slack.BlockAction) Submission {
+	s := Submission{Raw: map[string]string{}}
 	get := func(id string) (slack.BlockAction, bool) {
 		v, ok := values[id][id]
 		return v, ok
 	}
-	if v, ok := get(blockTargets); ok {
+	if v, ok := get(BlockTargets); ok {
 		if a.Targets == actions.NameTarget {
-			s.targets = []string{v.Value}
+			s.Targets = []string{v.Value}
 		} else {
 			for _, o := range v.SelectedOptions {
-				s.targets = append(s.targets, o.Value)
+				s.Targets = append(s.Targets, o.Value)
 			}
 		}
 	}
 	if a.Targets == actions.GroupTargets && a.Param("is-id") != nil {
-		s.raw["is-id"] = "true"
+		s.Raw["is-id"] = "true"
 	}
 	for _, p := range a.Params {
-		v, ok := get(paramPrefix + p.Name)
+		v, ok := get(ParamPrefix + p.Name)
 		if !ok {
 			continue
 		}
 		switch p.Type {
 		case actions.Bool:
-			s.raw[p.Name] = fmt.Sprint(len(v.SelectedOptions) > 0)
+			s.Raw[p.Name] = fmt.Sprint(len(v.SelectedOptions) > 0)
 		case actions.Choice:
 			var vals []string
 			if p.Multi {
@@ -293,31 +295,31 @@ func readSubmission(a *actions.Action, values map[string]map[string]slack.BlockA
 			} else if v.SelectedOption.Value != "" {
 				vals = []string{v.SelectedOption.Value}
 			}
-			s.raw[p.Name] = strings.Join(vals, ",")
+			s.Raw[p.Name] = strings.Join(vals, ",")
 		case actions.Password:
-			s.password = actions.NewSecret(v.Value)
+			s.Password = actions.NewSecret(v.Value)
 		default:
-			s.raw[p.Name] = v.Value
+			s.Raw[p.Name] = v.Value
 		}
 	}
-	if v, ok := get(blockReason); ok {
-		s.reason = v.Value
+	if v, ok := get(BlockReason); ok {
+		s.Reason = v.Value
 	}
-	if v, ok := get(blockPublic); ok {
-		s.public = len(v.SelectedOptions) > 0
+	if v, ok := get(BlockPublic); ok {
+		s.Public = len(v.SelectedOptions) > 0
 	}
 	return s
 }
 
-// fieldBlock is the input block a request field is entered in.
-func fieldBlock(a *actions.Action, field string) string {
+// FieldBlock is the input block a request field is entered in.
+func FieldBlock(a *actions.Action, field string) string {
 	switch {
 	case field == "targets":
-		return blockTargets
+		return BlockTargets
 	case field == "reason":
-		return blockReason
+		return BlockReason
 	case a.Param(field) != nil:
-		return paramPrefix + field
+		return ParamPrefix + field
 	}
 	return ""
 }
