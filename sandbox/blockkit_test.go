@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// Every golden reply of the bot's renderer (handlers/testdata) is drawn by
+// Every golden reply of the bot's renderer (blocks/testdata) is drawn by
 // the page: a block or element type the bot starts to emit fails here
 // until web/app.js draws it. The end-to-end side (messages, modals and the
 // Home tab of a whole sandbox session) is TestSandboxSession in cmd/bot.
@@ -16,7 +16,7 @@ func TestPageRendersEveryBlockKitTypeOfTheGoldens(t *testing.T) {
 	if len(blocks) < 5 || !blocks["section"] || !elems["button"] {
 		t.Fatalf("could not read the renderers from web/app.js: blocks %v, elements %v", blocks, elems)
 	}
-	files, err := filepath.Glob(filepath.Join("..", "handlers", "testdata", "*.golden"))
+	files, err := filepath.Glob(filepath.Join("..", "blocks", "testdata", "*.golden"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden files (%v)", err)
 	}
