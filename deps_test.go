@@ -13,13 +13,13 @@ import (
 // use besides the standard library.
 var allowed = map[string][]string{
 	"oktabot/actions":          {"oktabot/internal/suggest"},
-	"oktabot/blocks":           {"github.com/slack-go/slack", "oktabot/actions", "oktabot/auth", "oktabot/store"},
+	"oktabot/blocks":           {"github.com/slack-go/slack", "oktabot/actions", "oktabot/auth", "oktabot/store", "oktabot/requests"},
 	"oktabot/auth":             {"github.com/goccy/go-yaml", "oktabot/internal/suggest"},
 	"oktabot/internal/suggest": {},
 	"oktabot/okta":             {"github.com/okta/okta-sdk-golang/v2", "github.com/go-jose/go-jose/v3", "oktabot/actions", "github.com/rs/zerolog"},
 	"oktabot/okta/oktatest":    {"github.com/getkin/kin-openapi"},
 	"oktabot/requests":         {"oktabot/actions", "oktabot/auth", "oktabot/store"},
-	"oktabot/handlers":         {"github.com/slack-go/slack", "github.com/rs/zerolog", "oktabot/actions", "oktabot/auth", "oktabot/blocks", "oktabot/store"},
+	"oktabot/handlers":         {"github.com/slack-go/slack", "github.com/rs/zerolog", "oktabot/actions", "oktabot/auth", "oktabot/blocks", "oktabot/requests", "oktabot/store"},
 	"oktabot/slackfake":        {"github.com/gorilla/websocket", "github.com/slack-go/slack"},
 	// The sandbox runs the bot it is given (cmd/bot's run), never its
 	// parts: it knows the stand-ins and the policy, nothing else.

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"oktabot/actions"
+	"oktabot/requests"
 	"oktabot/store"
 )
 
@@ -68,7 +69,7 @@ func RolesText(roles []string) string {
 // pending, then who decided, when and (once run) the result per target.
 // step says what the requester does after approval. It never holds a
 // secret: the store has none.
-func Approval(a store.Approval, step Step) Reply {
+func Approval(a store.Approval, step requests.Step) Reply {
 	var head, text string
 	switch a.Status {
 	case store.StatusPending, "":
@@ -77,10 +78,10 @@ func Approval(a store.Approval, step Step) Reply {
 		text = fmt.Sprintf("Approval needed: %s asks to run %s", a.RequesterID, a.Action)
 	case store.StatusApproved:
 		switch step {
-		case PasswordStep:
+		case requests.PasswordStep:
 			head = fmt.Sprintf(":white_check_mark: *Approved* by %s on %s. Waiting for %s to type the new password (it is never stored); nothing has been changed in Okta yet.",
 				Mention(a.DecidedBy), Date(a.DecidedAt), Mention(a.RequesterID))
-		case CollectStep:
+		case requests.CollectStep:
 			head = fmt.Sprintf(":white_check_mark: *Approved* by %s on %s. Waiting for %s to run it, so that its one-time links reach them while they are there; nothing has been changed in Okta yet.",
 				Mention(a.DecidedBy), Date(a.DecidedAt), Mention(a.RequesterID))
 		default:
@@ -219,7 +220,7 @@ func PasswordForm(a store.Approval, act *actions.Action, channel string) slack.M
 	blocks := []slack.Block{
 		Section(fmt.Sprintf("%s approved your %s. Type the new password: it goes to Okta once and is never stored, logged or shown.", Mention(a.DecidedBy), RequestLine(a))),
 	}
-	if p := PasswordParam(act); p != nil {
+	if p := requests.PasswordParam(act); p != nil {
 		blocks = append(blocks, paramInput(*p, ""))
 	}
 	return slack.ModalViewRequest{
@@ -233,41 +234,13 @@ func PasswordForm(a store.Approval, act *actions.Action, channel string) slack.M
 	}
 }
 
-// Step is what the requester of an approved request does before
-// it runs, if anything.
-type Step int
-
-const (
-	// NoStep: the request runs as soon as it is approved.
-	NoStep Step = iota
-	// PasswordStep: the requester types the password (never stored).
-	PasswordStep
-	// CollectStep: the run returns one-time secrets for the requester,
-	// which Slack can show only to someone present (an ephemeral message
-	// to an absent user is lost): the requester runs it with a click and
-	// gets them in the answer to that click.
-	CollectStep
-)
-
-// StepOf says what the requester of an approved request of act with
-// params does before it runs.
-func StepOf(act *actions.Action, params map[string]string) Step {
-	switch {
-	case PasswordParam(act) != nil:
-		return PasswordStep
-	case act != nil && act.ReturnsSecrets(params):
-		return CollectStep
-	}
-	return NoStep
-}
-
 // RequesterPrompt is the direct message that lets the requester of an
 // approved request take their step: open the password form, or run it.
-func RequesterPrompt(a store.Approval, step Step) Reply {
+func RequesterPrompt(a store.Approval, step requests.Step) Reply {
 	t := fmt.Sprintf(":white_check_mark: %s approved your %s. Nothing has been changed in Okta yet: set the password in the form (only you can open it; it is never stored).",
 		Mention(a.DecidedBy), RequestLine(a))
 	btn := slack.NewButtonBlockElement(ActSetPassword, a.ID, Plain("Set the password")).WithStyle(slack.StylePrimary)
-	if step == CollectStep {
+	if step == requests.CollectStep {
 		t = fmt.Sprintf(":white_check_mark: %s approved your %s. Nothing has been changed in Okta yet: run it when you are ready to receive its one-time links (only you can; they are shown to you once, here, and never stored).",
 			Mention(a.DecidedBy), RequestLine(a))
 		btn = slack.NewButtonBlockElement(ActRunApproved, a.ID, Plain("Run it now")).WithStyle(slack.StylePrimary)
@@ -276,19 +249,6 @@ func RequesterPrompt(a store.Approval, step Step) Reply {
 		Text:   Fallback(t),
 		Blocks: []slack.Block{Section(t), slack.NewActionBlock("approval_requester", btn)},
 	}
-}
-
-// PasswordParam is the action's Password parameter, or nil.
-func PasswordParam(a *actions.Action) *actions.Param {
-	if a == nil {
-		return nil
-	}
-	for i := range a.Params {
-		if a.Params[i].Type == actions.Password {
-			return &a.Params[i]
-		}
-	}
-	return nil
 }
 
 // ApprovalTargetRefs are an approval's targets for people: the label of

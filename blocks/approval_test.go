@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"oktabot/actions"
+	"oktabot/requests"
 	"oktabot/store"
 )
 
@@ -36,7 +37,7 @@ func pendingApproval() store.Approval {
 
 func TestApprovalMessages(t *testing.T) {
 	p := pendingApproval()
-	golden(t, "approval-pending", Approval(p, NoStep))
+	golden(t, "approval-pending", Approval(p, requests.NoStep))
 
 	done := p
 	done.Status, done.DecidedBy, done.DecidedAt = store.StatusDone, "U0SECURE1", t0.Add(time.Minute)
@@ -45,36 +46,36 @@ func TestApprovalMessages(t *testing.T) {
 		{Target: "00u1bob", User: &actions.User{ID: "00u1bob", Login: "bob@corp.com", FirstName: "Bob"}, Done: "deactivated", Changed: true},
 		{Target: "00u1carol", Err: actions.Errorf(actions.KindNotFound, "no Okta user %q", "00u1carol")},
 	})}, nil)
-	golden(t, "approval-done", Approval(done, NoStep))
+	golden(t, "approval-done", Approval(done, requests.NoStep))
 
 	denied := p
 	denied.Status, denied.DecidedBy, denied.DecidedAt, denied.DenyReason = store.StatusDenied, "U0SECURE1", t0.Add(time.Minute), "not during the *freeze* <!channel>"
-	golden(t, "approval-denied", Approval(denied, NoStep))
+	golden(t, "approval-denied", Approval(denied, requests.NoStep))
 
 	expired := p
 	expired.Status = store.StatusExpired
-	golden(t, "approval-expired", Approval(expired, NoStep))
+	golden(t, "approval-expired", Approval(expired, requests.NoStep))
 
 	waiting := p
 	waiting.Action, waiting.Params = "set-password", map[string]string{"add-random-chars": "false"}
 	waiting.Status, waiting.DecidedBy, waiting.DecidedAt = store.StatusApproved, "U0SECURE1", t0.Add(time.Minute)
-	golden(t, "approval-waits-for-password", Approval(waiting, PasswordStep))
+	golden(t, "approval-waits-for-password", Approval(waiting, requests.PasswordStep))
 
 	toRun := p
 	toRun.Action, toRun.Params = "reset-password", map[string]string{"send-email": "false"}
 	toRun.Status, toRun.DecidedBy, toRun.DecidedAt = store.StatusApproved, "U0SECURE1", t0.Add(time.Minute)
-	if step := StepOf(actions.Default().Lookup("reset-password"), toRun.Params); step != CollectStep {
+	if step := requests.StepOf(actions.Default().Lookup("reset-password"), toRun.Params); step != requests.CollectStep {
 		t.Fatalf("a reset without --send-email waits for its requester: step %v", step)
 	}
-	golden(t, "approval-waits-for-requester", Approval(toRun, CollectStep))
-	golden(t, "approval-run-prompt", RequesterPrompt(toRun, CollectStep))
+	golden(t, "approval-waits-for-requester", Approval(toRun, requests.CollectStep))
+	golden(t, "approval-run-prompt", RequesterPrompt(toRun, requests.CollectStep))
 
 	for name, a := range map[string]store.Approval{"done": done, "denied": denied, "expired": expired, "waiting": waiting} {
-		if b := buttonsOf(Approval(a, StepOf(actions.Default().Lookup(a.Action), a.Params)).Blocks); len(b) != 0 {
+		if b := buttonsOf(Approval(a, requests.StepOf(actions.Default().Lookup(a.Action), a.Params)).Blocks); len(b) != 0 {
 			t.Errorf("%s approval message has buttons %v", name, b)
 		}
 	}
-	b := buttonsOf(Approval(p, NoStep).Blocks)
+	b := buttonsOf(Approval(p, requests.NoStep).Blocks)
 	if len(b) != 2 || b[0].ActionID != ActApprove || b[1].ActionID != ActDeny || b[0].Value != p.ID || b[1].Value != p.ID || b[0].Confirm == nil {
 		t.Errorf("pending approval buttons = %+v", b)
 	}
@@ -90,12 +91,12 @@ func TestApprovalShowsTargetLabels(t *testing.T) {
 	wantRef := "`Mallory &lt;!channel&gt; *boss* &lt;mallory@corp.com&gt;`"
 	all := func(r Reply) string { b, _ := json.Marshal(r.Blocks); return string(b) }
 	for name, text := range map[string]string{
-		"approval message": all(Approval(a, NoStep)),
+		"approval message": all(Approval(a, requests.NoStep)),
 		"request line":     RequestLine(a),
 		"audit line":       AuditRequest(a),
 		"deny form":        fmt.Sprint(DenyForm(a).Blocks.BlockSet[0].(*slack.SectionBlock).Text.Text),
-		"password prompt":  all(RequesterPrompt(a, PasswordStep)),
-		"run prompt":       all(RequesterPrompt(a, CollectStep)),
+		"password prompt":  all(RequesterPrompt(a, requests.PasswordStep)),
+		"run prompt":       all(RequesterPrompt(a, requests.CollectStep)),
 	} {
 		text = strings.ReplaceAll(text, `\u0026`, "&")
 		text = strings.ReplaceAll(strings.ReplaceAll(text, `\u003c`, "<"), `\u003e`, ">")
@@ -154,7 +155,7 @@ func TestApprovalMessageLimits(t *testing.T) {
 	for _, status := range []store.Status{store.StatusPending, store.StatusDone} {
 		a.Status = status
 		a.Result = ApprovalResult(actions.Result{Outcomes: LabelOutcomes(a, outcomes)}, nil)
-		r := Approval(a, NoStep)
+		r := Approval(a, requests.NoStep)
 		checkLimits(t, string(status), r.Blocks)
 		all, _ := json.Marshal(r.Blocks)
 		if !strings.Contains(string(all), "Showing") {
@@ -242,11 +243,11 @@ func TestTargetListPagesNameEveryTarget(t *testing.T) {
 			t.Fatalf("target %d (%s) is not listed", i+1, l)
 		}
 	}
-	pending := WithoutDecision(Approval(a, NoStep))
+	pending := WithoutDecision(Approval(a, requests.NoStep))
 	if got := buttonsOf(pending.Blocks); len(got) != 0 {
 		t.Errorf("the message posted before its thread list has buttons %v", got)
 	}
-	if got := buttonsOf(Approval(a, NoStep).Blocks); len(got) != 2 {
+	if got := buttonsOf(Approval(a, requests.NoStep).Blocks); len(got) != 2 {
 		t.Errorf("the pending message has buttons %v, want Approve and Deny", got)
 	}
 

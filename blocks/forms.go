@@ -9,6 +9,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/auth"
+	"oktabot/requests"
 )
 
 // Modal callback ids, block ids and action ids. An input's block id and
@@ -108,7 +109,7 @@ func ActionForm(a *actions.Action, prefill actions.Request, meta FormMeta, rule 
 	blocks = append(blocks, Context(Esc(a.Summary)))
 	if rule != nil {
 		note := ":lock: This request waits for approval by " + Esc(strings.Join(rule.Approvers, ", ")) + " before it runs."
-		if PasswordParam(a) != nil {
+		if requests.PasswordParam(a) != nil {
 			note += " You will be asked for the new password once it is approved; it is never stored."
 		}
 		blocks = append(blocks, Context(note))
@@ -125,7 +126,7 @@ func ActionForm(a *actions.Action, prefill actions.Request, meta FormMeta, rule 
 		}
 		blocks = append(blocks, paramInput(p, prefill.Values[p.Name]))
 	}
-	if asksReason(a, rule) {
+	if requests.AsksReason(a, rule) {
 		in := slack.NewPlainTextInputBlockElement(Plain("e.g. ticket INC-1234"), BlockReason)
 		in.InitialValue = prefill.Reason
 		in.MaxLength = 500
@@ -150,12 +151,6 @@ func ActionForm(a *actions.Action, prefill actions.Request, meta FormMeta, rule 
 		PrivateMetadata: meta.Encode(),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
-}
-
-// asksReason reports whether an action's form has a reason field: every
-// writing action's does, and any action's whose approval rule requires one.
-func asksReason(a *actions.Action, rule *auth.ApprovalRule) bool {
-	return a.Writes || (rule != nil && rule.RequireReason)
 }
 
 func targetsInput(a *actions.Action, prefill []string) slack.Block {

@@ -39,6 +39,7 @@ import (
 	"oktabot/actions"
 	"oktabot/auth"
 	"oktabot/blocks"
+	"oktabot/requests"
 	"oktabot/store"
 )
 
@@ -152,7 +153,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		}
 		b.respond(ctx, log, inv, blocks.Notice(tell))
 	}
-	msg := blocks.Approval(ap, blocks.StepOf(a, ap.Params))
+	msg := blocks.Approval(ap, requests.StepOf(a, ap.Params))
 	whole := blocks.AllTargetsShown(ap)
 	if !whole {
 		msg = blocks.WithoutDecision(msg)
@@ -177,10 +178,10 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		}
 	}
 	extra := ""
-	switch blocks.StepOf(a, ap.Params) {
-	case blocks.PasswordStep:
+	switch requests.StepOf(a, ap.Params) {
+	case requests.PasswordStep:
 		extra = " Once it is approved, I will ask you for the password: it is never stored."
-	case blocks.CollectStep:
+	case requests.CollectStep:
 		extra = " Once it is approved, I will ask you to run it, so that its one-time links reach you while you are here."
 	}
 	if ap.PublicResult {
@@ -202,7 +203,7 @@ func (b *Bot) postTargetList(ctx context.Context, ap store.Approval) error {
 			return err
 		}
 	}
-	msg := blocks.Approval(ap, blocks.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
+	msg := blocks.Approval(ap, requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
 	_, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ap.MessageTS, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
 	return err
 }
@@ -457,7 +458,7 @@ func (b *Bot) approve(ctx context.Context, log zerolog.Logger, inv invocation, a
 	log.Info().Str("event", "approval.approved").Msg("request approved")
 	b.audit(ctx, approvalRecord("approval.approved", inv.caller, inv.channel, decided, "requested by "+decided.RequesterID))
 	act := b.cfg.Registry.Lookup(decided.Action)
-	if step := blocks.StepOf(act, decided.Params); step != blocks.NoStep {
+	if step := requests.StepOf(act, decided.Params); step != requests.NoStep {
 		// The password was never stored, or the run's one-time secrets
 		// need the requester there: it waits for them.
 		b.updateApprovalMessage(ctx, log, decided)
@@ -560,13 +561,13 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 // one-time secrets included, while the requester is there to see them.
 func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval, button string, refuse func(store.Approval, string, string)) {
 	act := b.cfg.Registry.Lookup(ap.Action)
-	step := blocks.StepOf(act, ap.Params)
+	step := requests.StepOf(act, ap.Params)
 	switch {
-	case button == blocks.ActSetPassword && step != blocks.PasswordStep:
+	case button == blocks.ActSetPassword && step != requests.PasswordStep:
 		refuse(ap, "set-password button on a request without a password", ":grey_question: This request takes no password. Nothing was changed.")
-	case button == blocks.ActRunApproved && step != blocks.CollectStep:
+	case button == blocks.ActRunApproved && step != requests.CollectStep:
 		refuse(ap, "run button on a request that runs on approval", ":grey_question: This request does not wait for you to run it. Nothing was changed.")
-	case inv.caller != ap.RequesterID && step == blocks.PasswordStep:
+	case inv.caller != ap.RequesterID && step == requests.PasswordStep:
 		refuse(ap, "only the requester may set the password", fmt.Sprintf(":no_entry: Only %s, who asked, can set this password. Nothing was changed.", blocks.Mention(ap.RequesterID)))
 	case inv.caller != ap.RequesterID:
 		refuse(ap, "only the requester may run it", fmt.Sprintf(":no_entry: Only %s, who asked, can run this request: its one-time links are for them alone. Nothing was changed.", blocks.Mention(ap.RequesterID)))
@@ -574,7 +575,7 @@ func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invo
 		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":information_source: This request is %s; this button can no longer be used. Nothing more was run.", ap.Status)))
 	case !b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
 		b.respond(ctx, log, inv, blocks.Notice(":hourglass: It is too late to use this approval; ask again. Nothing was changed."))
-	case step == blocks.PasswordStep:
+	case step == requests.PasswordStep:
 		if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, blocks.PasswordForm(ap, act, inv.channel)); err != nil {
 			log.Error().Err(err).Msg("could not open the password form")
 			b.respond(ctx, log, inv, blocks.Notice(":warning: I could not open the password form (Slack allows only 3 seconds). Click the button again."))
@@ -648,7 +649,7 @@ func (b *Bot) checkDecider(ctx context.Context, decider string, ap store.Approva
 // next sweep retries.
 func (b *Bot) approvalStillHolds(ctx context.Context, log zerolog.Logger, ap store.Approval, retry string, tell func(blocks.Reply)) bool {
 	notSet := ""
-	if blocks.PasswordParam(b.cfg.Registry.Lookup(ap.Action)) != nil && ap.Status == store.StatusApproved {
+	if requests.PasswordParam(b.cfg.Registry.Lookup(ap.Action)) != nil && ap.Status == store.StatusApproved {
 		notSet = "no password was set and "
 	}
 	chk, err := b.checkApproval(ctx, ap.DecidedBy, ap)
@@ -692,7 +693,7 @@ func (b *Bot) passwordWindow(ap store.Approval) time.Duration {
 // askRequester sends the requester of an approved request the button for
 // their step: open the password form, or run it. It goes by direct
 // message, which stays until they are back (an ephemeral one may not).
-func (b *Bot) askRequester(ctx context.Context, log zerolog.Logger, ap store.Approval, step blocks.Step) {
+func (b *Bot) askRequester(ctx context.Context, log zerolog.Logger, ap store.Approval, step requests.Step) {
 	r := blocks.RequesterPrompt(ap, step)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -787,7 +788,7 @@ func (b *Bot) updateApprovalMessage(ctx context.Context, log zerolog.Logger, ap 
 	if ap.MessageTS == "" || ap.ApprovalChannel == "" {
 		return
 	}
-	r := blocks.Approval(ap, blocks.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
+	r := blocks.Approval(ap, requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if _, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ap.MessageTS, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {

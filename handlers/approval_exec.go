@@ -12,6 +12,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/blocks"
+	"oktabot/requests"
 	"oktabot/store"
 )
 
@@ -80,13 +81,13 @@ func (b *Bot) sweep(ctx context.Context) {
 		}
 		alog := log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 		act := b.cfg.Registry.Lookup(ap.Action)
-		if step := blocks.StepOf(act, ap.Params); step != blocks.NoStep {
+		if step := requests.StepOf(act, ap.Params); step != requests.NoStep {
 			// It runs only with its requester there: the password exists
 			// only in their form, the one-time links only in the answer
 			// to their click.
 			late, interrupted := "the new password was not typed in time after approval; nothing was sent to Okta",
 				"interrupted while it ran (a replica stopped); whether Okta set the password is unknown — check the users and ask again"
-			if step == blocks.CollectStep {
+			if step == requests.CollectStep {
 				late = "it was not run in time after approval; nothing was sent to Okta"
 				interrupted = "interrupted while it ran (a replica stopped); whether Okta acted, and so whether earlier links still work, is unknown — check the users and ask again"
 			}
