@@ -15,7 +15,7 @@ package handlers
 // the approval message in place and tells the requester. Should it lose the
 // lease, it stops before its next Okta write. Approved work a dead replica
 // left behind is claimed at start and periodically, once checked as a fresh
-// approval is (checkApproval) and only within its rule's expire_after of its
+// approval is (requests.CheckApproval) and only within its rule's expire_after of its
 // approval.
 //
 // set-password: its password is never stored. The request is stored
@@ -43,36 +43,6 @@ import (
 	"oktabot/store"
 )
 
-// needsForm reports whether a command must open the action's form instead
-// of running: a required value is missing, or an approval rule requires a
-// reason that was not given (the form asks for it). A
-// request that waits for approval is not asked for its password now: the
-// password is asked for after approval, so that the store never holds it.
-func needsForm(parsed actions.Parsed, decision auth.Decision) bool {
-	a := parsed.Request.Action
-	approval := decision.Verdict == auth.NeedsApproval
-	for _, m := range parsed.Missing {
-		if p := a.Param(m); approval && p != nil && p.Type == actions.Password {
-			continue
-		}
-		return true
-	}
-	return approval && reasonMissing(decision.Rule, parsed.Request.Reason)
-}
-
-// storedParams are a request's parameters as an approval keeps them:
-// every value, never a Password parameter.
-func storedParams(a *actions.Action, values map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range values {
-		if p := a.Param(k); p != nil && p.Type == actions.Password {
-			continue
-		}
-		out[k] = v
-	}
-	return out
-}
-
 // requestApproval stores a request that needs a second person's approval,
 // posts it to the rule's channel with Approve and Deny buttons, and tells
 // the requester it waits. Okta is only read, to resolve user targets to the
@@ -87,7 +57,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":lock: `%s` needs a second person's approval under the policy, and this installation of oktabot cannot ask for one. Nothing was run.", a.Name)))
 		return
 	}
-	if reasonMissing(rule, req.Reason) {
+	if requests.ReasonMissing(rule, req.Reason) {
 		log.Info().Str("event", "request.incomplete").Msg("approval rule requires a reason")
 		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":memo: The policy asks for a reason for `%s`. Nothing was run; ask again with `--reason \"…\"` (a ticket number, say).", a.Name)))
 		return
@@ -115,7 +85,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		Action:           a.Name,
 		Targets:          targets,
 		TargetLabels:     labels,
-		Params:           storedParams(a, req.Values),
+		Params:           requests.StoredParams(a, req.Values),
 		Reason:           strings.TrimSpace(req.Reason),
 		RequesterID:      inv.caller,
 		RequesterChannel: inv.channel,
@@ -133,20 +103,15 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	}
 	ap.Status = store.StatusPending
 	log.Info().Str("event", "approval.requested").Str("approval_channel", ap.ApprovalChannel).Msg("sent for approval")
-	rec := approvalRecord("approval.requested", inv.caller, inv.channel, ap, "")
-	if len(ap.TargetLabels) > 0 {
-		// Targets are the Okta ids; what was typed and whom it named, beside.
-		rec.Params["targets_as_typed"] = strings.Join(req.Targets, " ")
-		rec.Params["target_labels"] = strings.Join(ap.TargetLabels, "; ")
-	}
-	b.audit(ctx, rec)
+	// Targets are the Okta ids; what was typed and whom it named, beside.
+	b.record(ctx, requests.Transition{Event: requests.EventRequested, Actor: inv.caller, Channel: inv.channel, Approval: &ap, Typed: req.Targets})
 
 	// A request approvers cannot see, or cannot see whole, must not wait to
 	// be approved: withdraw it.
 	withdraw := func(err error, why, tell string) {
 		log.Error().Err(err).Str("approval_channel", ap.ApprovalChannel).Msg("could not show the approval request; withdrawing it")
 		if denied, derr := st.Deny(context.WithoutCancel(ctx), ap.ID, inv.caller, why, b.cfg.Now()); derr == nil {
-			b.audit(ctx, approvalRecord("approval.denied", inv.caller, inv.channel, denied, why))
+			b.record(ctx, requests.Transition{Event: requests.EventDenied, Actor: inv.caller, Channel: inv.channel, Approval: &denied, Detail: why})
 			b.updateApprovalMessage(ctx, log, denied)
 		} else {
 			log.Error().Err(derr).Msg("could not withdraw the approval request")
@@ -351,8 +316,7 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 	log := inv.logger(b.log).With().Str("button", act.ActionID).Logger()
 	refuse := func(ap store.Approval, why, tell string) {
 		log.Warn().Str("event", "approval.refused").Str("reason", why).Msg("approval button refused")
-		rec := approvalRecord("approval.refused", inv.caller, channel, ap, why)
-		b.audit(ctx, rec)
+		b.record(ctx, requests.Transition{Event: requests.EventDecisionRefused, Actor: inv.caller, Channel: channel, Approval: &ap, Detail: why})
 		b.respond(ctx, log, inv, blocks.Notice(tell))
 	}
 	if b.cfg.Store == nil {
@@ -384,7 +348,7 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 		refuse(ap, "button is not on the request's approval message", ":no_entry: This button is not on the approval message of that request. Nothing was changed.")
 		return
 	}
-	rule := b.approvalRule(ap)
+	rule := requests.RuleOf(b.cfg.Auth.Policy(), ap)
 	if inv.caller == ap.RequesterID {
 		if act.ActionID == blocks.ActDeny {
 			b.openDenyForm(ctx, log, inv, ap)
@@ -396,17 +360,17 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 	// Membership is asked of Slack afresh: someone just removed from an
 	// approver group decides nothing.
 	// Approving also needs the requester still allowed the action.
-	check := b.checkApproval
+	check := requests.CheckApproval
 	if act.ActionID == blocks.ActDeny {
-		check = b.checkDecider
+		check = requests.CheckDecider
 	}
-	chk, err := check(ctx, inv.caller, ap)
+	chk, err := check(ctx, b.cfg.Auth, inv.caller, ap)
 	switch chk {
-	case approvalUnchecked:
+	case requests.Unchecked:
 		log.Error().Err(err).Msg("could not check the approval against the policy")
 		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not check whether you may decide this (Slack did not answer a membership lookup). Nothing was changed; please try again."))
 		return
-	case approverRefused:
+	case requests.ApproverRefused:
 		refuse(ap, "not an approver", fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it, and never the person who asked. Nothing was changed.", blocks.RolesText(rule.Approvers)))
 		return
 	}
@@ -414,27 +378,17 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 	switch {
 	case act.ActionID == blocks.ActDeny:
 		b.openDenyForm(ctx, log, inv, ap)
-	case chk == requesterRefused:
+	case chk == requests.RequesterRefused:
 		// The request runs as the requester's: they must still be allowed it.
 		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action")
-		b.audit(ctx, approvalRecord("approval.refused", inv.caller, inv.channel, ap, "requester no longer allowed to run the action"))
+		b.record(ctx, requests.Transition{Event: requests.EventDecisionRefused, Actor: inv.caller, Channel: inv.channel, Approval: &ap, Detail: "requester no longer allowed to run the action"})
 		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":no_entry: %s may no longer run `%s` under the current policy, so this request cannot be approved. Nothing was changed; deny it to close it.", blocks.Mention(ap.RequesterID), blocks.Esc(ap.Action))))
 	default:
 		b.approve(ctx, log, inv, ap)
 	}
 }
 
-// approvalRule is the rule an approval is decided under: the policy's rule
-// for its action now, or, if the policy no longer has one, the approver
-// roles recorded with the request.
-func (b *Bot) approvalRule(ap store.Approval) *auth.ApprovalRule {
-	if r := b.ruleFor(ap.Action); r != nil {
-		return r
-	}
-	return &auth.ApprovalRule{Actions: []string{ap.Action}, Approvers: ap.ApproverRoles, Channel: ap.ApprovalChannel}
-}
-
-// approve decides for an approver whose approval holds (checkApproval):
+// approve decides for an approver whose approval holds (requests.CheckApproval):
 // the store's compare-and-set lets exactly one decision win; the winner
 // runs the request.
 func (b *Bot) approve(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval) {
@@ -456,7 +410,7 @@ func (b *Bot) approve(ctx context.Context, log zerolog.Logger, inv invocation, a
 		return
 	}
 	log.Info().Str("event", "approval.approved").Msg("request approved")
-	b.audit(ctx, approvalRecord("approval.approved", inv.caller, inv.channel, decided, "requested by "+decided.RequesterID))
+	b.record(ctx, requests.Transition{Event: requests.EventApproved, Actor: inv.caller, Channel: inv.channel, Approval: &decided, Detail: "requested by " + decided.RequesterID})
 	act := b.cfg.Registry.Lookup(decided.Action)
 	if step := requests.StepOf(act, decided.Params); step != requests.NoStep {
 		// The password was never stored, or the run's one-time secrets
@@ -515,15 +469,15 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 	tell := func(text string) { b.tellUser(ctx, log, user, ap.ApprovalChannel, blocks.Notice(text)) }
 	if user != ap.RequesterID {
-		rule := b.approvalRule(ap)
-		switch chk, err := b.checkDecider(ctx, user, ap); chk {
-		case approvalUnchecked:
+		rule := requests.RuleOf(b.cfg.Auth.Policy(), ap)
+		switch chk, err := requests.CheckDecider(ctx, b.cfg.Auth, user, ap); chk {
+		case requests.Unchecked:
 			log.Error().Err(err).Msg("could not check the approver against the policy")
 			tell(":warning: I could not check whether you may decide this (Slack did not answer a membership lookup). Nothing was changed; please try again.")
 			return
-		case approverRefused:
+		case requests.ApproverRefused:
 			log.Warn().Str("event", "approval.refused").Str("reason", "not an approver").Msg("deny refused")
-			b.audit(ctx, approvalRecord("approval.refused", user, ap.ApprovalChannel, ap, "not an approver"))
+			b.record(ctx, requests.Transition{Event: requests.EventDecisionRefused, Actor: user, Channel: ap.ApprovalChannel, Approval: &ap, Detail: "not an approver"})
 			tell(fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it. Nothing was changed.", blocks.RolesText(rule.Approvers)))
 			return
 		}
@@ -543,7 +497,7 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 		return
 	}
 	log.Info().Str("event", "approval.denied").Msg("request denied")
-	b.audit(ctx, approvalRecord("approval.denied", user, ap.ApprovalChannel, decided, reason))
+	b.record(ctx, requests.Transition{Event: requests.EventDenied, Actor: user, Channel: ap.ApprovalChannel, Approval: &decided, Detail: reason})
 	b.updateApprovalMessage(ctx, log, decided)
 	act := b.cfg.Registry.Lookup(decided.Action)
 	if user == decided.RequesterID {
@@ -573,7 +527,7 @@ func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invo
 		refuse(ap, "only the requester may run it", fmt.Sprintf(":no_entry: Only %s, who asked, can run this request: its one-time links are for them alone. Nothing was changed.", blocks.Mention(ap.RequesterID)))
 	case ap.Status != store.StatusApproved:
 		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":information_source: This request is %s; this button can no longer be used. Nothing more was run.", ap.Status)))
-	case !b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
+	case requests.Late(b.cfg.Auth.Policy(), ap, b.cfg.Now()):
 		b.respond(ctx, log, inv, blocks.Notice(":hourglass: It is too late to use this approval; ask again. Nothing was changed."))
 	case step == requests.PasswordStep:
 		if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, blocks.PasswordForm(ap, act, inv.channel)); err != nil {
@@ -590,59 +544,8 @@ func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invo
 	}
 }
 
-// approvalCheck is what checkApproval found.
-type approvalCheck int
-
-const (
-	// approvalHolds: the approver may approve it and the requester may run it.
-	approvalHolds approvalCheck = iota
-	// approverRefused: the approver is not a member of the rule's approver
-	// roles now (or is the requester).
-	approverRefused
-	// requesterRefused: the requester may not run the action now.
-	requesterRefused
-	// approvalUnchecked: a user-group lookup failed, so neither is known.
-	approvalUnchecked
-)
-
-// checkApproval is the policy's say on approver's approval of ap, as it is
-// now, with user-group membership asked of Slack afresh (auth.Fresh): the
-// approver must be a member of one of the rule's approver roles and not
-// the requester, and the requester must still be allowed the action (it
-// runs as theirs). It is asked when Approve is clicked, and again of the
-// recorded approval whenever approved work starts later (the requester's
-// own step, recovery after a restart): one check, so that an approval
-// never runs unless it would be given now.
-func (b *Bot) checkApproval(ctx context.Context, approver string, ap store.Approval) (approvalCheck, error) {
-	if chk, err := b.checkDecider(ctx, approver, ap); chk != approvalHolds {
-		return chk, err
-	}
-	d, err := b.cfg.Auth.Decide(auth.Fresh(ctx), ap.RequesterID, ap.Action, ap.RequesterChannel)
-	switch {
-	case err != nil:
-		return approvalUnchecked, err
-	case d.Verdict == auth.Deny:
-		return requesterRefused, nil
-	}
-	return approvalHolds, nil
-}
-
-// checkDecider says whether decider may approve or deny ap now: a member
-// of one of its rule's approver roles, asked of Slack afresh (auth.Fresh),
-// and not its requester.
-func (b *Bot) checkDecider(ctx context.Context, decider string, ap store.Approval) (approvalCheck, error) {
-	ok, err := b.cfg.Auth.CanApprove(auth.Fresh(ctx), decider, ap.RequesterID, b.approvalRule(ap))
-	switch {
-	case ok:
-		return approvalHolds, nil
-	case err != nil:
-		return approvalUnchecked, err
-	}
-	return approverRefused, nil
-}
-
 // approvalStillHolds checks an approved request before it starts after its
-// approval (the requester's step, or recovery): checkApproval of the
+// approval (the requester's step, or recovery): requests.CheckApproval of the
 // recorded approval. When it no longer holds, the request is closed unrun,
 // the refusal audited, and the requester told why; when the check fails,
 // tell (if given) asks them to retry, retry saying how, and otherwise the
@@ -652,42 +555,31 @@ func (b *Bot) approvalStillHolds(ctx context.Context, log zerolog.Logger, ap sto
 	if requests.PasswordParam(b.cfg.Registry.Lookup(ap.Action)) != nil && ap.Status == store.StatusApproved {
 		notSet = "no password was set and "
 	}
-	chk, err := b.checkApproval(ctx, ap.DecidedBy, ap)
+	chk, err := requests.CheckApproval(ctx, b.cfg.Auth, ap.DecidedBy, ap)
 	switch chk {
-	case approvalHolds:
+	case requests.Holds:
 		return true
-	case approvalUnchecked:
+	case requests.Unchecked:
 		log.Error().Err(err).Msg("could not check the approval against the policy")
 		if tell != nil {
 			tell(blocks.Notice(":warning: I could not check whether you may still run this (Slack did not answer a membership lookup). Nothing was run; " + retry + " to retry."))
 		}
-	case requesterRefused:
+	case requests.RequesterRefused:
 		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action; closing the request")
-		b.audit(ctx, approvalRecord("approval.refused", ap.RequesterID, "", ap, "requester no longer allowed to run the action"))
+		b.record(ctx, requests.Transition{Event: requests.EventDecisionRefused, Actor: ap.RequesterID, Channel: "", Approval: &ap, Detail: "requester no longer allowed to run the action"})
 		b.abandon(ctx, log, ap,
 			actions.Errorf(actions.KindForbidden, "its requester may no longer run %s under the current policy; nothing was sent to Okta", ap.Action),
 			fmt.Sprintf(":no_entry: You may no longer run %s under the current policy, so your approved request %s did not run: %snothing was sent to Okta. The request is now closed; ask your Okta or security team if you need this.",
 				blocks.Code(ap.Action), blocks.RequestLine(ap), notSet))
-	case approverRefused:
+	case requests.ApproverRefused:
 		log.Info().Str("event", "approval.refused").Str("reason", "approver no longer allowed").Str("approved_by", ap.DecidedBy).Msg("its approver may no longer approve it; closing the request")
-		b.audit(ctx, approvalRecord("approval.refused", ap.DecidedBy, "", ap, "approver no longer allowed to approve it"))
+		b.record(ctx, requests.Transition{Event: requests.EventDecisionRefused, Actor: ap.DecidedBy, Channel: "", Approval: &ap, Detail: "approver no longer allowed to approve it"})
 		b.abandon(ctx, log, ap,
 			actions.Errorf(actions.KindForbidden, "its approver %s may no longer approve it under the current policy; nothing was sent to Okta", blocks.Mention(ap.DecidedBy)),
 			fmt.Sprintf(":no_entry: Your approved request %s did not run: %s, who approved it, may no longer approve it under the current policy, so %snothing was sent to Okta. The request is now closed; ask again if you still need this.",
 				blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy), notSet))
 	}
 	return false
-}
-
-// passwordWindow is how long after approval an approved request may start:
-// the requester's step (typing the password, running it) or its recovery
-// after a restart. It is as long as the rule lets a request wait for
-// approval.
-func (b *Bot) passwordWindow(ap store.Approval) time.Duration {
-	if r := b.ruleFor(ap.Action); r != nil && r.ExpireAfter > 0 {
-		return r.ExpireAfter
-	}
-	return auth.DefaultExpireAfter
 }
 
 // askRequester sends the requester of an approved request the button for
@@ -725,13 +617,13 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, p
 	switch {
 	case user != ap.RequesterID:
 		log.Warn().Str("event", "approval.refused").Str("reason", "only the requester may set the password").Msg("password form refused")
-		b.audit(ctx, approvalRecord("approval.refused", user, "", ap, "only the requester may set the password"))
+		b.record(ctx, requests.Transition{Event: requests.EventDecisionRefused, Actor: user, Channel: "", Approval: &ap, Detail: "only the requester may set the password"})
 		b.tellUser(ctx, log, user, "", blocks.Notice(":no_entry: Only the person who asked can set this password. Nothing was run."))
 		return
 	case ap.Status != store.StatusApproved:
 		b.tellUser(ctx, log, user, ap.RequesterChannel, blocks.Notice(fmt.Sprintf(":information_source: This request is %s; the password form was already used or is closed. Nothing more was run.", ap.Status)))
 		return
-	case !b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
+	case requests.Late(b.cfg.Auth.Policy(), ap, b.cfg.Now()):
 		b.tellUser(ctx, log, user, ap.RequesterChannel, blocks.Notice(":hourglass: It is too late to set this password; ask again. Nothing was run."))
 		return
 	}
@@ -800,7 +692,7 @@ func (b *Bot) updateApprovalMessage(ctx context.Context, log zerolog.Logger, ap 
 // caller the store reported the expiry to.
 func (b *Bot) expired(ctx context.Context, log zerolog.Logger, ap store.Approval) {
 	log.Info().Str("event", "approval.expired").Str("approval_id", ap.ID).Msg("approval request expired")
-	b.audit(ctx, approvalRecord("approval.expired", "", ap.ApprovalChannel, ap, "nobody decided before "+ap.ExpiresAt.UTC().Format(time.RFC3339)))
+	b.record(ctx, requests.Transition{Event: requests.EventExpired, Actor: "", Channel: ap.ApprovalChannel, Approval: &ap, Detail: "nobody decided before " + ap.ExpiresAt.UTC().Format(time.RFC3339)})
 	b.updateApprovalMessage(ctx, log, ap)
 	b.auditLine(b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":hourglass: %s — expired without a decision; not run", blocks.AuditRequest(ap)))
 	b.tellRequester(ctx, log, ap, blocks.Notice(fmt.Sprintf(":hourglass: Your request %s expired without a decision. Nothing was run; ask again if it is still needed.", blocks.RequestLine(ap))))

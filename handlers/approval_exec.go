@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -80,28 +79,20 @@ func (b *Bot) sweep(ctx context.Context) {
 			return
 		}
 		alog := log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
-		act := b.cfg.Registry.Lookup(ap.Action)
-		if step := requests.StepOf(act, ap.Params); step != requests.NoStep {
-			// It runs only with its requester there: the password exists
-			// only in their form, the one-time links only in the answer
-			// to their click.
-			late, interrupted := "the new password was not typed in time after approval; nothing was sent to Okta",
-				"interrupted while it ran (a replica stopped); whether Okta set the password is unknown — check the users and ask again"
-			if step == requests.CollectStep {
-				late = "it was not run in time after approval; nothing was sent to Okta"
-				interrupted = "interrupted while it ran (a replica stopped); whether Okta acted, and so whether earlier links still work, is unknown — check the users and ask again"
+		step := requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params)
+		switch r, why := requests.Recover(b.cfg.Auth.Policy(), step, ap, b.cfg.Now()); r {
+		case requests.Wait:
+			continue // waiting for the requester
+		case requests.Close:
+			if step == requests.NoStep {
+				alog.Warn().Str("event", "approval.stale").Time("approved_at", ap.DecidedAt).Msg("approved work left behind is older than its rule's expire_after; closing it unrun")
 			}
-			switch {
-			case ap.Status == store.StatusApproved && b.cfg.Now().Before(ap.DecidedAt.Add(b.passwordWindow(ap))):
-				continue // waiting for the requester
-			case ap.Status == store.StatusApproved:
-				b.abandon(ctx, alog, ap, actions.Errorf(actions.KindUnavailable, "%s", late), "")
-			default:
-				b.abandon(ctx, alog, ap, actions.Errorf(actions.KindUnavailable, "%s", interrupted), "")
-			}
+			b.abandon(ctx, alog, ap, actions.Errorf(actions.KindUnavailable, "%s", why), "")
 			continue
 		}
-		if !b.mayRecover(ctx, alog, ap) {
+		// It may start now, if its approval still holds as a fresh one
+		// would (approvalStillHolds); a failed check waits for the next sweep.
+		if !b.approvalStillHolds(ctx, alog, ap, "", nil) {
 			continue
 		}
 		wctx, cancel := context.WithTimeout(ctx, b.cfg.RequestTimeout)
@@ -110,39 +101,6 @@ func (b *Bot) sweep(ctx context.Context) {
 		}
 		cancel()
 	}
-}
-
-// mayRecover decides whether approved work left behind may start (or
-// resume) now, as a fresh approval would be decided: within its rule's
-// expire_after of its approval, and only while the approval still holds
-// under the policy (approvalStillHolds: its approver may still approve
-// it, its requester may still run it). Work that may not is closed unrun,
-// its requester told and the audit saying why. A policy check that fails
-// leaves it for the next sweep.
-func (b *Bot) mayRecover(ctx context.Context, log zerolog.Logger, ap store.Approval) bool {
-	window := b.passwordWindow(ap)
-	if b.cfg.Now().Before(ap.DecidedAt.Add(window)) {
-		return b.approvalStillHolds(ctx, log, ap, "", nil)
-	}
-	why := fmt.Sprintf("it was not started within %s of its approval (the rule's expire_after), so it was closed unrun; nothing was sent to Okta", durationText(window))
-	if ap.Status == store.StatusRunning {
-		why = fmt.Sprintf("it was interrupted while it ran (a replica stopped) and not resumed within %s of its approval (the rule's expire_after), so it was closed; some of its targets may have been changed — check them and ask again", durationText(window))
-	}
-	log.Warn().Str("event", "approval.stale").Time("approved_at", ap.DecidedAt).Msg("approved work left behind is older than its rule's expire_after; closing it unrun")
-	b.abandon(ctx, log, ap, actions.Errorf(actions.KindUnavailable, "%s", why), "")
-	return false
-}
-
-// durationText is d as people write it: "1h", "90m" → "1h30m", "45s".
-func durationText(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // runApproved claims an approved request and runs it. It reports false when
@@ -183,7 +141,7 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 	wctx, stop := b.keepLease(ctx, log, ap.ID, asked)
 	switch {
 	case act == nil || !act.Available():
-		p.err = actions.Errorf(actions.KindInvalid, "`%s` is not an action this version of oktabot can run", ap.Action)
+		p.Err = actions.Errorf(actions.KindInvalid, "`%s` is not an action this version of oktabot can run", ap.Action)
 	case act.Name == auditAction:
 		r := b.auditListing(wctx, log, actions.Request{Action: act, Values: values})
 		listing = &r
@@ -216,11 +174,11 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		return
 	}
 	status := store.StatusDone
-	if p.err != nil {
+	if p.Err != nil {
 		status = store.StatusFailed
 	}
 	shown := labelled(ap, p) // for people; the audit keeps the ids
-	result := blocks.ApprovalResult(shown.res, shown.err)
+	result := blocks.ApprovalResult(shown.Res, shown.Err)
 	if listing != nil {
 		result = ":white_check_mark: audit records shown to the requester"
 	}
@@ -234,7 +192,7 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 		log.Error().Err(err).Msg("could not record the result of an approved request")
 	}
 	ap.Status, ap.Result = status, result
-	b.auditPerformed(fctx, ap.RequesterID, ap.RequesterChannel, act, ap.Targets, ap.ID, p)
+	b.record(fctx, requests.Transition{Event: requests.EventOutcome, Actor: ap.RequesterID, Channel: ap.RequesterChannel, Approval: &ap, Result: &p})
 	b.updateApprovalMessage(fctx, log, ap)
 	b.auditLine(act, fmt.Sprintf("%s %s — approved by %s — %s", outcomeMark(p), blocks.AuditRequest(ap), blocks.Mention(ap.DecidedBy), outcomeSummary(p)))
 	if listing != nil {
@@ -247,13 +205,13 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 	case to != nil && to.responseURL != "":
 		// The requester ran it with a click: the answer to it reaches
 		// them where they are, with its one-time secrets.
-		b.respondAll(fctx, log, *to, blocks.ApprovedOutcome(act, ap, shown.res, shown.err, b.cfg.OrgURL))
+		b.respondAll(fctx, log, *to, blocks.ApprovedOutcome(act, ap, shown.Res, shown.Err, b.cfg.OrgURL))
 	case to != nil:
-		b.tellUser(fctx, log, ap.RequesterID, to.channel, blocks.ApprovedOutcome(act, ap, shown.res, shown.err, b.cfg.OrgURL))
+		b.tellUser(fctx, log, ap.RequesterID, to.channel, blocks.ApprovedOutcome(act, ap, shown.Res, shown.Err, b.cfg.OrgURL))
 	default:
-		b.tellRequester(fctx, log, ap, blocks.ApprovedOutcome(act, ap, shown.res, shown.err, b.cfg.OrgURL))
+		b.tellRequester(fctx, log, ap, blocks.ApprovedOutcome(act, ap, shown.Res, shown.Err, b.cfg.OrgURL))
 	}
-	if ap.PublicResult && p.err == nil {
+	if ap.PublicResult && p.Err == nil {
 		b.postPublicResult(fctx, log, act, ap, shown)
 	}
 }
@@ -263,7 +221,7 @@ func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Appro
 // --public. A channel the bot cannot post in is reported to the requester.
 func (b *Bot) postPublicResult(ctx context.Context, log zerolog.Logger, act *actions.Action, ap store.Approval, p performed) {
 	head := fmt.Sprintf("%s's request %s, approved by %s:", blocks.Mention(ap.RequesterID), blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
-	r, _, _ := blocks.Result(act, p.res, b.cfg.OrgURL, false)
+	r, _, _ := blocks.Result(act, p.Res, b.cfg.OrgURL, false)
 	r.Blocks = append([]slack.Block{blocks.Section(head)}, r.Blocks...)
 	r.Text = blocks.Fallback(head)
 	for _, m := range append([]blocks.Reply{r}, r.More...) {
@@ -363,8 +321,8 @@ func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval
 		}
 		return
 	}
-	p := performed{err: why}
-	result := blocks.ApprovalResult(p.res, p.err)
+	p := performed{Err: why}
+	result := blocks.ApprovalResult(p.Res, p.Err)
 	if err := b.finish(ctx, claimed.ID, store.StatusFailed, result); err != nil {
 		log.Error().Err(err).Msg("could not close an approved request")
 		return
@@ -372,7 +330,7 @@ func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval
 	log.Warn().Str("event", "approval.abandoned").Str("reason", why.Message).Msg("closed an approved request that cannot run")
 	claimed.Status, claimed.Result = store.StatusFailed, result
 	act := b.cfg.Registry.Lookup(claimed.Action)
-	b.auditPerformed(ctx, claimed.RequesterID, claimed.RequesterChannel, act, claimed.Targets, claimed.ID, p)
+	b.record(ctx, requests.Transition{Event: requests.EventOutcome, Actor: claimed.RequesterID, Channel: claimed.RequesterChannel, Approval: &claimed, Result: &p})
 	b.updateApprovalMessage(ctx, log, claimed)
 	b.auditLine(act, fmt.Sprintf(":x: %s — approved by %s — not run: %s", blocks.AuditRequest(claimed), blocks.Mention(claimed.DecidedBy), blocks.Esc(why.Message)))
 	if tell == "" {

@@ -1,9 +1,6 @@
 package handlers
 
 import (
-	"strings"
-
-	"oktabot/auth"
 	"oktabot/blocks"
 	"oktabot/store"
 )
@@ -13,14 +10,9 @@ import (
 // rather than by the Okta id it ran on. The audit keeps the ids (p
 // itself).
 func labelled(ap store.Approval, p performed) performed {
-	if p.err != nil {
+	if p.Err != nil {
 		return p
 	}
-	p.res.Outcomes = blocks.LabelOutcomes(ap, p.res.Outcomes)
+	p.Res.Outcomes = blocks.LabelOutcomes(ap, p.Res.Outcomes)
 	return p
-}
-
-// reasonMissing reports whether rule requires a reason that was not given.
-func reasonMissing(rule *auth.ApprovalRule, reason string) bool {
-	return rule != nil && rule.RequireReason && strings.TrimSpace(reason) == ""
 }

@@ -14,20 +14,20 @@ import (
 // the audit's outcomes (the performed result itself) keep the Okta ids.
 func TestLabelledKeepsTheAuditsIds(t *testing.T) {
 	a := store.Approval{Targets: []string{"00u1bob", "00u1carol"}, TargetLabels: []string{"Bob Builder <bob@corp.com>", "carol.danvers@corp.com"}}
-	p := performed{res: actions.Result{Outcomes: []actions.Outcome{
+	p := performed{Res: actions.Result{Outcomes: []actions.Outcome{
 		{Target: "00u1bob", Done: "suspended", Changed: true},
 		{Target: "00u1carol", Err: actions.Errorf(actions.KindForbidden, "no")},
 	}}}
 	got := labelled(a, p)
-	if got.res.Outcomes[0].Target != "Bob Builder <bob@corp.com>" || got.res.Outcomes[1].Target != "carol.danvers@corp.com" {
-		t.Errorf("labelled outcomes = %+v", got.res.Outcomes)
+	if got.Res.Outcomes[0].Target != "Bob Builder <bob@corp.com>" || got.Res.Outcomes[1].Target != "carol.danvers@corp.com" {
+		t.Errorf("labelled outcomes = %+v", got.Res.Outcomes)
 	}
-	if p.res.Outcomes[0].Target != "00u1bob" || p.res.Outcomes[1].Target != "00u1carol" {
-		t.Errorf("labelling changed the audited outcomes: %+v", p.res.Outcomes)
+	if p.Res.Outcomes[0].Target != "00u1bob" || p.Res.Outcomes[1].Target != "00u1carol" {
+		t.Errorf("labelling changed the audited outcomes: %+v", p.Res.Outcomes)
 	}
 	a.TargetLabels = nil
-	if got := labelled(a, p); got.res.Outcomes[0].Target != "00u1bob" {
-		t.Errorf("a request without labels was relabelled: %+v", got.res.Outcomes)
+	if got := labelled(a, p); got.Res.Outcomes[0].Target != "00u1bob" {
+		t.Errorf("a request without labels was relabelled: %+v", got.Res.Outcomes)
 	}
 }
 
@@ -44,47 +44,6 @@ func TestUserLabel(t *testing.T) {
 		if got := userLabel(c.u); got != c.want {
 			t.Errorf("userLabel(%+v) = %q, want %q", c.u, got, c.want)
 		}
-	}
-}
-
-func TestNeedsForm(t *testing.T) {
-	reg := actions.Default()
-	rule := &auth.ApprovalRule{Actions: []string{"*"}, Approvers: []string{"security"}, Channel: "C0APPROVALS", RequireReason: true}
-	approval := auth.Decision{Verdict: auth.NeedsApproval, Rule: rule}
-	allow := auth.Decision{Verdict: auth.Allow}
-	parse := func(text string) actions.Parsed {
-		p, err := reg.Parse(text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	for _, c := range []struct {
-		text     string
-		decision auth.Decision
-		want     bool
-	}{
-		{`disable-user bob --reason "x"`, approval, false},
-		{`disable-user bob`, approval, true},               // the rule wants a reason
-		{`disable-user bob`, allow, false},                 // no rule, no reason needed
-		{`disable-user --reason "x"`, approval, true},      // no targets
-		{`set-password bob --reason "x"`, approval, false}, // the password is asked after approval
-		{`set-password bob --reason "x"`, allow, true},     // the password is asked now
-		{`get-user bob`, approval, true},                   // a read action's form asks for the rule's reason too
-		{`get-user bob --reason "x"`, approval, false},
-		{`get-user bob`, allow, false},
-	} {
-		if got := needsForm(parse(c.text), c.decision); got != c.want {
-			t.Errorf("needsForm(%q, %v) = %v, want %v", c.text, c.decision.Verdict, got, c.want)
-		}
-	}
-}
-
-func TestStoredParamsNeverHoldAPassword(t *testing.T) {
-	a := actions.Default().Lookup("set-password")
-	got := storedParams(a, map[string]string{"password": "hunter2", "add-random-chars": "true"})
-	if _, ok := got["password"]; ok || got["add-random-chars"] != "true" {
-		t.Errorf("storedParams = %v", got)
 	}
 }
 

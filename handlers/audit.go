@@ -22,6 +22,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/blocks"
+	"oktabot/requests"
 	"oktabot/store"
 )
 
@@ -68,130 +69,14 @@ func (b *Bot) audit(ctx context.Context, r store.AuditRecord) {
 	ev.Msg("audit")
 }
 
-// requestParams are a request's parameters for the audit: its values
-// (never a password: those are not among them) and its reason.
-func requestParams(a *actions.Action, values map[string]string, reason string) map[string]string {
-	out := map[string]string{}
-	if a != nil {
-		out = storedParams(a, values)
-	}
-	if reason = strings.TrimSpace(reason); reason != "" {
-		out["reason"] = reason
-	}
-	return out
-}
-
-// auditRequest records a request and the policy's decision on it.
-func (b *Bot) auditRequest(ctx context.Context, event string, inv invocation, req actions.Request, detail string) {
-	b.audit(ctx, store.AuditRecord{
-		Event:   event,
-		Actor:   inv.caller,
-		Channel: inv.channel,
-		Action:  req.Action.Name,
-		Targets: req.Targets,
-		Params:  requestParams(req.Action, req.Values, req.Reason),
-		Detail:  detail,
-	})
-}
-
-// approvalRecord is an audit record about an approval: the request it
-// holds and what actor did to it.
-func approvalRecord(event, actor, channel string, ap store.Approval, detail string) store.AuditRecord {
-	params := map[string]string{}
-	for k, v := range ap.Params {
-		params[k] = v
-	}
-	if ap.Reason != "" {
-		params["reason"] = ap.Reason
-	}
-	if event != "approval.requested" && ap.RequesterID != "" {
-		params["requester"] = ap.RequesterID
-	}
-	return store.AuditRecord{
-		Event:      event,
-		Actor:      actor,
-		Channel:    channel,
-		Action:     ap.Action,
-		Targets:    ap.Targets,
-		Params:     params,
-		ApprovalID: ap.ID,
-		Detail:     detail,
-	}
-}
-
-// auditPerformed records the outcome of a request that ran: one record
-// per target (or one for a request that failed as a whole or has no
-// targets), each with Okta's request id when Okta refused it.
-func (b *Bot) auditPerformed(ctx context.Context, actor, channel string, act *actions.Action, targets []string, approvalID string, p performed) {
-	name := ""
-	if act != nil {
-		name = act.Name
-	}
-	base := store.AuditRecord{Event: "outcome", Actor: actor, Channel: channel, Action: name, Targets: targets, ApprovalID: approvalID}
-	if p.err != nil {
-		r := base
-		r.Outcome = "failed"
-		r.ErrorKind, r.OktaRequestID, r.Detail = errorFacts(p.err)
-		b.audit(ctx, r)
-		return
-	}
-	if len(p.res.Outcomes) == 0 {
-		r := base
-		r.Outcome = "done"
-		switch {
-		case p.res.Whoami != nil:
-			r.Detail = "Okta answered"
-		case p.res.Users != nil || name == "list-users":
-			r.Detail = blocks.Plural(len(p.res.Users), "user listed", "users listed")
-		case p.res.Providers != nil || name == "list-providers":
-			r.Detail = blocks.Plural(len(p.res.Providers), "identity provider listed", "identity providers listed")
-		}
-		b.audit(ctx, r)
-		return
-	}
-	for _, o := range p.res.Outcomes {
-		r := base
-		r.Target = o.Target
-		switch {
-		case o.Err != nil:
-			r.Outcome = "failed"
-			r.ErrorKind, r.OktaRequestID, r.Detail = errorFacts(o.Err)
-			if o.Done != "" {
-				r.Detail = o.Done + "; then: " + r.Detail
-			}
-		case o.Changed:
-			r.Outcome, r.Detail = "changed", o.Done
-		default:
-			r.Outcome, r.Detail = "unchanged", o.Done
-		}
-		if o.User != nil {
-			r.Params = map[string]string{"okta_user_id": o.User.ID, "login": o.User.Login}
-		} else if o.Group != nil {
-			r.Params = map[string]string{"okta_group_id": o.Group.ID, "group": o.Group.Name}
-		}
-		if !o.Secret.IsZero() {
-			r.Detail += "; " + o.SecretLabel + " given to the requester only"
-		}
+// record writes the audit record(s) of a transition in a request's life
+// (requests.Records, the one place they are made) and returns them.
+func (b *Bot) record(ctx context.Context, t requests.Transition) []store.AuditRecord {
+	recs := requests.Records(t)
+	for _, r := range recs {
 		b.audit(ctx, r)
 	}
-}
-
-// errorFacts are what the audit keeps of an error: its kind, Okta's
-// request id and the user-facing message (never the underlying error,
-// which may carry request details).
-func errorFacts(err error) (kind, requestID, detail string) {
-	var e *actions.Error
-	if !errors.As(err, &e) {
-		return actions.KindInternal.String(), "", "internal error (see the log)"
-	}
-	detail = e.Message
-	if detail == "" {
-		detail = e.Kind.String()
-	}
-	if e.Code != "" {
-		detail += " (Okta " + e.Code + ")"
-	}
-	return e.Kind.String(), e.RequestID, detail
+	return recs
 }
 
 // auditLine queues one line for the policy's audit channel, for write
@@ -210,10 +95,10 @@ func invocationText(inv invocation, req actions.Request) string {
 
 // outcomeMark is a glanceable mark for a result.
 func outcomeMark(p performed) string {
-	if p.err != nil {
+	if p.Err != nil {
 		return ":x:"
 	}
-	for _, o := range p.res.Outcomes {
+	for _, o := range p.Res.Outcomes {
 		if o.Err != nil {
 			return ":warning:"
 		}
@@ -223,15 +108,15 @@ func outcomeMark(p performed) string {
 
 // outcomeSummary counts a result's outcomes: "2 done · 1 failed".
 func outcomeSummary(p performed) string {
-	if p.err != nil {
-		kind, id, detail := errorFacts(p.err)
+	if p.Err != nil {
+		kind, id, detail := requests.ErrorFacts(p.Err)
 		s := "failed (" + kind + "): " + blocks.Esc(detail)
 		if id != "" {
 			s += " · Okta request " + blocks.Code(id)
 		}
 		return s
 	}
-	if t := blocks.Tally(p.res.Outcomes); t != "" {
+	if t := blocks.Tally(p.Res.Outcomes); t != "" {
 		return t
 	}
 	return "done"
@@ -240,7 +125,7 @@ func outcomeSummary(p performed) string {
 // auditDirect records what a request that ran without approval did, and
 // posts its line to the audit channel when it writes.
 func (b *Bot) auditDirect(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, p performed) {
-	b.auditPerformed(ctx, inv.caller, inv.channel, req.Action, req.Targets, "", p)
+	b.record(ctx, requests.Transition{Event: requests.EventOutcome, Actor: inv.caller, Channel: inv.channel, Request: &req, Result: &p})
 	b.auditLine(req.Action, fmt.Sprintf("%s %s — %s", outcomeMark(p), invocationText(inv, req), outcomeSummary(p)))
 }
 
@@ -250,11 +135,8 @@ func (b *Bot) auditDirect(ctx context.Context, log zerolog.Logger, inv invocatio
 // who must not be notified): only who, where, the action, why, and how
 // many targets it named.
 func (b *Bot) auditRefused(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, why string) {
-	detail := why
-	if n := len(req.Targets); n > 0 {
-		detail += fmt.Sprintf(" (%s named, not recorded)", blocks.Plural(n, "target", "targets"))
-	}
-	b.audit(ctx, store.AuditRecord{Event: "request.refused", Actor: inv.caller, Channel: inv.channel, Action: req.Action.Name, Detail: detail})
+	rec := b.record(ctx, requests.Transition{Event: requests.EventRefused, Actor: inv.caller, Channel: inv.channel, Request: &req, Detail: why})
+	detail := rec[0].Detail
 	if req.Action.Writes {
 		// One person's refusals are summed up, not posted one by one.
 		b.auditCh.refused(inv.caller, req.Action.Name, fmt.Sprintf(":no_entry: %s by %s in %s — refused: %s", blocks.Code(req.Action.Name), blocks.Mention(inv.caller), blocks.ChannelRef(inv.channel), blocks.Esc(detail)))

@@ -22,6 +22,7 @@ import (
 	"oktabot/actions"
 	"oktabot/auth"
 	"oktabot/blocks"
+	"oktabot/requests"
 	"oktabot/store"
 )
 
@@ -424,13 +425,14 @@ func slowDownMessage(limit int) map[string]any {
 // person's audit channel summary. Only the action's name is kept of the
 // command text.
 func (b *Bot) refuseUnrun(user, channel, text, why string) {
-	action := ""
+	// Of the text, only the action it names is kept.
+	var req actions.Request
 	if f := strings.Fields(commandText(text)); len(f) > 0 {
-		if a := b.cfg.Registry.Lookup(strings.ToLower(f[0])); a != nil {
-			action = a.Name
-		}
+		req.Action = b.cfg.Registry.Lookup(strings.ToLower(f[0]))
 	}
-	rec := store.AuditRecord{At: b.cfg.Now(), Event: "request.refused", Actor: user, Channel: channel, Action: action, Detail: why}
+	rec := requests.Records(requests.Transition{Event: requests.EventRefused, Actor: user, Channel: channel, Request: &req, Detail: why})[0]
+	rec.At = b.cfg.Now()
+	action := rec.Action
 	select {
 	case b.auditQ <- rec:
 	default:

@@ -61,7 +61,7 @@ func (b *Bot) performAs(ctx context.Context, log zerolog.Logger, requester strin
 	env, err := b.guardedEnv(ctx, requester, req, d)
 	if err != nil {
 		logOutcome(log, err, "approved request refused before it reached Okta")
-		return performed{err: err}
+		return performed{Err: err}
 	}
 	return b.perform(ctx, log, req, env)
 }

@@ -13,6 +13,7 @@ import (
 	"oktabot/actions"
 	"oktabot/auth"
 	"oktabot/blocks"
+	"oktabot/requests"
 )
 
 // suggestTimeout keeps type-ahead inside Slack's 3 seconds.
@@ -110,7 +111,7 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(errs))
 		return
 	}
-	if reasonMissing(rule, sub.Reason) {
+	if requests.ReasonMissing(rule, sub.Reason) {
 		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockReason: "The policy asks for a reason for this action."}))
 		return
 	}

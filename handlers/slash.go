@@ -13,6 +13,7 @@ import (
 	"oktabot/actions"
 	"oktabot/auth"
 	"oktabot/blocks"
+	"oktabot/requests"
 )
 
 // invocation is who asked, where, and how to answer them.
@@ -67,7 +68,7 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
 	}
 	// The targets are logged only once the policy lets the caller run it.
 	log = log.With().Strs("targets", req.Targets).Logger()
-	if needsForm(parsed, decision) {
+	if requests.FormNeeded(parsed, decision) {
 		b.openActionModal(ctx, log, inv, req, decision)
 		return
 	}
@@ -120,7 +121,7 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		return
 	}
 	log.Info().Str("event", "request.allowed").Strs("roles", decision.Roles).Msg("running action")
-	b.auditRequest(ctx, "request.allowed", inv, req, "")
+	b.record(ctx, requests.Transition{Event: requests.EventAllowed, Actor: inv.caller, Channel: inv.channel, Request: &req})
 	if req.Action.Name == auditAction {
 		b.showAudit(ctx, log, inv, req)
 		return
@@ -131,10 +132,7 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 }
 
 // performed is an action's result, or the error that stopped it.
-type performed struct {
-	res actions.Result
-	err error
-}
+type performed = requests.Performed
 
 // perform runs a request against Okta with env (see guardedEnv): Slack
 // mentions are resolved first, and each target's failure is logged once.
@@ -146,7 +144,7 @@ func (b *Bot) perform(ctx context.Context, log zerolog.Logger, req actions.Reque
 	res, err := a.Run(ctx, env, req)
 	if err != nil {
 		logOutcome(log, err, "action failed")
-		return performed{err: err}
+		return performed{Err: err}
 	}
 	res.Outcomes = targets.merge(res.Outcomes)
 	for _, o := range res.Outcomes {
@@ -155,7 +153,7 @@ func (b *Bot) perform(ctx context.Context, log zerolog.Logger, req actions.Reque
 		}
 	}
 	log.Info().Str("event", "request.done").Dur("took", b.cfg.Now().Sub(start)).Int("outcomes", len(res.Outcomes)).Msg("action finished")
-	return performed{res: res}
+	return performed{Res: res}
 }
 
 // deliver answers the caller with a request's result. A public result goes
@@ -163,19 +161,19 @@ func (b *Bot) perform(ctx context.Context, log zerolog.Logger, req actions.Reque
 // list too long for one message comes whole as a CSV file.
 func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, p performed) {
 	a := req.Action
-	if p.err != nil {
-		b.respond(ctx, log, inv, blocks.ProblemReply(p.err))
+	if p.Err != nil {
+		b.respond(ctx, log, inv, blocks.ProblemReply(p.Err))
 		return
 	}
-	r, shown, total := blocks.Result(a, p.res, b.cfg.OrgURL, !req.Public)
+	r, shown, total := blocks.Result(a, p.Res, b.cfg.OrgURL, !req.Public)
 	if shown < total {
 		name := fmt.Sprintf("%s-%s.csv", a.Name, b.cfg.Now().UTC().Format("20060102-150405"))
-		r.Blocks = append(r.Blocks, blocks.Context(b.sendCSV(ctx, log, inv, name, blocks.ResultCSV(a, p.res), req.Public)))
+		r.Blocks = append(r.Blocks, blocks.Context(b.sendCSV(ctx, log, inv, name, blocks.ResultCSV(a, p.Res), req.Public)))
 	}
 	r.Public = req.Public
 	b.respondAll(ctx, log, inv, r)
-	if req.Public && hasSecrets(p.res) {
-		priv, _, _ := blocks.Result(a, p.res, b.cfg.OrgURL, true)
+	if req.Public && hasSecrets(p.Res) {
+		priv, _, _ := blocks.Result(a, p.Res, b.cfg.OrgURL, true)
 		b.respondAll(ctx, log, inv, priv)
 	}
 }
