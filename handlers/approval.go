@@ -396,7 +396,7 @@ func (b *Bot) approve(ctx context.Context, log zerolog.Logger, inv invocation, a
 	switch {
 	case errors.Is(err, store.ErrExpired):
 		b.respond(ctx, log, inv, blocks.Notice(":hourglass: This request expired before it was approved. Nothing was run."))
-		b.expired(ctx, log, decided)
+		b.eng.Expire(ctx, decided)
 		return
 	case errors.Is(err, store.ErrAlreadyDecided):
 		b.respond(ctx, log, inv, blocks.Notice(alreadyDecided(decided, inv.caller)))
@@ -419,7 +419,7 @@ func (b *Bot) approve(ctx context.Context, log zerolog.Logger, inv invocation, a
 		b.askRequester(ctx, log, decided, step)
 		return
 	}
-	b.runApproved(ctx, log, decided, actions.Secret{}, nil)
+	b.runApproved(ctx, decided, actions.Secret{}, nil)
 }
 
 // alreadyDecided tells a late clicker what became of the request.
@@ -486,7 +486,7 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 	switch {
 	case errors.Is(err, store.ErrExpired):
 		tell(":hourglass: This request expired before it was denied. Nothing was run.")
-		b.expired(ctx, log, decided)
+		b.eng.Expire(ctx, decided)
 		return
 	case errors.Is(err, store.ErrAlreadyDecided):
 		tell(alreadyDecided(decided, user))
@@ -538,7 +538,7 @@ func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invo
 		if !b.approvalStillHolds(ctx, log, ap, "click *Run it now* again", func(r blocks.Reply) { b.respond(ctx, log, inv, r) }) {
 			return
 		}
-		if !b.runApproved(ctx, log, ap, actions.Secret{}, &inv) {
+		if !b.runApproved(ctx, ap, actions.Secret{}, &inv) {
 			b.respond(ctx, log, inv, blocks.Notice(":information_source: This request was already run. Nothing more was run."))
 		}
 	}
@@ -551,35 +551,14 @@ func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invo
 // tell (if given) asks them to retry, retry saying how, and otherwise the
 // next sweep retries.
 func (b *Bot) approvalStillHolds(ctx context.Context, log zerolog.Logger, ap store.Approval, retry string, tell func(blocks.Reply)) bool {
-	notSet := ""
-	if requests.PasswordParam(b.cfg.Registry.Lookup(ap.Action)) != nil && ap.Status == store.StatusApproved {
-		notSet = "no password was set and "
-	}
-	chk, err := requests.CheckApproval(ctx, b.cfg.Auth, ap.DecidedBy, ap)
-	switch chk {
-	case requests.Holds:
-		return true
-	case requests.Unchecked:
+	chk, err := b.eng.StillHolds(ctx, ap)
+	if chk == requests.Unchecked {
 		log.Error().Err(err).Msg("could not check the approval against the policy")
 		if tell != nil {
 			tell(blocks.Notice(":warning: I could not check whether you may still run this (Slack did not answer a membership lookup). Nothing was run; " + retry + " to retry."))
 		}
-	case requests.RequesterRefused:
-		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action; closing the request")
-		b.record(ctx, requests.Transition{Event: requests.EventDecisionRefused, Actor: ap.RequesterID, Channel: "", Approval: &ap, Detail: "requester no longer allowed to run the action"})
-		b.abandon(ctx, log, ap,
-			actions.Errorf(actions.KindForbidden, "its requester may no longer run %s under the current policy; nothing was sent to Okta", ap.Action),
-			fmt.Sprintf(":no_entry: You may no longer run %s under the current policy, so your approved request %s did not run: %snothing was sent to Okta. The request is now closed; ask your Okta or security team if you need this.",
-				blocks.Code(ap.Action), blocks.RequestLine(ap), notSet))
-	case requests.ApproverRefused:
-		log.Info().Str("event", "approval.refused").Str("reason", "approver no longer allowed").Str("approved_by", ap.DecidedBy).Msg("its approver may no longer approve it; closing the request")
-		b.record(ctx, requests.Transition{Event: requests.EventDecisionRefused, Actor: ap.DecidedBy, Channel: "", Approval: &ap, Detail: "approver no longer allowed to approve it"})
-		b.abandon(ctx, log, ap,
-			actions.Errorf(actions.KindForbidden, "its approver %s may no longer approve it under the current policy; nothing was sent to Okta", blocks.Mention(ap.DecidedBy)),
-			fmt.Sprintf(":no_entry: Your approved request %s did not run: %s, who approved it, may no longer approve it under the current policy, so %snothing was sent to Okta. The request is now closed; ask again if you still need this.",
-				blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy), notSet))
 	}
-	return false
+	return chk == requests.Holds
 }
 
 // askRequester sends the requester of an approved request the button for
@@ -637,7 +616,7 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, p
 	if !blocks.IsSlackID(channel, "CGD") {
 		to = nil
 	}
-	if !b.runApproved(ctx, log, ap, pw, to) {
+	if !b.runApproved(ctx, ap, pw, to) {
 		b.tellUser(ctx, log, user, ap.RequesterChannel, blocks.Notice(":information_source: This password form was already used. Nothing more was run."))
 	}
 }
@@ -686,14 +665,4 @@ func (b *Bot) updateApprovalMessage(ctx context.Context, log zerolog.Logger, ap 
 	if _, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ap.MessageTS, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
 		log.Error().Err(err).Str("status", string(ap.Status)).Msg("could not update the approval message")
 	}
-}
-
-// expired tells everyone that an approval expired. It is called by the one
-// caller the store reported the expiry to.
-func (b *Bot) expired(ctx context.Context, log zerolog.Logger, ap store.Approval) {
-	log.Info().Str("event", "approval.expired").Str("approval_id", ap.ID).Msg("approval request expired")
-	b.record(ctx, requests.Transition{Event: requests.EventExpired, Actor: "", Channel: ap.ApprovalChannel, Approval: &ap, Detail: "nobody decided before " + ap.ExpiresAt.UTC().Format(time.RFC3339)})
-	b.updateApprovalMessage(ctx, log, ap)
-	b.auditLine(b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":hourglass: %s — expired without a decision; not run", blocks.AuditRequest(ap)))
-	b.tellRequester(ctx, log, ap, blocks.Notice(fmt.Sprintf(":hourglass: Your request %s expired without a decision. Nothing was run; ask again if it is still needed.", blocks.RequestLine(ap))))
 }

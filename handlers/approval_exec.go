@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -50,175 +49,140 @@ func (b *Bot) sweepLoop(ctx, workCtx context.Context) {
 	}
 }
 
-// sweep runs once: pending approvals past their expiry are marked expired
-// and reported (each by exactly one replica), then approved requests
-// nobody is running (a replica died between approval and execution, or
-// during it) are claimed and run.
-func (b *Bot) sweep(ctx context.Context) {
-	st := b.cfg.Store
-	log := b.log.With().Str("component", "approvals").Logger()
-	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	due, err := st.ExpireDue(qctx, b.cfg.Now())
-	cancel()
-	if err != nil {
-		log.Error().Err(err).Msg("could not check approvals for expiry")
-	}
-	for _, ap := range due {
-		b.expired(ctx, log.With().Str("approval_id", ap.ID).Logger(), ap)
-	}
+// sweep runs the lifecycle's sweep once (requests.Engine.Sweep): expiry,
+// then approved work left behind.
+func (b *Bot) sweep(ctx context.Context) { b.eng.Sweep(ctx) }
 
-	qctx, cancel = context.WithTimeout(ctx, 10*time.Second)
-	left, err := st.Recoverable(qctx)
-	cancel()
-	if err != nil {
-		log.Error().Err(err).Msg("could not look for approved requests left unfinished")
-		return
+// runApproved claims an approved request and runs it (requests.Engine):
+// false when another caller holds or finished it. The requester learns the
+// outcome through to, the click they ran it with, when given, else
+// privately.
+func (b *Bot) runApproved(ctx context.Context, ap store.Approval, pw actions.Secret, to *invocation) bool {
+	var via any
+	if to != nil {
+		via = *to
 	}
-	for _, ap := range left {
-		if ctx.Err() != nil {
-			return
-		}
-		alog := log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
-		step := requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params)
-		switch r, why := requests.Recover(b.cfg.Auth.Policy(), step, ap, b.cfg.Now()); r {
-		case requests.Wait:
-			continue // waiting for the requester
-		case requests.Close:
-			if step == requests.NoStep {
-				alog.Warn().Str("event", "approval.stale").Time("approved_at", ap.DecidedAt).Msg("approved work left behind is older than its rule's expire_after; closing it unrun")
-			}
-			b.abandon(ctx, alog, ap, actions.Errorf(actions.KindUnavailable, "%s", why), "")
-			continue
-		}
-		// It may start now, if its approval still holds as a fresh one
-		// would (approvalStillHolds); a failed check waits for the next sweep.
-		if !b.approvalStillHolds(ctx, alog, ap, "", nil) {
-			continue
-		}
-		wctx, cancel := context.WithTimeout(ctx, b.cfg.RequestTimeout)
-		if b.runApproved(wctx, alog, ap, actions.Secret{}, nil) {
-			alog.Info().Str("event", "approval.recovered").Msg("ran an approved request left unfinished")
-		}
-		cancel()
-	}
+	return b.eng.RunApproved(ctx, ap, pw, via)
 }
 
-// runApproved claims an approved request and runs it. It reports false when
-// another caller holds or finished it (Claim decides): exactly one runs it.
-// The requester learns the outcome through to, the click they ran it with,
-// when given, else privately (tellRequester).
-func (b *Bot) runApproved(ctx context.Context, log zerolog.Logger, ap store.Approval, pw actions.Secret, to *invocation) bool {
-	asked := time.Now() // the lease runs from no earlier than this, by any clock
-	claimed, err := b.cfg.Store.Claim(ctx, ap.ID, b.cfg.Replica, b.cfg.Lease)
-	switch {
-	case errors.Is(err, store.ErrNotClaimable):
-		log.Info().Str("status", string(claimed.Status)).Str("owner", claimed.Owner).Msg("approved request already taken")
-		return false
-	case err != nil:
-		log.Error().Err(err).Msg("could not claim an approved request; it is retried by the next sweep")
-		return false
-	}
-	log = log.With().Str("approval_id", claimed.ID).Str("action", claimed.Action).Logger()
-	b.updateApprovalMessage(ctx, log, claimed)
-	b.runClaimed(ctx, log, claimed, asked, pw, to)
-	return true
-}
+// approvedRunner runs approved requests for the lifecycle.
+type approvedRunner struct{ b *Bot }
 
-// runClaimed runs a claimed request against Okta, keeping the lease while
-// it runs, then records the result, audits it, updates the approval
-// message and tells the requester (who alone gets its secrets). Should the
-// lease be lost, it stops before its next Okta write and records nothing:
-// the work is whoever holds the lease now.
-func (b *Bot) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Approval, asked time.Time, pw actions.Secret, to *invocation) {
+// Run runs an approved request as its requester's: with their policy
+// roles as they are now (a target may have become an Okta admin since the
+// request); a failed check is a Deny: no admins, no role types. Its
+// targets are the Okta ids resolved when it was requested (see
+// requestApproval): it runs on exactly the users approved. An approved
+// audit listing runs nothing: it is read when it is delivered.
+func (r approvedRunner) Run(ctx context.Context, ap store.Approval, pw actions.Secret) performed {
+	b := r.b
 	act := b.cfg.Registry.Lookup(ap.Action)
+	if act.Name == auditAction {
+		return performed{}
+	}
 	values := map[string]string{}
 	for k, v := range ap.Params {
 		values[k] = v
 	}
-	var p performed
-	var listing *blocks.Reply // the audit listing, when that was approved
-	// It runs under wctx, which ends when the lease is lost.
-	wctx, stop := b.keepLease(ctx, log, ap.ID, asked)
-	switch {
-	case act == nil || !act.Available():
-		p.Err = actions.Errorf(actions.KindInvalid, "`%s` is not an action this version of oktabot can run", ap.Action)
-	case act.Name == auditAction:
-		r := b.auditListing(wctx, log, actions.Request{Action: act, Values: values})
-		listing = &r
+	req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason}
+	log := b.log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+	d, _ := b.cfg.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
+	return b.performAs(ctx, log, ap.RequesterID, req, d)
+}
+
+// slackNotifier tells people in Slack what the lifecycle did.
+type slackNotifier struct{ b *Bot }
+
+func (n slackNotifier) log(ap store.Approval) zerolog.Logger {
+	return n.b.log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+}
+
+// Changed updates the approval message in place.
+func (n slackNotifier) Changed(ctx context.Context, ap store.Approval) {
+	n.b.updateApprovalMessage(ctx, n.log(ap), ap)
+}
+
+// Expired tells the audit channel and the requester.
+func (n slackNotifier) Expired(ctx context.Context, ap store.Approval) {
+	b := n.b
+	b.auditLine(b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":hourglass: %s — expired without a decision; not run", blocks.AuditRequest(ap)))
+	b.tellRequester(ctx, n.log(ap), ap, blocks.Notice(fmt.Sprintf(":hourglass: Your request %s expired without a decision. Nothing was run; ask again if it is still needed.", blocks.RequestLine(ap))))
+}
+
+// Closed tells the audit channel and the requester why approved work did
+// not run.
+func (n slackNotifier) Closed(ctx context.Context, ap store.Approval, c requests.Closure) {
+	b := n.b
+	b.auditLine(b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":x: %s — approved by %s — not run: %s", blocks.AuditRequest(ap), blocks.Mention(ap.DecidedBy), blocks.Esc(c.Why.Message)))
+	notSet := ""
+	if c.PasswordNotSet {
+		notSet = "no password was set and "
+	}
+	var tell string
+	switch c.Kind {
+	case requests.ClosedRequesterRefused:
+		tell = fmt.Sprintf(":no_entry: You may no longer run %s under the current policy, so your approved request %s did not run: %snothing was sent to Okta. The request is now closed; ask your Okta or security team if you need this.",
+			blocks.Code(ap.Action), blocks.RequestLine(ap), notSet)
+	case requests.ClosedApproverRefused:
+		tell = fmt.Sprintf(":no_entry: Your approved request %s did not run: %s, who approved it, may no longer approve it under the current policy, so %snothing was sent to Okta. The request is now closed; ask again if you still need this.",
+			blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy), notSet)
 	default:
-		// Targets are the Okta ids resolved when it was requested (see
-		// requestApproval): it runs on exactly the users approved. (Requests
-		// stored before ids were kept hold the targets as typed.)
-		req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason}
-		log.Info().Str("event", "approval.running").Str("approved_by", ap.DecidedBy).Msg("running an approved request")
-		// It runs as the requester's: with their policy roles as they are
-		// now (a target may have become an Okta admin since the request).
-		// A failed check is a Deny: no admins, no role types.
-		d, _ := b.cfg.Auth.Decide(wctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
-		p = b.performAs(wctx, log, ap.RequesterID, req, d)
+		tell = fmt.Sprintf(":x: Your request %s was approved, but %s.", blocks.RequestLine(ap), blocks.Esc(c.Why.Message))
 	}
-	lost := errors.Is(context.Cause(wctx), errLeaseLost)
-	stop()
-	switch {
-	case lost:
-		// Another replica may hold it now: what this one did is not the
-		// result, and it stopped before its next Okta write. The holder
-		// (or the next sweep, once the lease lapses) runs it to the end
-		// (the actions are idempotent per target).
-		log.Error().Str("event", "approval.lease_lost").Msg("lost the lease on a running approved request; stopped it before its next Okta write")
-		return
-	case errors.Is(ctx.Err(), context.Canceled):
-		// Shutdown cut it short: leave it to whoever claims it when the
-		// lease lapses (the actions are idempotent per target).
-		log.Warn().Msg("stopped while running an approved request; it is taken over when its lease lapses")
-		return
+	b.tellRequester(ctx, n.log(ap), ap, blocks.Notice(tell))
+}
+
+// Result is the result the approval message shows: each target named by
+// the label approvers saw.
+func (n slackNotifier) Result(ap store.Approval, p performed) string {
+	if ap.Action == auditAction && p.Err == nil {
+		return ":white_check_mark: audit records shown to the requester"
 	}
-	status := store.StatusDone
-	if p.Err != nil {
-		status = store.StatusFailed
-	}
-	shown := labelled(ap, p) // for people; the audit keeps the ids
-	result := blocks.ApprovalResult(shown.Res, shown.Err)
-	if listing != nil {
-		result = ":white_check_mark: audit records shown to the requester"
-	}
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer cancel()
-	if err := b.finish(fctx, ap.ID, status, result); err != nil {
-		if errors.Is(err, store.ErrNotClaimable) {
-			log.Error().Err(err).Msg("the lease lapsed while the request ran and another replica took it over; its result is not recorded here")
-			return
-		}
-		log.Error().Err(err).Msg("could not record the result of an approved request")
-	}
-	ap.Status, ap.Result = status, result
-	b.record(fctx, requests.Transition{Event: requests.EventOutcome, Actor: ap.RequesterID, Channel: ap.RequesterChannel, Approval: &ap, Result: &p})
-	b.updateApprovalMessage(fctx, log, ap)
+	shown := labelled(ap, p)
+	return blocks.ApprovalResult(shown.Res, shown.Err)
+}
+
+// Ran posts the audit channel's line, answers the requester with the
+// result, one-time secrets included (the answer to their click when they
+// ran it, else privately), and, when they asked with --public, posts it
+// without secrets where they asked.
+func (n slackNotifier) Ran(ctx context.Context, ap store.Approval, p performed, via any) {
+	b, log := n.b, n.log(ap)
+	act := b.cfg.Registry.Lookup(ap.Action)
 	b.auditLine(act, fmt.Sprintf("%s %s — approved by %s — %s", outcomeMark(p), blocks.AuditRequest(ap), blocks.Mention(ap.DecidedBy), outcomeSummary(p)))
-	if listing != nil {
+	if act != nil && act.Name == auditAction && p.Err == nil {
+		values := map[string]string{}
+		for k, v := range ap.Params {
+			values[k] = v
+		}
+		listing := b.auditListing(ctx, log, actions.Request{Action: act, Values: values})
 		head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s:", blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
 		listing.Blocks = append([]slack.Block{blocks.Section(head)}, listing.Blocks...)
-		b.tellRequester(fctx, log, ap, *listing)
+		b.tellRequester(ctx, log, ap, listing)
 		return
 	}
+	shown := labelled(ap, p) // for people; the audit keeps the ids
+	answer := blocks.ApprovedOutcome(act, ap, shown.Res, shown.Err, b.cfg.OrgURL)
+	to, clicked := via.(invocation)
 	switch {
-	case to != nil && to.responseURL != "":
+	case clicked && to.responseURL != "":
 		// The requester ran it with a click: the answer to it reaches
 		// them where they are, with its one-time secrets.
-		b.respondAll(fctx, log, *to, blocks.ApprovedOutcome(act, ap, shown.Res, shown.Err, b.cfg.OrgURL))
-	case to != nil:
-		b.tellUser(fctx, log, ap.RequesterID, to.channel, blocks.ApprovedOutcome(act, ap, shown.Res, shown.Err, b.cfg.OrgURL))
+		b.respondAll(ctx, log, to, answer)
+	case clicked:
+		b.tellUser(ctx, log, ap.RequesterID, to.channel, answer)
 	default:
-		b.tellRequester(fctx, log, ap, blocks.ApprovedOutcome(act, ap, shown.Res, shown.Err, b.cfg.OrgURL))
+		b.tellRequester(ctx, log, ap, answer)
 	}
 	if ap.PublicResult && p.Err == nil {
-		b.postPublicResult(fctx, log, act, ap, shown)
+		b.postPublicResult(ctx, log, act, ap, requests.Redact(shown))
 	}
 }
 
 // postPublicResult posts an approved request's result, without its
-// secrets, in the channel it was asked from, as the requester asked with
-// --public. A channel the bot cannot post in is reported to the requester.
+// secrets (requests.Redact), in the channel it was asked from, as the
+// requester asked with --public. A channel the bot cannot post in is
+// reported to the requester.
 func (b *Bot) postPublicResult(ctx context.Context, log zerolog.Logger, act *actions.Action, ap store.Approval, p performed) {
 	head := fmt.Sprintf("%s's request %s, approved by %s:", blocks.Mention(ap.RequesterID), blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
 	r, _, _ := blocks.Result(act, p.Res, b.cfg.OrgURL, false)
@@ -231,110 +195,4 @@ func (b *Bot) postPublicResult(ctx context.Context, log zerolog.Logger, act *act
 			return
 		}
 	}
-}
-
-// finish records the result, retrying briefly: a result not recorded
-// would let a later sweep run the request again.
-func (b *Bot) finish(ctx context.Context, id string, status store.Status, result string) error {
-	var err error
-	for attempt := range 3 {
-		if attempt > 0 {
-			t := time.NewTimer(time.Duration(attempt) * 300 * time.Millisecond)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return err
-			case <-t.C:
-			}
-		}
-		err = b.cfg.Store.Finish(ctx, id, b.cfg.Replica, status, result, b.cfg.Now())
-		if err == nil || errors.Is(err, store.ErrNotClaimable) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-			return err
-		}
-	}
-	return err
-}
-
-// errLeaseLost is why a running approved request's context is cancelled
-// when this replica no longer holds its lease.
-var errLeaseLost = errors.New("this replica lost the execution lease")
-
-// keepLease extends this replica's lease on an approval every third of
-// Lease until stop is called, and returns the context the work runs under.
-// It is cancelled, with cause errLeaseLost, as soon as the lease is lost:
-// the store says this replica no longer holds it (it lapsed, and another
-// may have claimed it), or it could not be extended before it would lapse
-// by this process's own reckoning (Lease after the last successful claim
-// or extension was asked for; monotonic time, so no clock is compared).
-// The work then stops before its next Okta write.
-func (b *Bot) keepLease(ctx context.Context, log zerolog.Logger, id string, asked time.Time) (context.Context, func()) {
-	work, cancelWork := context.WithCancelCause(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(b.cfg.Lease / 3)
-		defer t.Stop()
-		lapse := time.NewTimer(time.Until(asked.Add(b.cfg.Lease)))
-		defer lapse.Stop()
-		for {
-			select {
-			case <-work.Done():
-				return
-			case <-lapse.C:
-				log.Error().Msg("could not extend the lease on a running approved request before it lapsed")
-				cancelWork(errLeaseLost)
-				return
-			case <-t.C:
-				sent := time.Now()
-				ectx, cancel := context.WithTimeout(work, b.cfg.Lease/3)
-				err := b.cfg.Store.ExtendLease(ectx, id, b.cfg.Replica, b.cfg.Lease)
-				cancel()
-				switch {
-				case err == nil:
-					lapse.Reset(time.Until(sent.Add(b.cfg.Lease)))
-				case work.Err() != nil:
-				case errors.Is(err, store.ErrNotClaimable), errors.Is(err, store.ErrNotFound):
-					log.Error().Msg("lost the lease on a running approved request")
-					cancelWork(errLeaseLost)
-					return
-				default:
-					log.Warn().Err(err).Msg("could not extend the lease on a running approved request")
-				}
-			}
-		}
-	}()
-	return work, func() {
-		cancelWork(nil)
-		<-done
-	}
-}
-
-// abandon closes an approved request that cannot run (its password is not
-// there, or its requester may no longer run it): it is marked failed and
-// everyone is told why (its message). tell, when given, is what the
-// requester is told instead.
-func (b *Bot) abandon(ctx context.Context, log zerolog.Logger, ap store.Approval, why *actions.Error, tell string) {
-	claimed, err := b.cfg.Store.Claim(ctx, ap.ID, b.cfg.Replica, b.cfg.Lease)
-	if err != nil {
-		if !errors.Is(err, store.ErrNotClaimable) {
-			log.Error().Err(err).Msg("could not claim an approved request to close it")
-		}
-		return
-	}
-	p := performed{Err: why}
-	result := blocks.ApprovalResult(p.Res, p.Err)
-	if err := b.finish(ctx, claimed.ID, store.StatusFailed, result); err != nil {
-		log.Error().Err(err).Msg("could not close an approved request")
-		return
-	}
-	log.Warn().Str("event", "approval.abandoned").Str("reason", why.Message).Msg("closed an approved request that cannot run")
-	claimed.Status, claimed.Result = store.StatusFailed, result
-	act := b.cfg.Registry.Lookup(claimed.Action)
-	b.record(ctx, requests.Transition{Event: requests.EventOutcome, Actor: claimed.RequesterID, Channel: claimed.RequesterChannel, Approval: &claimed, Result: &p})
-	b.updateApprovalMessage(ctx, log, claimed)
-	b.auditLine(act, fmt.Sprintf(":x: %s — approved by %s — not run: %s", blocks.AuditRequest(claimed), blocks.Mention(claimed.DecidedBy), blocks.Esc(why.Message)))
-	if tell == "" {
-		tell = fmt.Sprintf(":x: Your request %s was approved, but %s.", blocks.RequestLine(claimed), blocks.Esc(why.Message))
-	}
-	b.tellRequester(ctx, log, claimed, blocks.Notice(tell))
 }

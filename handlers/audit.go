@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -30,53 +29,10 @@ import (
 // the store, which package actions may not know.
 const auditAction = "audit"
 
-// audit writes one record to the store and the JSON log. It never fails
-// the request it records: a store failure is logged, with the record.
-func (b *Bot) audit(ctx context.Context, r store.AuditRecord) {
-	if r.At.IsZero() {
-		r.At = b.cfg.Now()
-	}
-	var id int64
-	var err error
-	if b.cfg.Store != nil {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		id, err = b.cfg.Store.AppendAudit(sctx, r)
-		cancel()
-	}
-	ev := b.log.Info()
-	if err != nil {
-		ev = b.log.Error().Err(err).Bool("audit_store_failed", true)
-	}
-	ev = ev.Str("event", r.Event).Time("at", r.At).Str("actor", r.Actor).Str("channel", r.Channel).Str("action", r.Action)
-	if len(r.Targets) > 0 {
-		ev = ev.Strs("targets", r.Targets)
-	}
-	if len(r.Params) > 0 {
-		d := zerolog.Dict()
-		for k, v := range r.Params {
-			d = d.Str(k, v)
-		}
-		ev = ev.Dict("params", d)
-	}
-	for k, v := range map[string]string{"approval_id": r.ApprovalID, "target": r.Target, "outcome": r.Outcome, "error_kind": r.ErrorKind, "okta_request_id": r.OktaRequestID, "detail": r.Detail} {
-		if v != "" {
-			ev = ev.Str(k, v)
-		}
-	}
-	if id != 0 {
-		ev = ev.Int64("audit_id", id)
-	}
-	ev.Msg("audit")
-}
-
 // record writes the audit record(s) of a transition in a request's life
-// (requests.Records, the one place they are made) and returns them.
+// (requests.Engine.Record: made in one place) and returns them.
 func (b *Bot) record(ctx context.Context, t requests.Transition) []store.AuditRecord {
-	recs := requests.Records(t)
-	for _, r := range recs {
-		b.audit(ctx, r)
-	}
-	return recs
+	return b.eng.Record(ctx, t)
 }
 
 // auditLine queues one line for the policy's audit channel, for write

@@ -105,6 +105,9 @@ type Bot struct {
 	outsiders chan struct{}
 	wg        sync.WaitGroup
 
+	// eng is the request lifecycle: approved work, its records.
+	eng *requests.Engine
+
 	limiter  *personLimiter
 	insiders *insiders
 	// auditCh posts the audit channel's lines from its own goroutine;
@@ -160,6 +163,12 @@ func New(cfg Config) *Bot {
 	}
 	b.auditCh = newAuditChannel(b.postAuditLine, func() string { return b.cfg.Auth.Policy().AuditChannel() }, cfg.Now,
 		cfg.Logger.With().Str("component", "audit_channel").Logger())
+	b.eng = &requests.Engine{
+		Registry: cfg.Registry, Auth: cfg.Auth, Store: cfg.Store,
+		Notify: slackNotifier{b}, Runner: approvedRunner{b},
+		Now: cfg.Now, Replica: cfg.Replica, Lease: cfg.Lease, RequestTimeout: cfg.RequestTimeout,
+		Log: cfg.Logger,
+	}
 	return b
 }
 
@@ -448,12 +457,12 @@ func (b *Bot) recordQueued(ctx context.Context) {
 	for {
 		select {
 		case rec := <-b.auditQ:
-			b.audit(ctx, rec)
+			b.eng.Append(ctx, rec)
 		case <-ctx.Done():
 			for {
 				select {
 				case rec := <-b.auditQ:
-					b.audit(context.WithoutCancel(ctx), rec)
+					b.eng.Append(context.WithoutCancel(ctx), rec)
 				default:
 					return
 				}

@@ -1,0 +1,414 @@
+package requests
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"oktabot/actions"
+	"oktabot/store"
+)
+
+// Notifier is how the moves of approved work reach people. The Slack edge
+// implements it; nothing here knows how a message looks.
+type Notifier interface {
+	// Changed shows a stored request's state where its approvers see it.
+	Changed(ctx context.Context, ap store.Approval)
+	// Expired tells the requester (and the audit channel) that nobody
+	// decided ap in time.
+	Expired(ctx context.Context, ap store.Approval)
+	// Closed tells the requester (and the audit channel) that approved ap
+	// was closed without running, and why.
+	Closed(ctx context.Context, ap store.Approval, c Closure)
+	// Ran delivers what running ap did: r carries the requester's one-time
+	// secrets, so it goes to the requester alone (via is what they ran it
+	// with, or nil); anything public is made from Redact(r).
+	Ran(ctx context.Context, ap store.Approval, r Performed, via any)
+	// Result is ap's result as the approval's record keeps it (shown in
+	// its message); never a secret.
+	Result(ap store.Approval, r Performed) string
+}
+
+// Runner runs an approved request against Okta as its requester (their
+// policy roles and guards as they are now), with pw for its password when
+// it takes one. It stops before its next Okta write once ctx ends.
+type Runner interface {
+	Run(ctx context.Context, ap store.Approval, pw actions.Secret) Performed
+}
+
+// Closure is why approved work was closed unrun.
+type Closure struct {
+	Why  *actions.Error // for the record, the approval message and the requester
+	Kind ClosureKind
+	// PasswordNotSet: it was closed before its requester typed its
+	// password.
+	PasswordNotSet bool
+}
+
+// ClosureKind says which rule closed approved work.
+type ClosureKind int
+
+const (
+	// ClosedLate: not started, or interrupted and not resumed, in time.
+	ClosedLate ClosureKind = iota
+	// ClosedRequesterRefused: its requester may no longer run it.
+	ClosedRequesterRefused
+	// ClosedApproverRefused: its approver may no longer approve it.
+	ClosedApproverRefused
+)
+
+// Redact is a result without its one-time secrets: what may be shown to
+// anyone but the requester.
+func Redact(r Performed) Performed {
+	if len(r.Res.Outcomes) == 0 {
+		return r
+	}
+	out := make([]actions.Outcome, len(r.Res.Outcomes))
+	for i, o := range r.Res.Outcomes {
+		o.Secret = actions.Secret{}
+		out[i] = o
+	}
+	r.Res.Outcomes = out
+	return r
+}
+
+// Engine runs approved work: it expires what nobody decided, runs what was
+// approved exactly once (of any number of callers and replicas), keeps the
+// execution lease while it runs, closes what may no longer run, recovers
+// what a stopped replica left behind, and records every move.
+type Engine struct {
+	Registry *actions.Registry
+	Auth     Authorizer
+	Store    store.Store
+	Notify   Notifier
+	Runner   Runner
+	Now      func() time.Time
+	// Replica names this process in execution leases.
+	Replica string
+	// Lease is how long an execution lease lasts; it is extended every
+	// third of it while the work runs.
+	Lease time.Duration
+	// RequestTimeout bounds recovered work.
+	RequestTimeout time.Duration
+	Log            zerolog.Logger
+}
+
+// Record writes the audit record(s) of a transition (Records, the one
+// place they are made) to the store and the JSON log, and returns them. A
+// store failure does not fail the request recorded: it is logged, with the
+// record.
+func (e *Engine) Record(ctx context.Context, t Transition) []store.AuditRecord {
+	recs := Records(t)
+	for i := range recs {
+		recs[i] = e.Append(ctx, recs[i])
+	}
+	return recs
+}
+
+// Append writes one record Records made (it may have been queued) to the
+// store and the JSON log, and returns it with its id and time.
+func (e *Engine) Append(ctx context.Context, r store.AuditRecord) store.AuditRecord {
+	if r.At.IsZero() {
+		r.At = e.Now()
+	}
+	var err error
+	if e.Store != nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		r.ID, err = e.Store.AppendAudit(sctx, r)
+		cancel()
+	}
+	logRecord(e.Log, r, err)
+	return r
+}
+
+// logRecord writes one audit record to the JSON log.
+func logRecord(log zerolog.Logger, r store.AuditRecord, err error) {
+	ev := log.Info()
+	if err != nil {
+		ev = log.Error().Err(err).Bool("audit_store_failed", true)
+	}
+	ev = ev.Str("event", r.Event).Time("at", r.At).Str("actor", r.Actor).Str("channel", r.Channel).Str("action", r.Action)
+	if len(r.Targets) > 0 {
+		ev = ev.Strs("targets", r.Targets)
+	}
+	if len(r.Params) > 0 {
+		d := zerolog.Dict()
+		for k, v := range r.Params {
+			d = d.Str(k, v)
+		}
+		ev = ev.Dict("params", d)
+	}
+	for k, v := range map[string]string{"approval_id": r.ApprovalID, "target": r.Target, "outcome": r.Outcome, "error_kind": r.ErrorKind, "okta_request_id": r.OktaRequestID, "detail": r.Detail} {
+		if v != "" {
+			ev = ev.Str(k, v)
+		}
+	}
+	if r.ID != 0 {
+		ev = ev.Int64("audit_id", r.ID)
+	}
+	ev.Msg("audit")
+}
+
+// Expire tells everyone that ap expired: pending approval → expired. It is
+// called by the one caller the store reported the expiry to.
+func (e *Engine) Expire(ctx context.Context, ap store.Approval) {
+	e.Log.Info().Str("event", "approval.expired").Str("approval_id", ap.ID).Msg("approval request expired")
+	e.Record(ctx, Transition{Event: EventExpired, Channel: ap.ApprovalChannel, Approval: &ap, Detail: "nobody decided before " + ap.ExpiresAt.UTC().Format(time.RFC3339)})
+	e.Notify.Changed(ctx, ap)
+	e.Notify.Expired(ctx, ap)
+}
+
+// Sweep runs once: pending approvals past their expiry are expired (each
+// reported by exactly one replica), then approved work nobody is running
+// (a replica stopped between approval and execution, or during it) is
+// decided as Recover says: left waiting for its requester, closed, or,
+// when its approval still holds as a fresh one would, run.
+func (e *Engine) Sweep(ctx context.Context) {
+	log := e.Log.With().Str("component", "approvals").Logger()
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	due, err := e.Store.ExpireDue(qctx, e.Now())
+	cancel()
+	if err != nil {
+		log.Error().Err(err).Msg("could not check approvals for expiry")
+	}
+	for _, ap := range due {
+		e.Expire(ctx, ap)
+	}
+
+	qctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+	left, err := e.Store.Recoverable(qctx)
+	cancel()
+	if err != nil {
+		log.Error().Err(err).Msg("could not look for approved requests left unfinished")
+		return
+	}
+	for _, ap := range left {
+		if ctx.Err() != nil {
+			return
+		}
+		alog := log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+		step := StepOf(e.Registry.Lookup(ap.Action), ap.Params)
+		switch r, why := Recover(e.Auth.Policy(), step, ap, e.Now()); r {
+		case Wait:
+			continue // waiting for the requester
+		case Close:
+			if step == NoStep {
+				alog.Warn().Str("event", "approval.stale").Time("approved_at", ap.DecidedAt).Msg("approved work left behind is older than its rule's expire_after; closing it unrun")
+			}
+			e.Abandon(ctx, ap, Closure{Why: actions.Errorf(actions.KindUnavailable, "%s", why), Kind: ClosedLate})
+			continue
+		}
+		// It may start now, if its approval still holds as a fresh one
+		// would; a failed check waits for the next sweep.
+		if chk, err := e.StillHolds(ctx, ap); chk != Holds {
+			if chk == Unchecked {
+				alog.Error().Err(err).Msg("could not check the approval against the policy; the next sweep retries")
+			}
+			continue
+		}
+		wctx, cancel := context.WithTimeout(ctx, e.RequestTimeout)
+		if e.RunApproved(wctx, ap, actions.Secret{}, nil) {
+			alog.Info().Str("event", "approval.recovered").Msg("ran an approved request left unfinished")
+		}
+		cancel()
+	}
+}
+
+// StillHolds checks approved ap before it starts after its approval (the
+// requester's step, or recovery): CheckApproval of the recorded approval.
+// When it no longer holds, the request is closed unrun (Abandon), the
+// refusal recorded. Unchecked (a lookup failed) changes nothing.
+func (e *Engine) StillHolds(ctx context.Context, ap store.Approval) (Check, error) {
+	chk, err := CheckApproval(ctx, e.Auth, ap.DecidedBy, ap)
+	notSet := PasswordParam(e.Registry.Lookup(ap.Action)) != nil && ap.Status == store.StatusApproved
+	log := e.Log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+	switch chk {
+	case RequesterRefused:
+		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action; closing the request")
+		e.Record(ctx, Transition{Event: EventDecisionRefused, Actor: ap.RequesterID, Approval: &ap, Detail: "requester no longer allowed to run the action"})
+		e.Abandon(ctx, ap, Closure{Kind: ClosedRequesterRefused, PasswordNotSet: notSet,
+			Why: actions.Errorf(actions.KindForbidden, "its requester may no longer run %s under the current policy; nothing was sent to Okta", ap.Action)})
+	case ApproverRefused:
+		log.Info().Str("event", "approval.refused").Str("reason", "approver no longer allowed").Str("approved_by", ap.DecidedBy).Msg("its approver may no longer approve it; closing the request")
+		e.Record(ctx, Transition{Event: EventDecisionRefused, Actor: ap.DecidedBy, Approval: &ap, Detail: "approver no longer allowed to approve it"})
+		e.Abandon(ctx, ap, Closure{Kind: ClosedApproverRefused, PasswordNotSet: notSet,
+			Why: actions.Errorf(actions.KindForbidden, "its approver <@%s> may no longer approve it under the current policy; nothing was sent to Okta", ap.DecidedBy)})
+	}
+	return chk, err
+}
+
+// RunApproved claims approved ap and runs it (approved → running → done |
+// failed). It reports false when another caller holds or finished it
+// (Claim decides): exactly one runs it. via is what the requester ran it
+// with, handed back to Notify.Ran, or nil.
+func (e *Engine) RunApproved(ctx context.Context, ap store.Approval, pw actions.Secret, via any) bool {
+	log := e.Log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+	asked := time.Now() // the lease runs from no earlier than this, by any clock
+	claimed, err := e.Store.Claim(ctx, ap.ID, e.Replica, e.Lease)
+	switch {
+	case errors.Is(err, store.ErrNotClaimable):
+		log.Info().Str("status", string(claimed.Status)).Str("owner", claimed.Owner).Msg("approved request already taken")
+		return false
+	case err != nil:
+		log.Error().Err(err).Msg("could not claim an approved request; it is retried by the next sweep")
+		return false
+	}
+	e.Notify.Changed(ctx, claimed)
+	e.runClaimed(ctx, log, claimed, asked, pw, via)
+	return true
+}
+
+// runClaimed runs a claimed request against Okta, keeping the lease while
+// it runs, then records the result and tells everyone (the requester
+// alone gets its secrets). Should the lease be lost, it stops before its
+// next Okta write and records nothing: the work is whoever holds the lease
+// now.
+func (e *Engine) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Approval, asked time.Time, pw actions.Secret, via any) {
+	act := e.Registry.Lookup(ap.Action)
+	var p Performed
+	// It runs under wctx, which ends when the lease is lost.
+	wctx, stop := e.keepLease(ctx, log, ap.ID, asked)
+	if act == nil || !act.Available() {
+		p.Err = actions.Errorf(actions.KindInvalid, "`%s` is not an action this version of oktabot can run", ap.Action)
+	} else {
+		log.Info().Str("event", "approval.running").Str("approved_by", ap.DecidedBy).Msg("running an approved request")
+		p = e.Runner.Run(wctx, ap, pw)
+	}
+	lost := errors.Is(context.Cause(wctx), ErrLeaseLost)
+	stop()
+	switch {
+	case lost:
+		// Another replica may hold it now: what this one did is not the
+		// result, and it stopped before its next Okta write. The holder
+		// (or the next sweep, once the lease lapses) runs it to the end
+		// (the actions are idempotent per target).
+		log.Error().Str("event", "approval.lease_lost").Msg("lost the lease on a running approved request; stopped it before its next Okta write")
+		return
+	case errors.Is(ctx.Err(), context.Canceled):
+		// Shutdown cut it short: leave it to whoever claims it when the
+		// lease lapses (the actions are idempotent per target).
+		log.Warn().Msg("stopped while running an approved request; it is taken over when its lease lapses")
+		return
+	}
+	status := store.StatusDone
+	if p.Err != nil {
+		status = store.StatusFailed
+	}
+	result := e.Notify.Result(ap, p)
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := e.finish(fctx, ap.ID, status, result); err != nil {
+		if errors.Is(err, store.ErrNotClaimable) {
+			log.Error().Err(err).Msg("the lease lapsed while the request ran and another replica took it over; its result is not recorded here")
+			return
+		}
+		log.Error().Err(err).Msg("could not record the result of an approved request")
+	}
+	ap.Status, ap.Result = status, result
+	e.Record(fctx, Transition{Event: EventOutcome, Actor: ap.RequesterID, Channel: ap.RequesterChannel, Approval: &ap, Result: &p})
+	e.Notify.Changed(fctx, ap)
+	e.Notify.Ran(fctx, ap, p, via)
+}
+
+// Abandon closes approved work that may not run (approved → failed, or an
+// interrupted run → failed): it is marked failed, recorded, and everyone
+// told why.
+func (e *Engine) Abandon(ctx context.Context, ap store.Approval, c Closure) {
+	log := e.Log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+	claimed, err := e.Store.Claim(ctx, ap.ID, e.Replica, e.Lease)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotClaimable) {
+			log.Error().Err(err).Msg("could not claim an approved request to close it")
+		}
+		return
+	}
+	p := Performed{Err: c.Why}
+	result := e.Notify.Result(claimed, p)
+	if err := e.finish(ctx, claimed.ID, store.StatusFailed, result); err != nil {
+		log.Error().Err(err).Msg("could not close an approved request")
+		return
+	}
+	log.Warn().Str("event", "approval.abandoned").Str("reason", c.Why.Message).Msg("closed an approved request that cannot run")
+	claimed.Status, claimed.Result = store.StatusFailed, result
+	e.Record(ctx, Transition{Event: EventOutcome, Actor: claimed.RequesterID, Channel: claimed.RequesterChannel, Approval: &claimed, Result: &p})
+	e.Notify.Changed(ctx, claimed)
+	e.Notify.Closed(ctx, claimed, c)
+}
+
+// finish records the result, retrying briefly: a result not recorded
+// would let a later sweep run the request again.
+func (e *Engine) finish(ctx context.Context, id string, status store.Status, result string) error {
+	var err error
+	for attempt := range 3 {
+		if attempt > 0 {
+			t := time.NewTimer(time.Duration(attempt) * 300 * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return err
+			case <-t.C:
+			}
+		}
+		err = e.Store.Finish(ctx, id, e.Replica, status, result, e.Now())
+		if err == nil || errors.Is(err, store.ErrNotClaimable) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+			return err
+		}
+	}
+	return err
+}
+
+// ErrLeaseLost is why a running approved request's context is cancelled
+// when this replica no longer holds its lease.
+var ErrLeaseLost = errors.New("this replica lost the execution lease")
+
+// keepLease extends this replica's lease on an approval every third of
+// Lease until stop is called, and returns the context the work runs under.
+// It is cancelled, with cause ErrLeaseLost, as soon as the lease is lost:
+// the store says this replica no longer holds it (it lapsed, and another
+// may have claimed it), or it could not be extended before it would lapse
+// by this process's own reckoning (Lease after the last successful claim
+// or extension was asked for; monotonic time, so no clock is compared).
+// The work then stops before its next Okta write.
+func (e *Engine) keepLease(ctx context.Context, log zerolog.Logger, id string, asked time.Time) (context.Context, func()) {
+	work, cancelWork := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(e.Lease / 3)
+		defer t.Stop()
+		lapse := time.NewTimer(time.Until(asked.Add(e.Lease)))
+		defer lapse.Stop()
+		for {
+			select {
+			case <-work.Done():
+				return
+			case <-lapse.C:
+				log.Error().Msg("could not extend the lease on a running approved request before it lapsed")
+				cancelWork(ErrLeaseLost)
+				return
+			case <-t.C:
+				sent := time.Now()
+				ectx, cancel := context.WithTimeout(work, e.Lease/3)
+				err := e.Store.ExtendLease(ectx, id, e.Replica, e.Lease)
+				cancel()
+				switch {
+				case err == nil:
+					lapse.Reset(time.Until(sent.Add(e.Lease)))
+				case work.Err() != nil:
+				case errors.Is(err, store.ErrNotClaimable), errors.Is(err, store.ErrNotFound):
+					log.Error().Msg("lost the lease on a running approved request")
+					cancelWork(ErrLeaseLost)
+					return
+				default:
+					log.Warn().Err(err).Msg("could not extend the lease on a running approved request")
+				}
+			}
+		}
+	}()
+	return work, func() {
+		cancelWork(nil)
+		<-done
+	}
+}
