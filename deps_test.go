@@ -18,7 +18,7 @@ var allowed = map[string][]string{
 	"oktabot/internal/suggest": {},
 	"oktabot/okta":             {"github.com/okta/okta-sdk-golang/v2", "github.com/go-jose/go-jose/v3", "oktabot/actions", "github.com/rs/zerolog"},
 	"oktabot/okta/oktatest":    {"github.com/getkin/kin-openapi"},
-	"oktabot/requests":         {"oktabot/actions", "oktabot/auth", "oktabot/store"},
+	"oktabot/requests":         {"github.com/rs/zerolog", "oktabot/actions", "oktabot/auth", "oktabot/store"},
 	"oktabot/handlers":         {"github.com/slack-go/slack", "github.com/rs/zerolog", "oktabot/actions", "oktabot/auth", "oktabot/blocks", "oktabot/requests", "oktabot/store"},
 	"oktabot/slackfake":        {"github.com/gorilla/websocket", "github.com/slack-go/slack"},
 	// The sandbox runs the bot it is given (cmd/bot's run), never its
