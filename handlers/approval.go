@@ -349,77 +349,48 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 		return
 	}
 	rule := requests.RuleOf(b.cfg.Auth.Policy(), ap)
-	if inv.caller == ap.RequesterID {
-		if act.ActionID == blocks.ActDeny {
-			b.openDenyForm(ctx, log, inv, ap)
-			return
-		}
-		refuse(ap, "requester cannot approve their own request", fmt.Sprintf(":no_entry: You can't approve your own request: another member of %s must. Nothing was changed. (You may withdraw it with Deny.)", blocks.RolesText(rule.Approvers)))
-		return
-	}
-	// Membership is asked of Slack afresh: someone just removed from an
-	// approver group decides nothing.
-	// Approving also needs the requester still allowed the action.
-	check := requests.CheckApproval
 	if act.ActionID == blocks.ActDeny {
-		check = requests.CheckDecider
-	}
-	chk, err := check(ctx, b.cfg.Auth, inv.caller, ap)
-	switch chk {
-	case requests.Unchecked:
-		log.Error().Err(err).Msg("could not check the approval against the policy")
-		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not check whether you may decide this (Slack did not answer a membership lookup). Nothing was changed; please try again."))
-		return
-	case requests.ApproverRefused:
-		refuse(ap, "not an approver", fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it, and never the person who asked. Nothing was changed.", blocks.RolesText(rule.Approvers)))
+		// Deny asks why first; the form's submission decides.
+		switch d, err := b.eng.MayDecide(ctx, inv.caller, channel, ap); d {
+		case requests.DecisionMade:
+			b.insiders.saw(inv.caller)
+			b.openDenyForm(ctx, log, inv, ap)
+		default:
+			b.respond(ctx, log, inv, blocks.Notice(decisionText(d, ap, inv.caller, rule, err, log)))
+		}
 		return
 	}
-	b.insiders.saw(inv.caller)
-	switch {
-	case act.ActionID == blocks.ActDeny:
-		b.openDenyForm(ctx, log, inv, ap)
-	case chk == requests.RequesterRefused:
-		// The request runs as the requester's: they must still be allowed it.
-		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action")
-		b.record(ctx, requests.Transition{Event: requests.EventDecisionRefused, Actor: inv.caller, Channel: inv.channel, Approval: &ap, Detail: "requester no longer allowed to run the action"})
-		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":no_entry: %s may no longer run `%s` under the current policy, so this request cannot be approved. Nothing was changed; deny it to close it.", blocks.Mention(ap.RequesterID), blocks.Esc(ap.Action))))
-	default:
-		b.approve(ctx, log, inv, ap)
+	d, decided, err := b.eng.Approve(ctx, inv.caller, channel, ap)
+	if d != requests.DecisionUnchecked && d != requests.DecisionNotApprover && d != requests.DecisionOwnRequest {
+		b.insiders.saw(inv.caller)
+	}
+	if d != requests.DecisionMade {
+		b.respond(ctx, log, inv, blocks.Notice(decisionText(d, decided, inv.caller, rule, err, log)))
 	}
 }
 
-// approve decides for an approver whose approval holds (requests.CheckApproval):
-// the store's compare-and-set lets exactly one decision win; the winner
-// runs the request.
-func (b *Bot) approve(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval) {
-	decided, err := b.cfg.Store.Approve(ctx, ap.ID, inv.caller, b.cfg.Now())
-	switch {
-	case errors.Is(err, store.ErrExpired):
-		b.respond(ctx, log, inv, blocks.Notice(":hourglass: This request expired before it was approved. Nothing was run."))
-		b.eng.Expire(ctx, decided)
-		return
-	case errors.Is(err, store.ErrAlreadyDecided):
-		b.respond(ctx, log, inv, blocks.Notice(alreadyDecided(decided, inv.caller)))
-		return
-	case errors.Is(err, store.ErrSelfApproval):
-		b.respond(ctx, log, inv, blocks.Notice(":no_entry: You can't approve your own request. Nothing was changed."))
-		return
-	case err != nil:
-		log.Error().Err(err).Msg("could not record the approval")
-		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not record your approval (the bot's database did not answer). Nothing was run; please try again."))
-		return
+// decisionText tells a decider why their decision was not made (d is not
+// DecisionMade).
+func decisionText(d requests.Decided, ap store.Approval, decider string, rule *auth.ApprovalRule, err error, log zerolog.Logger) string {
+	switch d {
+	case requests.DecisionUnchecked:
+		log.Error().Err(err).Msg("could not check the decision against the policy")
+		return ":warning: I could not check whether you may decide this (Slack did not answer a membership lookup). Nothing was changed; please try again."
+	case requests.DecisionNotApprover:
+		log.Warn().Str("event", "approval.refused").Str("reason", "not an approver").Msg("decision refused")
+		return fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it, and never the person who asked. Nothing was changed.", blocks.RolesText(rule.Approvers))
+	case requests.DecisionOwnRequest:
+		log.Warn().Str("event", "approval.refused").Str("reason", "requester cannot approve their own request").Msg("decision refused")
+		return fmt.Sprintf(":no_entry: You can't approve your own request: another member of %s must. Nothing was changed. (You may withdraw it with Deny.)", blocks.RolesText(rule.Approvers))
+	case requests.DecisionRequesterRefused:
+		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action")
+		return fmt.Sprintf(":no_entry: %s may no longer run `%s` under the current policy, so this request cannot be approved. Nothing was changed; deny it to close it.", blocks.Mention(ap.RequesterID), blocks.Esc(ap.Action))
+	case requests.DecisionExpired:
+		return ":hourglass: This request expired before it was decided. Nothing was run."
+	case requests.DecisionAlreadyDecided:
+		return alreadyDecided(ap, decider)
 	}
-	log.Info().Str("event", "approval.approved").Msg("request approved")
-	b.record(ctx, requests.Transition{Event: requests.EventApproved, Actor: inv.caller, Channel: inv.channel, Approval: &decided, Detail: "requested by " + decided.RequesterID})
-	act := b.cfg.Registry.Lookup(decided.Action)
-	if step := requests.StepOf(act, decided.Params); step != requests.NoStep {
-		// The password was never stored, or the run's one-time secrets
-		// need the requester there: it waits for them.
-		b.updateApprovalMessage(ctx, log, decided)
-		b.askRequester(ctx, log, decided, step)
-		return
-	}
-	b.runApproved(ctx, decided, actions.Secret{}, nil)
+	return ":warning: I could not record your decision (the bot's database did not answer). Nothing was changed; please try again."
 }
 
 // alreadyDecided tells a late clicker what became of the request.
@@ -467,46 +438,11 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 		return
 	}
 	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
-	tell := func(text string) { b.tellUser(ctx, log, user, ap.ApprovalChannel, blocks.Notice(text)) }
-	if user != ap.RequesterID {
-		rule := requests.RuleOf(b.cfg.Auth.Policy(), ap)
-		switch chk, err := requests.CheckDecider(ctx, b.cfg.Auth, user, ap); chk {
-		case requests.Unchecked:
-			log.Error().Err(err).Msg("could not check the approver against the policy")
-			tell(":warning: I could not check whether you may decide this (Slack did not answer a membership lookup). Nothing was changed; please try again.")
-			return
-		case requests.ApproverRefused:
-			log.Warn().Str("event", "approval.refused").Str("reason", "not an approver").Msg("deny refused")
-			b.record(ctx, requests.Transition{Event: requests.EventDecisionRefused, Actor: user, Channel: ap.ApprovalChannel, Approval: &ap, Detail: "not an approver"})
-			tell(fmt.Sprintf(":no_entry: You can't decide this request: only members of %s may approve or deny it. Nothing was changed.", blocks.RolesText(rule.Approvers)))
-			return
-		}
+	d, decided, err := b.eng.Deny(ctx, user, ap.ApprovalChannel, ap, reason)
+	if d != requests.DecisionMade {
+		text := decisionText(d, decided, user, requests.RuleOf(b.cfg.Auth.Policy(), ap), err, log)
+		b.tellUser(ctx, log, user, ap.ApprovalChannel, blocks.Notice(text))
 	}
-	decided, err := b.cfg.Store.Deny(ctx, ap.ID, user, reason, b.cfg.Now())
-	switch {
-	case errors.Is(err, store.ErrExpired):
-		tell(":hourglass: This request expired before it was denied. Nothing was run.")
-		b.eng.Expire(ctx, decided)
-		return
-	case errors.Is(err, store.ErrAlreadyDecided):
-		tell(alreadyDecided(decided, user))
-		return
-	case err != nil:
-		log.Error().Err(err).Msg("could not record the denial")
-		tell(":warning: I could not record your decision (the bot's database did not answer). Nothing was changed; please try again.")
-		return
-	}
-	log.Info().Str("event", "approval.denied").Msg("request denied")
-	b.record(ctx, requests.Transition{Event: requests.EventDenied, Actor: user, Channel: ap.ApprovalChannel, Approval: &decided, Detail: reason})
-	b.updateApprovalMessage(ctx, log, decided)
-	act := b.cfg.Registry.Lookup(decided.Action)
-	if user == decided.RequesterID {
-		b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — withdrawn by the requester: %s", blocks.AuditRequest(decided), blocks.Esc(reason)))
-		tell(fmt.Sprintf(":no_entry_sign: You withdrew your request %s. Nothing was run.", blocks.RequestLine(decided)))
-		return
-	}
-	b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — denied by %s: %s", blocks.AuditRequest(decided), blocks.Mention(user), blocks.Esc(reason)))
-	b.tellRequester(ctx, log, decided, blocks.Notice(fmt.Sprintf(":no_entry_sign: Your request %s was denied by %s: %s\nNothing was run.", blocks.RequestLine(decided), blocks.Mention(user), blocks.Esc(reason))))
 }
 
 // requesterClicked handles the requester's step after approval, for the

@@ -132,6 +132,26 @@ func (n slackNotifier) Closed(ctx context.Context, ap store.Approval, c requests
 	b.tellRequester(ctx, n.log(ap), ap, blocks.Notice(tell))
 }
 
+// Denied tells the audit channel and the requester; a requester who
+// withdrew their own request is answered where they did.
+func (n slackNotifier) Denied(ctx context.Context, ap store.Approval) {
+	b, log := n.b, n.log(ap)
+	act := b.cfg.Registry.Lookup(ap.Action)
+	if ap.DecidedBy == ap.RequesterID {
+		b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — withdrawn by the requester: %s", blocks.AuditRequest(ap), blocks.Esc(ap.DenyReason)))
+		b.tellUser(ctx, log, ap.RequesterID, ap.ApprovalChannel, blocks.Notice(fmt.Sprintf(":no_entry_sign: You withdrew your request %s. Nothing was run.", blocks.RequestLine(ap))))
+		return
+	}
+	b.auditLine(act, fmt.Sprintf(":no_entry_sign: %s — denied by %s: %s", blocks.AuditRequest(ap), blocks.Mention(ap.DecidedBy), blocks.Esc(ap.DenyReason)))
+	b.tellRequester(ctx, log, ap, blocks.Notice(fmt.Sprintf(":no_entry_sign: Your request %s was denied by %s: %s\nNothing was run.", blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy), blocks.Esc(ap.DenyReason))))
+}
+
+// Ask sends the requester of an approved request the button for their
+// step.
+func (n slackNotifier) Ask(ctx context.Context, ap store.Approval, step requests.Step) {
+	n.b.askRequester(ctx, n.log(ap), ap, step)
+}
+
 // Result is the result the approval message shows: each target named by
 // the label approvers saw.
 func (n slackNotifier) Result(ap store.Approval, p performed) string {

@@ -29,6 +29,12 @@ type Notifier interface {
 	// Result is ap's result as the approval's record keeps it (shown in
 	// its message); never a secret.
 	Result(ap store.Approval, r Performed) string
+	// Denied tells the requester (and the audit channel) that ap was
+	// denied, or withdrawn when its decider is its requester.
+	Denied(ctx context.Context, ap store.Approval)
+	// Ask asks the requester of approved ap for their step (the password,
+	// or a click to run it and receive its one-time secrets).
+	Ask(ctx context.Context, ap store.Approval, step Step)
 }
 
 // Runner runs an approved request against Okta as its requester (their

@@ -25,6 +25,8 @@ type notes struct {
 	closed  []Closure
 	ran     []Performed
 	via     []any
+	denied  []string
+	asked   []Step
 }
 
 func (n *notes) Changed(ctx context.Context, ap store.Approval) {
@@ -47,6 +49,16 @@ func (n *notes) Ran(ctx context.Context, ap store.Approval, r Performed, via any
 	defer n.mu.Unlock()
 	n.ran = append(n.ran, r)
 	n.via = append(n.via, via)
+}
+func (n *notes) Denied(ctx context.Context, ap store.Approval) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.denied = append(n.denied, ap.DecidedBy)
+}
+func (n *notes) Ask(ctx context.Context, ap store.Approval, step Step) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.asked = append(n.asked, step)
 }
 func (n *notes) Result(ap store.Approval, r Performed) string {
 	if r.Err != nil {
