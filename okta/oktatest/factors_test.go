@@ -326,8 +326,12 @@ func TestUnlockAndTempPassword(t *testing.T) {
 			t.Errorf("after unlock: %+v", u)
 		}
 	}
-	if r := do(t, s, "POST", "/api/v1/users/"+staged.ID+"/lifecycle/unlock", ""); r.status != http.StatusForbidden || r.errorCode(t) != "E0000032" {
-		t.Errorf("unlock STAGED: %d %s", r.status, r.body)
+	// Nothing to unlock: a STAGED user, an ACTIVE one that is not blocked
+	// (the two just unlocked).
+	for _, id := range []string{staged.ID, locked.ID} {
+		if r := do(t, s, "POST", "/api/v1/users/"+id+"/lifecycle/unlock", ""); r.status != http.StatusForbidden || r.errorCode(t) != "E0000032" {
+			t.Errorf("unlock %s: %d %s", id, r.status, r.body)
+		}
 	}
 
 	s.AddSession(locked.ID)

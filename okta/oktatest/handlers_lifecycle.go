@@ -14,8 +14,10 @@ import "net/http"
 //	                (okta/okta-sdk-java#721)
 //	suspend         ACTIVE -> SUSPENDED; else 400 E0000001
 //	unsuspend       SUSPENDED -> ACTIVE; else 400 E0000001
-//	unlock          LOCKED_OUT -> ACTIVE; ACTIVE stays ACTIVE (unblocks
-//	                unknown devices: BlockUnknownDevices); else 403 E0000032
+//	unlock          LOCKED_OUT -> ACTIVE; an ACTIVE user blocked from unknown
+//	                devices (BlockUnknownDevices) is unblocked; else (an
+//	                ACTIVE user with nothing to unlock included: unconfirmed)
+//	                403 E0000032
 //	reset_password  ACTIVE, RECOVERY, LOCKED_OUT, PASSWORD_EXPIRED,
 //	                PROVISIONED -> RECOVERY; else 403 E0000038
 //	expire_password ACTIVE, PASSWORD_EXPIRED -> PASSWORD_EXPIRED; else 403
@@ -126,7 +128,7 @@ func unlockUser(s *Server, c *reqCtx) *response {
 	if aerr != nil {
 		return errResp(aerr)
 	}
-	if u.status != "LOCKED_OUT" && u.status != "ACTIVE" {
+	if u.status != "LOCKED_OUT" && !(u.status == "ACTIVE" && u.unknownDevicesBlocked) {
 		return errResp(&apiError{status: http.StatusForbidden, code: "E0000032",
 			summary: "Unlock is not allowed for this user."})
 	}

@@ -178,6 +178,7 @@ func TestEveryOperationThroughTheSDK(t *testing.T) {
 	if _, _, err := c.IdentityProvider.ListIdentityProviders(ctx, query.NewQueryParams(query.WithType("SAML2"))); err != nil {
 		t.Errorf("ListIdentityProviders: %v", err)
 	}
+	s.LockOut(alice.ID)
 	if _, err := c.User.UnlockUser(ctx, alice.ID); err != nil {
 		t.Errorf("UnlockUser: %v", err)
 	}
