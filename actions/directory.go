@@ -52,4 +52,39 @@ type Directory interface {
 	// SetPassword sets the password without the old one, by a partial update
 	// that leaves the profile alone.
 	SetPassword(ctx context.Context, userID string, password Secret) error
+	// ExpirePassword makes the user choose a new password at their next
+	// sign-in (ACTIVE or PASSWORD_EXPIRED users).
+	ExpirePassword(ctx context.Context, userID string) error
+	// ExpirePasswordWithTemp also replaces the password by a temporary one,
+	// returned for the caller only; revokeSessions ends the user's sessions.
+	ExpirePasswordWithTemp(ctx context.Context, userID string, revokeSessions bool) (Secret, error)
+
+	// Factors. These take user ids only (Okta's factor endpoints do).
+	ListFactors(ctx context.Context, userID string) ([]Factor, error)
+	GetFactor(ctx context.Context, userID, factorID string) (Factor, error)
+	// DeleteFactor unenrolls one factor. Unenrolling an Okta Verify push
+	// also removes the user's other Okta Verify factors (Okta's rule).
+	DeleteFactor(ctx context.Context, userID, factorID string) error
+	// ResetFactors unenrolls every factor of the user (id or login).
+	ResetFactors(ctx context.Context, userID string) error
+	// SendPush sends an Okta Verify push with number matching to the
+	// user's push factor. KindInvalid when the factor is not an ACTIVE
+	// push factor.
+	SendPush(ctx context.Context, userID, factorID string) (PushChallenge, error)
+	// PushResult polls the push once.
+	PushResult(ctx context.Context, c PushChallenge) (PushResult, error)
+
+	// Sessions, tokens and grants (user ids only).
+	ClearSessions(ctx context.Context, userID string, o ClearSessions) error
+	ListGrants(ctx context.Context, userID string) ([]Grant, error)
+	RevokeGrants(ctx context.Context, userID string) error
+	ListClients(ctx context.Context, userID string) ([]OAuthClient, error)
+
+	// Group membership and the admin roles a group grants its members.
+	AddGroupMember(ctx context.Context, groupID, userID string) error
+	RemoveGroupMember(ctx context.Context, groupID, userID string) error
+	ListGroupRoles(ctx context.Context, groupID string) ([]Role, error)
+
+	// ListLogEvents returns System Log events about one user, newest first.
+	ListLogEvents(ctx context.Context, q LogQuery) ([]LogEvent, error)
 }

@@ -29,6 +29,7 @@ const (
 	codeAlreadyActive   = "E0000016" // activation failed: user is already active
 	codeBadPaging       = "E0000029" // invalid paging request
 	codeBadSearch       = "E0000031" // invalid search criteria
+	codeUnlockRefused   = "E0000032" // unlock is not allowed for this user
 	codeSearchAndFilter = "E0000033" // search and filter together
 	codeDeprovisioned   = "E0000038" // operation not allowed in the user's status
 	codeRateLimit       = "E0000047" // API call exceeded rate limit
@@ -285,7 +286,7 @@ func mapOktaError(e *actions.Error, oe *sdk.Error, hresp *http.Response, w what)
 		e.Kind = actions.KindForbidden
 		e.Message = "Okta rejected the bot's API token (invalid, expired or revoked); an Okta admin must issue a new one"
 		return e
-	case codeForbidden, codeAlreadyActive, codeDeprovisioned, codeBadLifecycle:
+	case codeForbidden, codeAlreadyActive, codeDeprovisioned, codeBadLifecycle, codeUnlockRefused:
 		e.Kind = actions.KindForbidden
 	case codeAlreadyAssigned:
 		e.Kind = actions.KindConflict

@@ -89,8 +89,10 @@ func (s *Server) searchView(now time.Time) ([]*user, []*group) {
 	return s.searchSnaps[0].users, s.searchSnaps[0].groups
 }
 
-// settleLocked finishes the transitions whose time is up.
+// settleLocked finishes the transitions whose time is up, and settles push
+// verifications (answers due, lifetimes over).
 func (s *Server) settleLocked(now time.Time) {
+	s.settlePushesLocked(now)
 	for _, u := range s.users {
 		if u.transitioning == "" || now.Before(u.transitionDone) {
 			continue

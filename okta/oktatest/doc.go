@@ -22,6 +22,22 @@
 // lag writes (SetSearchLag) and asynchronous activation and deactivation
 // (SetTransitionTime, transitioningToStatus).
 //
+// Accounts (factors.go, sessions.go, group_roles.go, logs.go): enrolled
+// factors by type (AddFactor: Okta Verify push with its device's name,
+// sms, call, email, totp, webauthn, question, ...), unenrolled one by one
+// or all at once; Okta Verify pushes, with number matching when asked,
+// whose device owner a test makes approve, reject or pick the wrong number
+// (AnswerPush, AnswerPushes, after a delay by the server's clock) or never
+// answer, so that the push times out (tokenLifetimeSeconds,
+// SetPushLifetime, ExpirePush); passcodes for the other factor types
+// (PassCode); sessions, remembered devices, OAuth tokens, consent grants
+// and clients that clearing sessions and revoking grants remove; lock-outs
+// (LockOut, BlockUnknownDevices) that unlock lifts; expiry with a
+// temporary password; admin roles assigned to groups, which Okta lists
+// among each member's roles; and a System Log of every change, push
+// outcome and seeded event (AddLogEvent), with outcome, client IP and
+// geolocation, filtered and paged as Okta does.
+//
 // Besides the SSWS token (Server.Token), the fake is an OAuth 2.0
 // authorization server for service apps, as Okta's org authorization
 // server is (see oauth.go): register one with AddServiceApp (client id,

@@ -3,6 +3,7 @@ package oktatest
 import (
 	"encoding/json"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -41,10 +42,25 @@ var handlers = map[string]handler{
 	"assignUserToGroup":     assignUserToGroup,
 	"unassignUserFromGroup": unassignUserFromGroup,
 
+	"listGroupAssignedRoles": listGroupAssignedRoles,
+	"assignRoleToGroup":      assignRoleToGroup,
+	"getGroupAssignedRole":   getGroupAssignedRole,
+	"unassignRoleFromGroup":  unassignRoleFromGroup,
+
 	"listIdentityProviders": listIdentityProviders,
-	"revokeUserSessions":    revokeUserSessions,
-	"listFactors":           listFactors,
 	"listLogEvents":         listLogEvents,
+
+	"revokeUserSessions": revokeUserSessions,
+	"listUserGrants":     listUserGrants,
+	"revokeUserGrants":   revokeUserGrants,
+	"listUserClients":    listUserClients,
+
+	"listFactors":                    listFactors,
+	"getFactor":                      getFactor,
+	"unenrollFactor":                 unenrollFactor,
+	"verifyFactor":                   verifyFactor,
+	"getFactorTransactionStatus":     getFactorTransactionStatus,
+	"expirePasswordWithTempPassword": expirePasswordWithTempPassword,
 }
 
 // Parameter helpers. The spec validation has already checked types, so
@@ -133,6 +149,11 @@ type logEvent struct {
 	displayMessage string
 	actor          logEntity
 	targets        []logEntity
+	outcome        string // SUCCESS (default), FAILURE, DENY, ...
+	reason         string
+	clientIP       string // default 127.0.0.1
+	userAgent      string
+	city, country  string
 }
 
 type logEntity struct {
@@ -169,17 +190,43 @@ func (s *Server) actor() logEntity {
 
 // logEvent appends a System Log event for a change made through the API.
 func (s *Server) logEvent(c *reqCtx, eventType, message string, targets ...logEntity) {
-	s.events = append(s.events, &logEvent{
-		seq: s.nextSeq(), uuid: randomToken(8) + "-" + randomToken(4) + "-" + randomToken(12),
+	s.appendEvent(&logEvent{
 		published: c.now, eventType: eventType, displayMessage: message,
-		actor: s.actor(), targets: targets,
+		actor: s.actor(), targets: targets, userAgent: c.r.UserAgent(),
 	})
 }
 
-func (e *logEvent) json(c *reqCtx) map[string]any {
+// appendEvent adds an event to the System Log, filling in its sequence,
+// uuid and defaults. Call with s.mu held.
+func (s *Server) appendEvent(e *logEvent) {
+	e.seq = s.nextSeq()
+	if e.uuid == "" {
+		e.uuid = randomToken(8) + "-" + randomToken(4) + "-" + randomToken(12)
+	}
+	if e.outcome == "" {
+		e.outcome = "SUCCESS"
+	}
+	if e.clientIP == "" {
+		e.clientIP = "127.0.0.1"
+	}
+	s.events = append(s.events, e)
+}
+
+func (e *logEvent) json() map[string]any {
 	targets := make([]any, 0, len(e.targets))
 	for _, t := range e.targets {
 		targets = append(targets, t.json())
+	}
+	outcome := map[string]any{"result": e.outcome}
+	if e.reason != "" {
+		outcome["reason"] = e.reason
+	}
+	client := map[string]any{
+		"userAgent": map[string]any{"rawUserAgent": e.userAgent, "os": "Unknown", "browser": "UNKNOWN"},
+		"ipAddress": e.clientIP,
+	}
+	if e.city != "" || e.country != "" {
+		client["geographicalContext"] = map[string]any{"city": e.city, "country": e.country}
 	}
 	return map[string]any{
 		"uuid":           e.uuid,
@@ -190,11 +237,8 @@ func (e *logEvent) json(c *reqCtx) map[string]any {
 		"version":        "0",
 		"actor":          e.actor.json(),
 		"target":         targets,
-		"outcome":        map[string]any{"result": "SUCCESS"},
-		"client": map[string]any{
-			"userAgent": map[string]any{"rawUserAgent": c.r.UserAgent(), "os": "Unknown", "browser": "UNKNOWN"},
-			"ipAddress": "127.0.0.1",
-		},
+		"outcome":        outcome,
+		"client":         client,
 	}
 }
 
@@ -205,7 +249,8 @@ var logFilterRules = exprRules{
 			return kindTime, true
 		case "uuid", "eventType", "displayMessage", "severity", "outcome.result",
 			"actor.id", "actor.type", "actor.alternateId", "actor.displayName",
-			"target.id", "target.type", "target.alternateId", "target.displayName":
+			"target.id", "target.type", "target.alternateId", "target.displayName",
+			"client.ipAddress":
 			return kindString, true
 		}
 		return 0, false
@@ -226,7 +271,9 @@ func (e *logEvent) attr(a string) []any {
 	case "severity":
 		return []any{"INFO"}
 	case "outcome.result":
-		return []any{"SUCCESS"}
+		return []any{e.outcome}
+	case "client.ipAddress":
+		return []any{e.clientIP}
 	}
 	ents := []logEntity{e.actor}
 	field, isTarget := strings.CutPrefix(a, "target.")
@@ -301,13 +348,15 @@ func listLogEvents(s *Server, c *reqCtx) *response {
 		}
 		events = append(events, e)
 	}
-	desc := c.query.Get("sortOrder") == "DESCENDING"
-	if desc {
+	// By publication time (a test may seed past events after newer ones),
+	// then in the order logged; paged by offset.
+	sort.SliceStable(events, func(i, j int) bool { return events[i].published.Before(events[j].published) })
+	if c.query.Get("sortOrder") == "DESCENDING" {
 		for i, j := 0, len(events)-1; i < j; i, j = i+1, j-1 {
 			events[i], events[j] = events[j], events[i]
 		}
 	}
-	page, next, aerr := paginate(events, func(e *logEvent) int64 { return e.seq }, desc, "logs", c.query.Get("after"), max(limit, 1))
+	page, next, aerr := paginate(events, func(e *logEvent) int64 { return e.seq }, true, "logs", c.query.Get("after"), max(limit, 1))
 	if aerr != nil {
 		return errResp(aerr)
 	}
@@ -316,7 +365,7 @@ func listLogEvents(s *Server, c *reqCtx) *response {
 	}
 	out := make([]any, 0, len(page))
 	for _, e := range page {
-		out = append(out, e.json(c))
+		out = append(out, e.json())
 	}
 	r := jsonResp(http.StatusOK, out)
 	s.addLinks(r, c, next)

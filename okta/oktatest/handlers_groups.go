@@ -19,6 +19,16 @@ func listAssignedRolesForUser(s *Server, c *reqCtx) *response {
 	for _, r := range s.roles[u.id] {
 		out = append(out, s.roleJSON(u.id, r))
 	}
+	// Okta lists the roles the user holds through groups too, with
+	// assignmentType GROUP and the group as assignee.
+	for _, g := range s.groups {
+		if !u.groups[g.id] {
+			continue
+		}
+		for _, r := range s.groupRoles[g.id] {
+			out = append(out, s.assignmentJSON(s.URL+"/api/v1/groups/"+g.id, r))
+		}
+	}
 	return jsonResp(http.StatusOK, out)
 }
 

@@ -14,12 +14,18 @@ import "net/http"
 //	                (okta/okta-sdk-java#721)
 //	suspend         ACTIVE -> SUSPENDED; else 400 E0000001
 //	unsuspend       SUSPENDED -> ACTIVE; else 400 E0000001
-//	unlock          LOCKED_OUT -> ACTIVE; ACTIVE stays ACTIVE (unblocks
-//	                unknown devices); else 403 E0000032
+//	unlock          LOCKED_OUT -> ACTIVE; an ACTIVE user blocked from unknown
+//	                devices (BlockUnknownDevices) is unblocked; else (an
+//	                ACTIVE user with nothing to unlock included: unconfirmed)
+//	                403 E0000032
 //	reset_password  ACTIVE, RECOVERY, LOCKED_OUT, PASSWORD_EXPIRED,
 //	                PROVISIONED -> RECOVERY; else 403 E0000038
 //	expire_password ACTIVE, PASSWORD_EXPIRED -> PASSWORD_EXPIRED; else 403
 //	                E0000038
+//	expire_password_with_temp_password
+//	                the same, and the password becomes a random temporary
+//	                one, answered once as {"tempPassword"}; revokeSessions
+//	                (default false) also ends the user's sessions
 //	reset_factors   any but DEPROVISIONED: factors removed; else 403 E0000038
 //
 // Activate and deactivate may take a while (SetTransitionTime); meanwhile
@@ -122,11 +128,12 @@ func unlockUser(s *Server, c *reqCtx) *response {
 	if aerr != nil {
 		return errResp(aerr)
 	}
-	if u.status != "LOCKED_OUT" && u.status != "ACTIVE" {
+	if u.status != "LOCKED_OUT" && !(u.status == "ACTIVE" && u.unknownDevicesBlocked) {
 		return errResp(&apiError{status: http.StatusForbidden, code: "E0000032",
 			summary: "Unlock is not allowed for this user."})
 	}
 	s.setStatus(u, c, "ACTIVE")
+	u.unknownDevicesBlocked = false
 	s.logEvent(c, "user.account.unlock", "Unlock user account", userEntity(u))
 	return emptyResp(http.StatusOK)
 }
@@ -164,6 +171,25 @@ func expirePassword(s *Server, c *reqCtx) *response {
 	return jsonResp(http.StatusOK, s.userJSON(u, true))
 }
 
+func expirePasswordWithTempPassword(s *Server, c *reqCtx) *response {
+	u, aerr := s.changingUser(c)
+	if aerr != nil {
+		return errResp(aerr)
+	}
+	if u.status != "ACTIVE" && u.status != "PASSWORD_EXPIRED" {
+		return errResp(errStatus())
+	}
+	temp := tempPassword()
+	u.setPassword(temp)
+	u.passwordChanged = c.now
+	s.setStatus(u, c, "PASSWORD_EXPIRED")
+	if boolParam(c, "revokeSessions", false) {
+		delete(s.sessions, u.id)
+	}
+	s.logEvent(c, "user.account.expire_password", "Expire user password", userEntity(u))
+	return jsonResp(http.StatusOK, map[string]any{"tempPassword": temp})
+}
+
 func resetFactors(s *Server, c *reqCtx) *response {
 	u, aerr := s.changingUser(c)
 	if aerr != nil {
@@ -176,25 +202,4 @@ func resetFactors(s *Server, c *reqCtx) *response {
 	u.lastUpdated = c.now
 	s.logEvent(c, "user.mfa.factor.reset_all", "Reset all factors for user", userEntity(u))
 	return emptyResp(http.StatusOK)
-}
-
-func revokeUserSessions(s *Server, c *reqCtx) *response {
-	u, aerr := s.userByPathUserID(c)
-	if aerr != nil {
-		return errResp(aerr)
-	}
-	s.logEvent(c, "user.session.clear", "Clear user session", userEntity(u))
-	return emptyResp(http.StatusNoContent)
-}
-
-func listFactors(s *Server, c *reqCtx) *response {
-	u, aerr := s.userByPathUserID(c)
-	if aerr != nil {
-		return errResp(aerr)
-	}
-	out := []any{}
-	for _, f := range s.factors[u.id] {
-		out = append(out, s.factorJSON(u.id, f))
-	}
-	return jsonResp(http.StatusOK, out)
 }

@@ -110,7 +110,13 @@ func (s *Server) groupJSON(g *group, stats bool) map[string]any {
 }
 
 func (s *Server) roleJSON(userID string, r *role) map[string]any {
-	assignee := href(s.URL + "/api/v1/users/" + userID)
+	return s.assignmentJSON(s.URL+"/api/v1/users/"+userID, r)
+}
+
+// assignmentJSON renders a role assignment to an assignee (a user's or a
+// group's URL).
+func (s *Server) assignmentJSON(assigneeURL string, r *role) map[string]any {
+	assignee := href(assigneeURL)
 	out := map[string]any{
 		"id":             r.id,
 		"label":          r.label,
@@ -159,25 +165,6 @@ func (p *idp) json() map[string]any {
 		"created":     oktaTime(p.created),
 		"lastUpdated": oktaTime(p.lastUpdated),
 		"protocol":    map[string]any{"type": idpProtocol(p.typ)},
-	}
-}
-
-func (s *Server) factorJSON(userID string, f *factor) map[string]any {
-	return map[string]any{
-		"id":          f.ID,
-		"factorType":  f.FactorType,
-		"provider":    f.Provider,
-		"vendorName":  f.VendorName,
-		"status":      f.Status,
-		"created":     oktaTime(f.Created),
-		"lastUpdated": oktaTime(f.LastUpdated),
-		"profile":     map[string]any{},
-		"_links": map[string]any{
-			"self": map[string]any{"href": s.URL + "/api/v1/users/" + userID + "/factors/" + f.ID,
-				"hints": map[string]any{"allow": []string{"GET", "DELETE"}}},
-			"user": map[string]any{"href": s.URL + "/api/v1/users/" + userID,
-				"hints": map[string]any{"allow": []string{"GET"}}},
-		},
 	}
 }
 

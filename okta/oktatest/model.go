@@ -13,6 +13,9 @@ type User struct {
 	// Transition is transitioningToStatus, read back only (see
 	// SetTransitionTime).
 	Transition string
+	// UnknownDevicesBlocked: an ACTIVE user's sign-ins from unknown
+	// devices are blocked (BlockUnknownDevices) until an unlock.
+	UnknownDevicesBlocked bool
 
 	Created, Activated, StatusChanged, LastLogin, LastUpdated, PasswordChanged time.Time
 
@@ -44,12 +47,6 @@ type IdentityProvider struct {
 	Created, LastUpdated   time.Time
 }
 
-// Factor is an enrolled MFA factor of a user.
-type Factor struct {
-	ID, FactorType, Provider, VendorName, Status string
-	Created, LastUpdated                         time.Time
-}
-
 // Internal state. All of it is guarded by Server.mu.
 
 type user struct {
@@ -71,6 +68,8 @@ type user struct {
 	recoveryQ       string
 	recoveryA       *secretHash
 	groups          map[string]bool
+	// unknownDevicesBlocked: see User.UnknownDevicesBlocked.
+	unknownDevicesBlocked bool
 }
 
 func (u *user) login() string { s, _ := u.profile["login"].(string); return s }
@@ -123,10 +122,6 @@ type idp struct {
 	status      string
 	created     time.Time
 	lastUpdated time.Time
-}
-
-type factor struct {
-	Factor
 }
 
 // roleLabels are Okta's labels for the standard and IAM-based role types.
@@ -220,18 +215,19 @@ func (s *Server) AddUser(u User) User {
 		s.t.Fatalf("oktatest: AddUser %q: the profile violates the spec: %v", u.Login, err)
 	}
 	in := &user{
-		seq:             s.nextSeq(),
-		id:              u.ID,
-		status:          u.Status,
-		profile:         profile,
-		typeID:          "oty" + u.ID[3:],
-		created:         u.Created,
-		activated:       u.Activated,
-		statusChanged:   u.StatusChanged,
-		lastLogin:       u.LastLogin,
-		lastUpdated:     u.LastUpdated,
-		passwordChanged: u.PasswordChanged,
-		groups:          map[string]bool{},
+		seq:                   s.nextSeq(),
+		id:                    u.ID,
+		status:                u.Status,
+		profile:               profile,
+		typeID:                "oty" + u.ID[3:],
+		created:               u.Created,
+		activated:             u.Activated,
+		statusChanged:         u.StatusChanged,
+		lastLogin:             u.LastLogin,
+		lastUpdated:           u.LastUpdated,
+		passwordChanged:       u.PasswordChanged,
+		groups:                map[string]bool{},
+		unknownDevicesBlocked: u.UnknownDevicesBlocked && u.Status == "ACTIVE",
 	}
 	if u.Password != "" {
 		in.password = newSecretHash(u.Password)
@@ -370,7 +366,8 @@ func (s *Server) findByLogin(login string) *user {
 func (u *user) public() User {
 	p := User{
 		ID: u.id, Status: u.status, Transition: u.transitioning, Login: u.login(), Email: u.email(),
-		FirstName: u.str("firstName"), LastName: u.str("lastName"), DisplayName: u.str("displayName"),
+		UnknownDevicesBlocked: u.unknownDevicesBlocked,
+		FirstName:             u.str("firstName"), LastName: u.str("lastName"), DisplayName: u.str("displayName"),
 		Created: u.created, Activated: u.activated, StatusChanged: u.statusChanged,
 		LastLogin: u.lastLogin, LastUpdated: u.lastUpdated, PasswordChanged: u.passwordChanged,
 	}
@@ -629,53 +626,6 @@ func (s *Server) IdentityProviders() []IdentityProvider {
 func (p *idp) public() IdentityProvider {
 	return IdentityProvider{ID: p.id, Name: p.name, Type: p.typ, Status: p.status,
 		Created: p.created, LastUpdated: p.lastUpdated}
-}
-
-// AddFactor enrolls an MFA factor for a user (by id). Empty ID, Provider
-// (OKTA), VendorName, Status (ACTIVE) and times are filled in; FactorType
-// is required (sms, push, token:software:totp, ...).
-func (s *Server) AddFactor(userID string, f Factor) Factor {
-	s.t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.userByID[userID] == nil {
-		s.t.Fatalf("oktatest: AddFactor: no user %q", userID)
-	}
-	if err := s.checkSchema("UserFactorType", f.FactorType); err != nil {
-		s.t.Fatalf("oktatest: AddFactor: %v", err)
-	}
-	now := s.now()
-	if f.ID == "" {
-		f.ID = s.newID("ufs")
-	}
-	if f.Provider == "" {
-		f.Provider = "OKTA"
-	}
-	if f.VendorName == "" {
-		f.VendorName = f.Provider
-	}
-	if f.Status == "" {
-		f.Status = "ACTIVE"
-	}
-	if f.Created.IsZero() {
-		f.Created = now
-	}
-	if f.LastUpdated.IsZero() {
-		f.LastUpdated = f.Created
-	}
-	s.factors[userID] = append(s.factors[userID], &factor{f})
-	return f
-}
-
-// Factors returns the user's enrolled factors (user by id).
-func (s *Server) Factors(userID string) []Factor {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := []Factor{}
-	for _, f := range s.factors[userID] {
-		out = append(out, f.Factor)
-	}
-	return out
 }
 
 // checkSchema validates a value against a component schema of the spec.

@@ -125,6 +125,9 @@ func defaultLimit(method, template string) (string, int) {
 		return template, 500
 	case "/api/v1/groups/{groupId}":
 		return template, 1000
+	case "/api/v1/logs":
+		// Okta's System Log has a bucket of its own, and a small one.
+		return template, 120
 	case "":
 		return "unmatched", 1200
 	}

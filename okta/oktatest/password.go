@@ -125,3 +125,26 @@ func (u *user) reusesPassword(pw string) bool {
 	}
 	return false
 }
+
+// tempPassword is a temporary password as Okta issues them: 10 letters and
+// digits, at least one of each kind the default policy asks for.
+func tempPassword() string {
+	const lower, upper, digits = "abcdefghijkmnopqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789"
+	all := lower + upper + digits
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	out := make([]byte, len(b))
+	for i, x := range b {
+		set := all
+		switch i {
+		case 0:
+			set = upper
+		case 1:
+			set = lower
+		case 2:
+			set = digits
+		}
+		out[i] = set[int(x)%len(set)]
+	}
+	return string(out)
+}

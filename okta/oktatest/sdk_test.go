@@ -78,6 +78,62 @@ func TestEveryOperationThroughTheSDK(t *testing.T) {
 	if err != nil || rp.ResetPasswordUrl == "" {
 		t.Errorf("ResetPassword = %+v, %v", rp, err)
 	}
+	push := s.AddFactor(bob.ID, Factor{FactorType: "push"})
+	sms := s.AddFactor(bob.ID, Factor{FactorType: "sms"})
+	if _, _, err := c.UserFactor.GetFactor(ctx, bob.ID, push.ID, okta.NewPushUserFactor()); err != nil {
+		t.Errorf("GetFactor: %v", err)
+	}
+	s.AnswerPushes(bob.ID, PushApprove, 0)
+	vr, _, err := c.UserFactor.VerifyFactor(ctx, bob.ID, push.ID, okta.VerifyFactorRequest{}, nil, nil)
+	if err != nil || vr.FactorResult != "WAITING" {
+		t.Fatalf("VerifyFactor(push) = %+v, %v", vr, err)
+	}
+	txs := s.PushTransactions(bob.ID)
+	if len(txs) != 1 {
+		t.Fatalf("push transactions: %+v", txs)
+	}
+	st, _, err := c.UserFactor.GetFactorTransactionStatus(ctx, bob.ID, push.ID, txs[0].ID)
+	if err != nil || st.FactorResult != "SUCCESS" {
+		t.Errorf("GetFactorTransactionStatus = %+v, %v", st, err)
+	}
+	if _, err := c.UserFactor.DeleteFactor(ctx, bob.ID, sms.ID); err != nil {
+		t.Errorf("DeleteFactor: %v", err)
+	}
+	s.AddOAuthClient(OAuthClient{ID: "0oaportal", Name: "Portal"})
+	s.AddGrant(bob.ID, Grant{ClientID: "0oaportal", ScopeID: "okta.users.read.self"})
+	if gs, _, err := c.User.ListUserGrants(ctx, bob.ID, nil); err != nil || len(gs) != 1 {
+		t.Errorf("ListUserGrants = %d, %v", len(gs), err)
+	}
+	if cs, _, err := c.User.ListUserClients(ctx, bob.ID); err != nil || len(cs) != 1 {
+		t.Errorf("ListUserClients = %d, %v", len(cs), err)
+	}
+	if _, err := c.User.RevokeUserGrants(ctx, bob.ID); err != nil {
+		t.Errorf("RevokeUserGrants: %v", err)
+	}
+	dave := s.AddUser(User{Login: "dave@corp.com", Password: "Start-5678"})
+	rq := c.CloneRequestExecutor()
+	req, err := rq.WithAccept("application/json").WithContentType("application/json").
+		NewRequest("POST", "/api/v1/users/"+dave.ID+"/lifecycle/expire_password_with_temp_password", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var temp okta.TempPassword
+	if _, err := rq.Do(ctx, req, &temp); err != nil || temp.TempPassword == "" || !s.PasswordIs(dave.ID, temp.TempPassword) {
+		t.Errorf("expire_password_with_temp_password: %v (password set: %v)", err, s.PasswordIs(dave.ID, temp.TempPassword))
+	}
+	grole, _, err := c.Group.AssignRoleToGroup(ctx, eng.ID, okta.AssignRoleRequest{Type: "HELP_DESK_ADMIN"}, nil)
+	if err != nil || grole.Type != "HELP_DESK_ADMIN" || grole.AssignmentType != "GROUP" {
+		t.Fatalf("AssignRoleToGroup = %+v, %v", grole, err)
+	}
+	if _, _, err := c.Group.GetRole(ctx, eng.ID, grole.Id); err != nil {
+		t.Errorf("GetRole (group): %v", err)
+	}
+	if rs, _, err := c.Group.ListGroupAssignedRoles(ctx, eng.ID, nil); err != nil || len(rs) != 1 {
+		t.Errorf("ListGroupAssignedRoles = %d, %v", len(rs), err)
+	}
+	if _, err := c.Group.RemoveRoleFromGroup(ctx, eng.ID, grole.Id); err != nil {
+		t.Errorf("RemoveRoleFromGroup: %v", err)
+	}
 	if _, err := c.User.ResetFactors(ctx, alice.ID); err != nil {
 		t.Errorf("ResetFactors: %v", err)
 	}
@@ -122,6 +178,7 @@ func TestEveryOperationThroughTheSDK(t *testing.T) {
 	if _, _, err := c.IdentityProvider.ListIdentityProviders(ctx, query.NewQueryParams(query.WithType("SAML2"))); err != nil {
 		t.Errorf("ListIdentityProviders: %v", err)
 	}
+	s.LockOut(alice.ID)
 	if _, err := c.User.UnlockUser(ctx, alice.ID); err != nil {
 		t.Errorf("UnlockUser: %v", err)
 	}

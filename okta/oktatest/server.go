@@ -50,10 +50,22 @@ type Server struct {
 	roles     map[string][]*role // by user id
 	idps      []*idp
 	factors   map[string][]*factor // by user id
-	events    []*logEvent
-	meID      string
-	orgID     string
-	created   time.Time
+	pushes    []*pushTx
+	// autoAnswers are AnswerPushes' standing answers, by user id.
+	autoAnswers  map[string]autoAnswer
+	pushLifetime time.Duration
+	// sessions.go: by user id
+	sessions     map[string][]*session
+	devices      map[string][]string // remembered devices
+	userTokens   map[string][]*userToken
+	grants       map[string][]*grant
+	oauthClients []*OAuthClient
+	// group role assignments, by group id
+	groupRoles map[string][]*role
+	events     []*logEvent
+	meID       string
+	orgID      string
+	created    time.Time
 
 	// OAuth 2.0 (oauth.go)
 	apps     map[string]*ServiceApp // by client id
@@ -211,6 +223,12 @@ func newServer(t reporter, opts []Option) (*Server, error) {
 		groupByID:   map[string]*group{},
 		roles:       map[string][]*role{},
 		factors:     map[string][]*factor{},
+		autoAnswers: map[string]autoAnswer{},
+		sessions:    map[string][]*session{},
+		devices:     map[string][]string{},
+		userTokens:  map[string][]*userToken{},
+		grants:      map[string][]*grant{},
+		groupRoles:  map[string][]*role{},
 		apps:        map[string]*ServiceApp{},
 		usedJTIs:    map[string]bool{},
 		latency:     cfg.latency,
@@ -571,9 +589,23 @@ func (s *Server) idTaken(id string) bool {
 			}
 		}
 	}
+	for _, rs := range s.groupRoles {
+		for _, r := range rs {
+			if r.id == id {
+				return true
+			}
+		}
+	}
 	for _, p := range s.idps {
 		if p.id == id {
 			return true
+		}
+	}
+	for _, fs := range s.factors {
+		for _, f := range fs {
+			if f.ID == id {
+				return true
+			}
 		}
 	}
 	return false

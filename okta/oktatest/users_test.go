@@ -62,7 +62,7 @@ func TestLifecycle(t *testing.T) {
 		}},
 		{"unlock", User{Status: "LOCKED_OUT"}, []step{
 			{"unlock", "", 200, "", "ACTIVE"},
-			{"unlock", "", 200, "", "ACTIVE"},
+			{"unlock", "", 403, "E0000032", "ACTIVE"}, // nothing to unlock
 			{"suspend", "", 200, "", "SUSPENDED"},
 			{"unlock", "", 403, "E0000032", "SUSPENDED"},
 		}},
