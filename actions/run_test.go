@@ -420,6 +420,11 @@ func TestGuardRefusesUsersOfWritingActions(t *testing.T) {
 	if env.Dir.(*memDir).users["u1"].Status != StatusActive {
 		t.Error("the guarded user was suspended")
 	}
+	// A user already as wanted gets no write, so no guard (whose admin
+	// check would read their roles for nothing).
+	if id := res.Outcomes[1].User.ID; asked[id] != 0 {
+		t.Errorf("the guard was asked %d times about a user already suspended", asked[id])
+	}
 	before := asked["u1"]
 	if res := runWith("get-user active"); res.Outcomes[0].Err != nil || asked["u1"] != before {
 		t.Errorf("a reading action asked the guard or failed: %+v", res.Outcomes[0])
@@ -455,5 +460,26 @@ func TestStoppedRequestWritesNothingMore(t *testing.T) {
 	}
 	if dir.users["u1"].Status != StatusActive {
 		t.Error("the user was changed after the request was stopped")
+	}
+}
+
+// The Directory a writing action works with for one user writes to that
+// user only, and asks the guard once however many writes follow.
+func TestGuardedDirWritesToItsUserOnly(t *testing.T) {
+	dir := statuses()
+	asked := 0
+	g := &guardedDir{Directory: dir, user: *dir.users["u1"], guard: func(context.Context, User) error { asked++; return nil }}
+	ctx := context.Background()
+	if err := g.SuspendUser(ctx, "u2"); !IsKind(err, KindInternal) {
+		t.Errorf("a write for another user: %v, want refused", err)
+	}
+	if err := g.SuspendUser(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.UnsuspendUser(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if asked != 1 {
+		t.Errorf("guard asked %d times, want once", asked)
 	}
 }
