@@ -128,12 +128,26 @@ func withTargetReads(ctx context.Context) context.Context {
 	return context.WithValue(ctx, targetReadsKey{}, &targetReads{roles: map[string][]Role{}})
 }
 
+type putOffKey struct{}
+
+// putOff marks a context whose reads only a write needs are put off: the
+// guard's first look at a user, before it is known that anything will be
+// written to them.
+func putOff(ctx context.Context) context.Context {
+	return context.WithValue(ctx, putOffKey{}, true)
+}
+
 // RolesOnce returns userID's role assignments as read (by read) earlier in
 // the work on the same target, or reads them now and keeps them for the
 // rest of that work. Outside such work it just reads. A Directory's
 // ListRoles goes through it; a change to the user's roles calls
-// ForgetRoles.
+// ForgetRoles. While the guard first looks at a user (see Env.Guard), it
+// reads nothing and returns no roles: the guard is asked again, in full,
+// before anything is written to them.
 func RolesOnce(ctx context.Context, userID string, read func() ([]Role, error)) ([]Role, error) {
+	if ctx.Value(putOffKey{}) != nil {
+		return nil, nil
+	}
 	tr, _ := ctx.Value(targetReadsKey{}).(*targetReads)
 	if tr == nil {
 		return read()

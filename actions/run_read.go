@@ -22,12 +22,15 @@ func runPing(ctx context.Context, env Env, _ Request) (Result, error) {
 // request is not stopped (ctx), calls fn with the outcome (User set) to
 // finish it.
 //
-// For an action that writes, env.Guard is asked about the user before the
-// first write to them, and only then: fn's env.Dir runs it ahead of any
-// writing method (reads pass), so a target already as wanted ("already
-// suspended") costs no guard (whose admin check reads the user's roles).
-// A refusal is the target's whole outcome, as if fn had not run. With no
-// fn (resolving targets up front, FindUsers) the guard is asked at once.
+// For an action that writes, env.Guard is asked about the user first with
+// the reads only a write needs put off (putOff), and again, in full, just
+// before the first write to them: fn's env.Dir asks it ahead of any
+// writing method (reads pass). So a target already as wanted ("already
+// suspended") is still refused for what the guard tells without reading
+// (the caller's own account), but costs no read of their roles (the admin
+// check). A refusal before the write is the target's whole outcome, as if
+// fn had not run. With no fn (resolving targets up front, FindUsers) the
+// guard is asked once, in full.
 func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Context, Env, *Outcome)) Result {
 	writes := env.Guard != nil && req.Action != nil && req.Action.Writes
 	return Result{Outcomes: eachTarget(ctx, req.Targets, func(ctx context.Context, o *Outcome) {
@@ -55,6 +58,10 @@ func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Cont
 		}
 		if !writes {
 			fn(ctx, env, o)
+			return
+		}
+		if err := env.Guard(putOff(ctx), u); err != nil {
+			o.Err = err
 			return
 		}
 		g := &guardedDir{Directory: env.Dir, guard: env.Guard, user: u}

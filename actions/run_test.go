@@ -390,7 +390,14 @@ func TestReturnsSecretsCoversEverySecret(t *testing.T) {
 func TestGuardRefusesUsersOfWritingActions(t *testing.T) {
 	asked := map[string]int{}
 	var mu sync.Mutex
-	env := Env{Dir: statuses(), Now: time.Now, Guard: func(_ context.Context, u User) error {
+	reads := map[string]int{} // of roles, as the admin check reads them
+	env := Env{Dir: statuses(), Now: time.Now, Guard: func(ctx context.Context, u User) error {
+		_, _ = RolesOnce(ctx, u.ID, func() ([]Role, error) {
+			mu.Lock()
+			reads[u.ID]++
+			mu.Unlock()
+			return nil, nil
+		})
 		mu.Lock()
 		asked[u.ID]++
 		mu.Unlock()
@@ -420,10 +427,16 @@ func TestGuardRefusesUsersOfWritingActions(t *testing.T) {
 	if env.Dir.(*memDir).users["u1"].Status != StatusActive {
 		t.Error("the guarded user was suspended")
 	}
-	// A user already as wanted gets no write, so no guard (whose admin
-	// check would read their roles for nothing).
-	if id := res.Outcomes[1].User.ID; asked[id] != 0 {
-		t.Errorf("the guard was asked %d times about a user already suspended", asked[id])
+	// A user already as wanted gets no write, so the guard reads nothing
+	// that only a write needs (their roles, for the admin check).
+	if id := res.Outcomes[1].User.ID; asked[id] != 1 || reads[id] != 0 {
+		t.Errorf("the guard was asked %d times about a user already suspended, reading their roles %d times; want once, no reads",
+			asked[id], reads[id])
+	}
+	env.Dir.(*memDir).users["u9"] = &User{ID: "u9", Login: "active2@corp.com", Status: StatusActive}
+	res = runWith("disable-user active2")
+	if id := res.Outcomes[0].User.ID; res.Outcomes[0].Done != "suspended" || reads[id] != 1 {
+		t.Errorf("%+v; roles read %d times before the write, want once", res.Outcomes[0], reads[id])
 	}
 	before := asked["u1"]
 	if res := runWith("get-user active"); res.Outcomes[0].Err != nil || asked["u1"] != before {
