@@ -98,7 +98,11 @@ type Env struct {
 	Now func() time.Time
 	// Guard, when set, is asked before an action that writes acts on a
 	// user; an error refuses that user (the others still run). The policy's
-	// protection of Okta admins is one.
+	// protection of Okta admins is one. It is asked twice: before the
+	// action looks at the user, with the reads only a write needs put off
+	// (a user's roles read through RolesOnce come back empty then), and
+	// again, in full, just before the first write to the user; a user
+	// left as they are (already suspended) costs no such read.
 	Guard func(ctx context.Context, u User) error
 	// RoleGuard, when set, is asked before assign-role or unassign-role
 	// assigns or removes an Okta role of a type (in upper case); an error

@@ -21,21 +21,32 @@ func runPing(ctx context.Context, env Env, _ Request) (Result, error) {
 // forEachUser resolves each target to a user and, when that works and the
 // request is not stopped (ctx), calls fn with the outcome (User set) to
 // finish it.
-func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Context, *Outcome)) Result {
+//
+// For an action that writes, env.Guard is asked about the user first with
+// the reads only a write needs put off (putOff), and again, in full, just
+// before the first write to them: fn's env.Dir asks it ahead of any
+// writing method (reads pass). So a target already as wanted ("already
+// suspended") is still refused for what the guard tells without reading
+// (the caller's own account), but costs no read of their roles (the admin
+// check). A refusal before the write is the target's whole outcome, as if
+// fn had not run. With no fn (resolving targets up front, FindUsers) the
+// guard is asked once, in full.
+func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Context, Env, *Outcome)) Result {
+	writes := env.Guard != nil && req.Action != nil && req.Action.Writes
 	return Result{Outcomes: eachTarget(ctx, req.Targets, func(ctx context.Context, o *Outcome) {
+		ctx = withTargetReads(ctx)
 		u, err := env.Dir.FindUser(ctx, o.Target)
 		if err != nil {
 			o.Err = err
 			return
 		}
 		o.User = &u
-		if env.Guard != nil && req.Action != nil && req.Action.Writes {
-			if err := env.Guard(ctx, u); err != nil {
-				o.Err = err
-				return
-			}
-		}
 		if fn == nil {
+			if writes {
+				if err := env.Guard(ctx, u); err != nil {
+					o.Err = err
+				}
+			}
 			return
 		}
 		// Finding the user took time: a request stopped meanwhile (its
@@ -45,7 +56,21 @@ func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Cont
 			o.Err = notAttempted(err)
 			return
 		}
-		fn(ctx, o)
+		if !writes {
+			fn(ctx, env, o)
+			return
+		}
+		if err := env.Guard(putOff(ctx), u); err != nil {
+			o.Err = err
+			return
+		}
+		g := &guardedDir{Directory: env.Dir, guard: env.Guard, user: u}
+		genv := env
+		genv.Dir = g
+		fn(ctx, genv, o)
+		if g.refused != nil {
+			*o = Outcome{Target: o.Target, User: &u, Err: g.refused}
+		}
 	})}
 }
 
@@ -68,7 +93,7 @@ func runListUsers(ctx context.Context, env Env, req Request) (Result, error) {
 }
 
 func runListUserGroups(ctx context.Context, env Env, req Request) (Result, error) {
-	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
 		gs, err := env.Dir.ListUserGroups(ctx, o.User.ID)
 		if err != nil {
 			o.Err = err
@@ -112,7 +137,7 @@ func runGetGroup(ctx context.Context, env Env, req Request) (Result, error) {
 }
 
 func runListRoles(ctx context.Context, env Env, req Request) (Result, error) {
-	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
 		roles, err := env.Dir.ListRoles(ctx, o.User.ID)
 		if err != nil {
 			o.Err = err

@@ -390,7 +390,14 @@ func TestReturnsSecretsCoversEverySecret(t *testing.T) {
 func TestGuardRefusesUsersOfWritingActions(t *testing.T) {
 	asked := map[string]int{}
 	var mu sync.Mutex
-	env := Env{Dir: statuses(), Now: time.Now, Guard: func(_ context.Context, u User) error {
+	reads := map[string]int{} // of roles, as the admin check reads them
+	env := Env{Dir: statuses(), Now: time.Now, Guard: func(ctx context.Context, u User) error {
+		_, _ = RolesOnce(ctx, u.ID, func() ([]Role, error) {
+			mu.Lock()
+			reads[u.ID]++
+			mu.Unlock()
+			return nil, nil
+		})
 		mu.Lock()
 		asked[u.ID]++
 		mu.Unlock()
@@ -419,6 +426,17 @@ func TestGuardRefusesUsersOfWritingActions(t *testing.T) {
 	}
 	if env.Dir.(*memDir).users["u1"].Status != StatusActive {
 		t.Error("the guarded user was suspended")
+	}
+	// A user already as wanted gets no write, so the guard reads nothing
+	// that only a write needs (their roles, for the admin check).
+	if id := res.Outcomes[1].User.ID; asked[id] != 1 || reads[id] != 0 {
+		t.Errorf("the guard was asked %d times about a user already suspended, reading their roles %d times; want once, no reads",
+			asked[id], reads[id])
+	}
+	env.Dir.(*memDir).users["u9"] = &User{ID: "u9", Login: "active2@corp.com", Status: StatusActive}
+	res = runWith("disable-user active2")
+	if id := res.Outcomes[0].User.ID; res.Outcomes[0].Done != "suspended" || reads[id] != 1 {
+		t.Errorf("%+v; roles read %d times before the write, want once", res.Outcomes[0], reads[id])
 	}
 	before := asked["u1"]
 	if res := runWith("get-user active"); res.Outcomes[0].Err != nil || asked["u1"] != before {
@@ -455,5 +473,26 @@ func TestStoppedRequestWritesNothingMore(t *testing.T) {
 	}
 	if dir.users["u1"].Status != StatusActive {
 		t.Error("the user was changed after the request was stopped")
+	}
+}
+
+// The Directory a writing action works with for one user writes to that
+// user only, and asks the guard once however many writes follow.
+func TestGuardedDirWritesToItsUserOnly(t *testing.T) {
+	dir := statuses()
+	asked := 0
+	g := &guardedDir{Directory: dir, user: *dir.users["u1"], guard: func(context.Context, User) error { asked++; return nil }}
+	ctx := context.Background()
+	if err := g.SuspendUser(ctx, "u2"); !IsKind(err, KindInternal) {
+		t.Errorf("a write for another user: %v, want refused", err)
+	}
+	if err := g.SuspendUser(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.UnsuspendUser(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if asked != 1 {
+		t.Errorf("guard asked %d times, want once", asked)
 	}
 }

@@ -38,7 +38,7 @@ func runAssignRole(ctx context.Context, env Env, req Request) (Result, error) {
 			return Result{}, err
 		}
 	}
-	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
 		var done, already []string
 		for _, typ := range types {
 			r, err := env.Dir.AssignRole(ctx, o.User.ID, typ)
@@ -69,7 +69,7 @@ func runUnassignRole(ctx context.Context, env Env, req Request) (Result, error) 
 			}
 		}
 	}
-	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
 		roles, err := env.Dir.ListRoles(ctx, o.User.ID)
 		if err != nil {
 			o.Err = err
@@ -140,7 +140,7 @@ func summary(didVerb string, did []string, notVerb string, not []string) string 
 // comes back to the caller only.
 func runEnableUser(ctx context.Context, env Env, req Request) (Result, error) {
 	activate, sendEmail := req.Bool("activate"), req.Bool("send-email")
-	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
 		u := o.User
 		switch transitionOf(*u) {
 		case "activation":
@@ -199,7 +199,7 @@ func runEnableUser(ctx context.Context, env Env, req Request) (Result, error) {
 // any user.
 func runDisableUser(ctx context.Context, env Env, req Request) (Result, error) {
 	deactivate, sendEmail := req.Bool("deactivate"), req.Bool("send-email")
-	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
 		u := o.User
 		switch transitionOf(*u) {
 		case "deactivation":
@@ -267,7 +267,7 @@ func settling(ctx context.Context, env Env, o *Outcome) bool {
 // is for the caller only; with it Okta emails the user.
 func runResetPassword(ctx context.Context, env Env, req Request) (Result, error) {
 	sendEmail := req.Bool("send-email")
-	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
 		link, err := env.Dir.ResetPassword(ctx, o.User.ID, sendEmail)
 		if err != nil {
 			o.Err = err
@@ -298,7 +298,7 @@ func runSetPassword(ctx context.Context, env Env, req Request) (Result, error) {
 		return Result{}, Errorf(KindInvalid, "set-password needs the new password, typed in its form")
 	}
 	random := req.Bool("add-random-chars")
-	return forEachUser(ctx, env, req, func(ctx context.Context, o *Outcome) {
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
 		pw := req.Password
 		if random {
 			suffix, err := randomString(RandomSuffixLength)

@@ -116,19 +116,23 @@ func (c *Client) ListRoles(ctx context.Context, userID string) ([]actions.Role, 
 	if err := checkRef(userID, w); err != nil {
 		return nil, err
 	}
-	found, err := collect(ctx, c, 0, w, func(ctx context.Context) ([]*sdk.Role, *sdk.Response, error) {
-		return c.sdk.User.ListAssignedRolesForUser(ctx, esc(userID), nil)
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]actions.Role, 0, len(found))
-	for _, r := range found {
-		if r != nil {
-			out = append(out, toRole(r))
+	// Read once per target of a request: the admin guard and
+	// unassign-role both ask.
+	return actions.RolesOnce(ctx, userID, func() ([]actions.Role, error) {
+		found, err := collect(ctx, c, 0, w, func(ctx context.Context) ([]*sdk.Role, *sdk.Response, error) {
+			return c.sdk.User.ListAssignedRolesForUser(ctx, esc(userID), nil)
+		})
+		if err != nil {
+			return nil, err
 		}
-	}
-	return out, nil
+		out := make([]actions.Role, 0, len(found))
+		for _, r := range found {
+			if r != nil {
+				out = append(out, toRole(r))
+			}
+		}
+		return out, nil
+	})
 }
 
 // AssignRole assigns a standard role type; an existing assignment is
@@ -142,6 +146,7 @@ func (c *Client) AssignRole(ctx context.Context, userID, roleType string) (actio
 		return actions.Role{}, actions.Errorf(actions.KindInvalid, "%q is not a role type Okta can assign (one of %s)",
 			roleType, strings.Join(actions.RoleTypes, ", "))
 	}
+	actions.ForgetRoles(ctx, userID)
 	cctx, cancel := c.call(ctx)
 	defer cancel()
 	r, resp, err := c.sdk.User.AssignRoleToUser(cctx, esc(userID), sdk.AssignRoleRequest{Type: roleType}, nil)
@@ -164,6 +169,7 @@ func (c *Client) UnassignRole(ctx context.Context, userID, assignmentID string) 
 	if err := checkRef(assignmentID, rw); err != nil {
 		return err
 	}
+	actions.ForgetRoles(ctx, userID)
 	cctx, cancel := c.call(ctx)
 	defer cancel()
 	resp, err := c.sdk.User.RemoveRoleFromUser(cctx, esc(userID), esc(assignmentID))

@@ -78,6 +78,8 @@ type limiter struct {
 	mu       sync.Mutex
 	buckets  map[string]*bucket
 	inflight map[string]int // admitted and not yet finished, per bucket
+	clock    oktaClock      // Okta's clock, from Date headers
+	noInfer  bool           // Okta's windows proved not to be inferEnd's
 }
 
 // bucket is what the limiter knows of one rate-limit bucket.
@@ -86,7 +88,9 @@ type bucket struct {
 	limit     int           // 0: unknown (a 429 without headers)
 	remaining int           // calls left in the window, less those admitted since
 	reset     time.Time     // local clock; when known
-	refilled  time.Time     // when the window was assumed over, if guessed
+	epoch     int64         // X-Rate-Limit-Reset of the known window (Okta's clock); 0 if none
+	open      *opening      // the call that opened the known window, if seen
+	inferred  bool          // reset is inferEnd's, earlier than epoch
 	changed   chan struct{} // closed when a call of the bucket finishes
 }
 
@@ -183,15 +187,7 @@ func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
 		dur := l.now().Sub(start)
 		var reset time.Time // of a 429
 		if resp != nil {
-			l.update(key, resp, start)
-			if resp.StatusCode == http.StatusTooManyRequests {
-				if reset = l.resetOf(resp, start); reset.IsZero() {
-					// No usable header: wait a moment (or give up if
-					// the deadline is too near).
-					reset = l.now().Add(fallbackWait)
-				}
-				l.exhaust(key, reset)
-			}
+			reset = l.record(key, resp, start, start.Add(dur))
 		}
 		l.done(key)
 		if err != nil {
@@ -250,7 +246,7 @@ func (l *limiter) admit(ctx context.Context, key string) error {
 				b.state = probing
 			} else {
 				// Calls still in flight may land in the new window.
-				b.state, b.remaining, b.refilled = guessed, max(b.limit-l.inflight[key], 0), now
+				b.state, b.remaining = guessed, max(b.limit-l.inflight[key], 0)
 			}
 		}
 		switch {
@@ -348,97 +344,176 @@ func reserveFor(limit int) int {
 	return min(maxReserve, limit/20)
 }
 
-// update records a response's rate-limit headers. Responses from the
-// current window can only lower remaining (they race with each other);
-// a later reset starts a new window; responses from an earlier window are
-// ignored.
-func (l *limiter) update(key string, resp *http.Response, sent time.Time) {
+// record takes in what an answer says of its bucket (sent and received
+// by the local clock) and, for a 429, returns when the bucket resets.
+// Answers from the current window can only lower remaining (they race
+// with each other); a later X-Rate-Limit-Reset starts a new window;
+// answers from an earlier window are ignored. Windows are told apart by
+// the header itself (Okta's epoch second), so no guess about clocks
+// enters that comparison.
+func (l *limiter) record(key string, resp *http.Response, sent, recv time.Time) (retry time.Time) {
 	limit, err1 := strconv.Atoi(resp.Header.Get("X-Rate-Limit-Limit"))
 	remaining, err2 := strconv.Atoi(resp.Header.Get("X-Rate-Limit-Remaining"))
-	reset := l.resetOf(resp, sent)
+	epoch, err3 := strconv.ParseInt(resp.Header.Get("X-Rate-Limit-Reset"), 10, 64)
+	date, err4 := http.ParseTime(resp.Header.Get("Date"))
+	is429 := resp.StatusCode == http.StatusTooManyRequests
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if err4 == nil {
+		l.clock.observe(date, sent, recv)
+	}
 	b := l.buckets[key]
 	if b == nil {
 		b = &bucket{state: probing}
 		l.buckets[key] = b
 	}
-	if err1 != nil || err2 != nil || reset.IsZero() || limit <= 0 {
-		if (b.state == probing || b.state == guessed) && resp.StatusCode != http.StatusTooManyRequests {
+	if err3 != nil || epoch <= 0 {
+		// No usable reset.
+		if is429 {
+			// Wait a moment (or give up if the deadline is too near).
+			retry = l.now().Add(fallbackWait)
+			if b.state != known || b.reset.Before(retry) {
+				b.state, b.remaining, b.reset, b.inferred = known, 0, retry, false
+			}
+		} else if b.state == probing || b.state == guessed {
 			b.state = free // nothing to go by
 		}
-		return
+		return retry
 	}
-	if resp.StatusCode == http.StatusTooManyRequests {
-		remaining = 0
+	if is429 {
+		early := b.state == guessed && b.inferred && epoch == b.epoch
+		if early {
+			// The window did not end when its opening call said it
+			// would: this Okta's windows are not what inferEnd assumes.
+			// Wait for X-Rate-Limit-Reset's second from now on.
+			l.noInfer = true
+			l.log.Debug().Str("bucket", key).Msg("okta rate-limit window outlived its inferred end; using X-Rate-Limit-Reset only")
+		}
+		reset, _ := l.localReset(epoch, sent, nil)
+		switch {
+		case (b.state == known || b.state == guessed) && epoch < b.epoch,
+			b.state == guessed && epoch == b.epoch && !early:
+			// From a window already over (a call sent before its end).
+		default:
+			b.state, b.remaining, b.reset, b.epoch, b.open, b.inferred = known, 0, reset, epoch, nil, false
+			if limit > 0 && err1 == nil {
+				b.limit = limit
+			}
+		}
+		return reset
 	}
-	switch b.state {
-	case probing, free:
-		b.state, b.limit, b.remaining, b.reset = known, limit, remaining, reset
-	case guessed:
-		if !reset.After(b.refilled) {
-			return // from the window before the refill
+	if err1 != nil || err2 != nil || limit <= 0 {
+		if b.state == probing || b.state == guessed {
+			b.state = free // nothing to go by
+		}
+		return retry
+	}
+	var open *opening
+	if remaining == limit-1 {
+		// This call was the first of its window.
+		open = &opening{sent: sent, recv: recv}
+	}
+	switch {
+	case b.state == probing, b.state == free, b.state == known && epoch > b.epoch:
+		// The first word on the bucket, or a new window we had not noticed.
+		b.state, b.limit, b.remaining, b.epoch, b.open = known, limit, remaining, epoch, open
+	case b.state == guessed:
+		if epoch <= b.epoch {
+			return retry // from the window before the refill
 		}
 		// The first word on the refilled window. remaining counts the
 		// calls admitted since the refill, some still in flight and
 		// unknown to Okta: keep the lower.
-		b.state, b.limit, b.remaining, b.reset = known, limit, min(b.remaining, remaining), reset
-	case known:
-		switch {
-		case reset.After(b.reset.Add(time.Second)):
-			// A new window we had not noticed.
-			b.limit, b.remaining, b.reset = limit, remaining, reset
-		case reset.Before(b.reset.Add(-time.Second)):
-			// From an earlier window, overtaken by newer answers.
-		default:
-			b.limit = limit
-			b.remaining = min(b.remaining, remaining)
-			b.reset = later(b.reset, reset)
+		b.state, b.limit, b.remaining, b.epoch, b.open = known, limit, min(b.remaining, remaining), epoch, open
+	case epoch < b.epoch:
+		return retry // from an earlier window, overtaken by newer answers
+	default: // known, the same window
+		b.limit = limit
+		b.remaining = min(b.remaining, remaining)
+		if open != nil {
+			b.open = open
 		}
 	}
+	// Every answer may sharpen the estimate of Okta's clock, and so the
+	// window's end.
+	b.reset, b.inferred = l.localReset(b.epoch, sent, b.open)
+	return retry
 }
 
-// exhaust marks a bucket empty until t after a 429, unless the 429 is
-// from a window already over.
-func (l *limiter) exhaust(key string, t time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[key]
-	switch {
-	case b == nil:
-		b = &bucket{}
-		l.buckets[key] = b
-	case b.state == guessed && !t.After(b.refilled):
-		return
-	case b.state == known && t.Before(b.reset.Add(-time.Second)):
-		return
+// opening is when the call that opened a window was sent and answered.
+type opening struct{ sent, recv time.Time }
+
+// localReset is the local time at which a window that Okta says resets at
+// epoch (X-Rate-Limit-Reset) is over: the latest local time at which
+// Okta's clock can read epoch, by l.clock's bounds (by the local clock
+// when no Date was seen), or, when the window's opening call is known,
+// the end inferEnd gives, when earlier (inferred). It is never more than
+// Okta's one-minute window (and a second) after sent. Call with l.mu held.
+func (l *limiter) localReset(epoch int64, sent time.Time, open *opening) (reset time.Time, inferred bool) {
+	at := time.Unix(epoch, 0) // by Okta's clock
+	if l.clock.ok {
+		at = at.Add(-l.clock.lo)
 	}
-	b.state, b.remaining, b.reset = known, 0, t
+	if open != nil && !l.noInfer && l.clock.ok {
+		if end, ok := l.inferEnd(epoch, open); ok && end.Before(at) {
+			at, inferred = end, true
+		}
+	}
+	// A reset further off than Okta's one-minute windows is not to be
+	// believed (a wrong clock, a proxy's header).
+	return sent.Add(min(max(at.Sub(sent), 0), maxWindow+time.Second)), inferred
 }
 
-// resetOf is the local time at which the response's bucket resets:
-// X-Rate-Limit-Reset (epoch seconds, Okta's clock) minus the response's
-// Date (Okta's clock), added to the local time the request was sent. Date
-// has one-second resolution and is truncated, so this errs late, never
-// early. It is never more than Okta's one-minute window (and a second)
-// after sent. Zero when the header is missing or unparsable.
-func (l *limiter) resetOf(resp *http.Response, sent time.Time) time.Time {
-	s := resp.Header.Get("X-Rate-Limit-Reset")
-	if s == "" {
-		return time.Time{}
+// inferEnd narrows down a window's end from the call that opened it.
+// X-Rate-Limit-Reset is whole seconds, rounded up: the window ends in the
+// second before it. Okta's windows (one minute; the fake's, whatever it
+// is set to) last whole seconds from the call that opens them, so the
+// end is that call's arrival (by Okta's clock, somewhere between its
+// sending and its answer) plus a whole number of seconds. When that
+// arrival is known closely enough to name the number, the end is the
+// latest it can be, in local time; otherwise ok is false. Should an Okta
+// answer 429 in a window past its inferred end, the limiter stops
+// inferring (noInfer) and waits for the header's second.
+func (l *limiter) inferEnd(epoch int64, open *opening) (end time.Time, ok bool) {
+	reset := time.Unix(epoch, 0)
+	earliest := open.sent.Add(l.clock.lo) // arrival, by Okta's clock
+	latest := open.recv.Add(l.clock.hi)
+	k := reset.Sub(latest).Truncate(time.Second)
+	if k < time.Second || reset.Sub(earliest).Truncate(time.Second) != k {
+		return time.Time{}, false
 	}
-	epoch, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || epoch <= 0 {
-		return time.Time{}
+	// latest+k is in Okta's clock; the latest local time it can be is
+	// that minus the lowest offset.
+	return latest.Add(k).Add(-l.clock.lo), true
+}
+
+// oktaClock bounds the offset of Okta's clock from the local one (Okta's
+// minus local) from the Date headers of answers. Date is whole seconds,
+// truncated, and was stamped between sending and receiving: an answer
+// dated D sent at s and received at r says the offset is in
+// [D - r, D + 1s - s). Answers on either side of Date's ticking over
+// close the bounds in on the offset, to about a round trip or better.
+type oktaClock struct {
+	lo, hi time.Duration
+	since  time.Time // local; when this estimate began
+	ok     bool
+}
+
+// clockEstimateLife is how long one estimate of Okta's clock is kept
+// before it starts over: clocks drift, and Okta's may be stepped.
+const clockEstimateLife = 10 * time.Minute
+
+func (c *oktaClock) observe(date, sent, recv time.Time) {
+	// date has no monotonic reading: these are wall-clock differences.
+	lo, hi := date.Sub(recv), date.Add(time.Second).Sub(sent)
+	if !c.ok || lo >= c.hi || hi <= c.lo || recv.Sub(c.since) > clockEstimateLife {
+		// The first answer, one that contradicts the estimate (Okta's
+		// clock stepped, or another of its servers answered), or an old
+		// estimate: start over.
+		*c = oktaClock{lo: lo, hi: hi, since: recv, ok: true}
+		return
 	}
-	resetAt := time.Unix(epoch, 0)
-	delta := resetAt.Sub(sent)
-	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		delta = max(resetAt.Sub(d), 0)
-	}
-	// Okta's windows are a minute long: a reset further off is not to be
-	// believed (one second more for the Date header's truncation).
-	return sent.Add(min(delta, maxWindow+time.Second))
+	c.lo, c.hi = max(c.lo, lo), min(c.hi, hi)
 }
 
 func later(a, b time.Time) time.Time {

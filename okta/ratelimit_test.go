@@ -247,15 +247,15 @@ func TestLimiterIgnoresStaleWindow(t *testing.T) {
 	clk := newFakeClock()
 	l := testLimiter(nil, clk, 0)
 	key := "GET /api/v1/users/{id}"
-	l.update(key, rlResponse(clk, 200, 100, 50, 60*time.Second), clk.Now())
-	l.update(key, rlResponse(clk, 200, 100, 70, 60*time.Second), clk.Now()) // same window, raced: keep the lower
-	l.update(key, rlResponse(clk, 200, 100, 90, -30*time.Second), clk.Now().Add(-40*time.Second))
+	l.record(key, rlResponse(clk, 200, 100, 50, 60*time.Second), clk.Now(), clk.Now())
+	l.record(key, rlResponse(clk, 200, 100, 70, 60*time.Second), clk.Now(), clk.Now()) // same window, raced: keep the lower
+	l.record(key, rlResponse(clk, 200, 100, 90, -30*time.Second), clk.Now().Add(-40*time.Second), clk.Now())
 	b := l.buckets[key]
 	if b.remaining != 50 {
 		t.Errorf("remaining = %d, want 50", b.remaining)
 	}
 	_ = clk.Sleep(context.Background(), clk.Now().Add(30*time.Second))
-	l.update(key, rlResponse(clk, 200, 100, 99, 60*time.Second), clk.Now()) // a new window
+	l.record(key, rlResponse(clk, 200, 100, 99, 60*time.Second), clk.Now(), clk.Now()) // a new window
 	if b := l.buckets[key]; b.remaining != 99 {
 		t.Errorf("remaining = %d after a new window, want 99", b.remaining)
 	}

@@ -275,6 +275,9 @@ type Store interface {
 	// descending), at most f.AuditLimit() of them.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, error)
 
+	// Recorder: one durable write per command (record.go).
+	Recorder
+
 	// Close releases the store's connections.
 	Close() error
 }

@@ -3,9 +3,13 @@
 // for a single replica; several replicas share a PostgreSQL (store/postgres).
 //
 // The database runs in WAL mode with a 5 s busy timeout. Each Store keeps
-// one connection, so its writes are serialised; every transition is a single
-// compare-and-set statement, so two processes on the same file (which the
-// tests do, to model replicas) still see each transition happen once.
+// one connection, so its writes are serialised; the request path's writes
+// (processed envelope ids, audit records) that arrive together are
+// committed together, in one transaction and one disk sync, by one writer
+// (sqlstore's group commit), each still durable when its call returns.
+// Every transition is a single compare-and-set statement, so two processes
+// on the same file (which the tests do, to model replicas) still see each
+// transition happen once.
 package sqlite
 
 import (
@@ -45,6 +49,9 @@ var dialect = sqlstore.Dialect{
 	// microseconds like every stored time.
 	Now:      sqliteNow,
 	LeaseEnd: `(` + sqliteNow + ` + ?)`,
+	// One writer with a disk sync per commit: commit concurrent writes
+	// together.
+	GroupCommit: true,
 }
 
 const sqliteNow = `CAST(unixepoch('subsec') * 1000000 AS INTEGER)`

@@ -57,6 +57,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"ConcurrentOpen", testConcurrentOpen},
 		{"CanceledContext", testCanceledContext},
 	}
+	cases = append(cases, recordCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

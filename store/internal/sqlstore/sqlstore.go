@@ -46,18 +46,31 @@ type Dialect struct {
 	// LeaseEnd is the database's current time plus its one parameter, a
 	// number of microseconds, as a time column stores it.
 	LeaseEnd string
+	// GroupCommit sends the request-path writes through one writer that
+	// commits concurrent ones together (write.go): for a database with a
+	// single writer and a disk sync per commit (SQLite).
+	GroupCommit bool
 }
 
 // Store implements store.Store on db.
 type Store struct {
-	db *sql.DB
-	d  Dialect
+	db    *sql.DB
+	d     Dialect
+	stmts stmts      // prepared statements (write.go)
+	gc    *committer // with d.GroupCommit
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns a Store on db, which must have been migrated (Migrate).
-func New(db *sql.DB, d Dialect) *Store { return &Store{db: db, d: d} }
+func New(db *sql.DB, d Dialect) *Store {
+	s := &Store{db: db, d: d}
+	s.prepare(d.PruneEnvelopes, claimQuery, insertAuditQuery)
+	if d.GroupCommit {
+		s.gc = newCommitter(s)
+	}
+	return s
+}
 
 // ApprovalColumns lists the approvals table's columns in the order
 // scanApproval reads them; dialects use it in their ExpireDue statements.
@@ -69,8 +82,14 @@ const ApprovalColumns = `id, action, targets, params, reason, requester_id, requ
 const auditColumns = `id, at, event, actor, channel, action, targets, params, approval_id,
 	target, outcome, error_kind, okta_request_id, detail`
 
-// Close closes the pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close finishes the writes under way, then closes the pool.
+func (s *Store) Close() error {
+	if s.gc != nil {
+		s.gc.stop()
+	}
+	s.closeStmts()
+	return s.db.Close()
+}
 
 func (s *Store) errorf(op string, err error) error {
 	return fmt.Errorf("%s: %s: %w", s.d.Name, op, err)
@@ -461,42 +480,32 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time) ([]store.Approval,
 // FirstDelivery implements store.Store.
 func (s *Store) FirstDelivery(ctx context.Context, key string, now time.Time, ttl time.Duration) (bool, error) {
 	const op = "first delivery"
-	if key == "" || now.IsZero() || ttl <= 0 {
-		return false, s.invalid(op, "key, now and a positive ttl are required")
+	d := store.Delivery{Key: key, Now: now, TTL: ttl}
+	if err := s.checkDelivery(op, d); err != nil {
+		return false, err
 	}
-	// Prune first: a failure then leaves the key unclaimed, so a redelivery
-	// can still be processed.
-	if _, err := s.db.ExecContext(ctx, s.q(s.d.PruneEnvelopes), s.t(now)); err != nil {
-		return false, s.errorf(op, err)
-	}
-	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO processed_envelopes (envelope_key, seen_at, expires_at)
-		VALUES (?, ?, ?)
-		ON CONFLICT (envelope_key) DO UPDATE SET seen_at = excluded.seen_at, expires_at = excluded.expires_at
-		WHERE processed_envelopes.expires_at <= excluded.seen_at`),
-		txt(key), s.t(now), s.t(now.Add(ttl)))
+	var first bool
+	err := s.write(ctx, func(ctx context.Context, w on) (err error) {
+		first, err = s.claim(ctx, w, d)
+		return err
+	})
 	if err != nil {
 		return false, s.errorf(op, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, s.errorf(op, err)
-	}
-	return n == 1, nil
+	return first, nil
 }
 
 // AppendAudit implements store.Store.
 func (s *Store) AppendAudit(ctx context.Context, r store.AuditRecord) (int64, error) {
 	const op = "append audit"
-	if r.At.IsZero() || r.Event == "" {
-		return 0, s.invalid(op, "At and Event are required")
+	if err := s.checkRecord(op, r); err != nil {
+		return 0, err
 	}
 	var id int64
-	err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO audit_log (at, event, actor, channel, action, targets,
-		params, approval_id, target, outcome, error_kind, okta_request_id, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		s.t(r.At), txt(r.Event), txt(r.Actor), txt(r.Channel), txt(r.Action), jsonList(r.Targets),
-		jsonMap(r.Params), txt(r.ApprovalID), txt(r.Target), txt(r.Outcome), txt(r.ErrorKind),
-		txt(r.OktaRequestID), txt(r.Detail)).Scan(&id)
+	err := s.write(ctx, func(ctx context.Context, w on) (err error) {
+		id, err = s.insertAudit(ctx, w, r)
+		return err
+	})
 	if err != nil {
 		return 0, s.errorf(op, err)
 	}
