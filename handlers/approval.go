@@ -79,68 +79,18 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		req.Public = false
 		publicNote = " You asked for `--public`, but oktabot is not part of this direct message and cannot post in it once the request has run, so the result will come to you alone."
 	}
-	now := b.cfg.Now()
-	ap := store.Approval{
-		ID:               store.NewID(),
-		Action:           a.Name,
-		Targets:          targets,
-		TargetLabels:     labels,
-		Params:           requests.StoredParams(a, req.Values),
-		Reason:           strings.TrimSpace(req.Reason),
-		RequesterID:      inv.caller,
-		RequesterChannel: inv.channel,
-		ApproverRoles:    rule.Approvers,
-		ApprovalChannel:  rule.Channel,
-		PublicResult:     req.Public,
-		CreatedAt:        now,
-		ExpiresAt:        now.Add(rule.ExpireAfter),
-	}
-	log = log.With().Str("approval_id", ap.ID).Logger()
-	if err := st.CreateApproval(ctx, ap); err != nil {
-		log.Error().Err(err).Msg("could not store an approval request")
+	asked, ap, err := b.eng.Request(ctx, requests.Pending{Requester: inv.caller, Channel: inv.channel, Request: req, Targets: targets, Labels: labels, Rule: rule, Public: req.Public})
+	var ns *requests.NotShown
+	switch {
+	case asked == requests.AskedNotStored:
 		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not record your request for approval (the bot's database did not answer). Nothing was run; please try again."))
 		return
-	}
-	ap.Status = store.StatusPending
-	log.Info().Str("event", "approval.requested").Str("approval_channel", ap.ApprovalChannel).Msg("sent for approval")
-	// Targets are the Okta ids; what was typed and whom it named, beside.
-	b.record(ctx, requests.Transition{Event: requests.EventRequested, Actor: inv.caller, Channel: inv.channel, Approval: &ap, Typed: req.Targets})
-
-	// A request approvers cannot see, or cannot see whole, must not wait to
-	// be approved: withdraw it.
-	withdraw := func(err error, why, tell string) {
-		log.Error().Err(err).Str("approval_channel", ap.ApprovalChannel).Msg("could not show the approval request; withdrawing it")
-		if denied, derr := st.Deny(context.WithoutCancel(ctx), ap.ID, inv.caller, why, b.cfg.Now()); derr == nil {
-			b.record(ctx, requests.Transition{Event: requests.EventDenied, Actor: inv.caller, Channel: inv.channel, Approval: &denied, Detail: why})
-			b.updateApprovalMessage(ctx, log, denied)
-		} else {
-			log.Error().Err(derr).Msg("could not withdraw the approval request")
-		}
-		b.respond(ctx, log, inv, blocks.Notice(tell))
-	}
-	msg := blocks.Approval(ap, requests.StepOf(a, ap.Params))
-	whole := blocks.AllTargetsShown(ap)
-	if !whole {
-		msg = blocks.WithoutDecision(msg)
-	}
-	ch, ts, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
-	if err != nil {
-		withdraw(err, "the approval request could not be posted to "+ap.ApprovalChannel,
-			fmt.Sprintf(":warning: I could not post your request to %s for approval (is oktabot a member of that channel?). Nothing was run; tell the bot's operators.", blocks.ChannelRef(ap.ApprovalChannel)))
+	case errors.As(err, &ns) && !ns.Posted:
+		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":warning: I could not post your request to %s for approval (is oktabot a member of that channel?). Nothing was run; tell the bot's operators.", blocks.ChannelRef(ap.ApprovalChannel))))
 		return
-	}
-	if err := st.SetApprovalMessage(ctx, ap.ID, ch, ts); err != nil {
-		log.Error().Err(err).Msg("could not record where the approval message is; it will not be updated in place")
-	}
-	ap.MessageTS = ts
-	if !whole {
-		// Every target is listed in the message's thread first; only then
-		// do the buttons appear.
-		if err := b.postTargetList(ctx, ap); err != nil {
-			withdraw(err, "its targets could not all be listed in the approval message's thread",
-				fmt.Sprintf(":warning: Your request names %d targets, more than one message can show, and I could not list them all for the approvers in %s. Nothing was run; ask again with fewer targets.", len(ap.Targets), blocks.ChannelRef(ap.ApprovalChannel)))
-			return
-		}
+	case asked == requests.AskedNotShown:
+		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":warning: Your request names %d targets, more than one message can show, and I could not list them all for the approvers in %s. Nothing was run; ask again with fewer targets.", len(ap.Targets), blocks.ChannelRef(ap.ApprovalChannel))))
+		return
 	}
 	extra := ""
 	switch requests.StepOf(a, ap.Params) {
@@ -157,20 +107,40 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		blocks.RequestLine(ap), blocks.ChannelRef(ap.ApprovalChannel), blocks.RolesText(ap.ApproverRoles), blocks.Date(ap.ExpiresAt), extra)))
 }
 
-// postTargetList lists every target of a pending request in its approval
-// message's thread, then shows the message's Approve and Deny buttons.
-func (b *Bot) postTargetList(ctx context.Context, ap store.Approval) error {
+// show posts a pending request to its approval channel; when the message
+// cannot name every target, it is posted without its buttons, every target
+// is listed in its thread, and only then do the buttons appear
+// (requests.Notifier.Show).
+func (b *Bot) show(ctx context.Context, ap store.Approval, remember func(ts string)) *requests.NotShown {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	msg := blocks.Approval(ap, requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
+	whole := blocks.AllTargetsShown(ap)
+	first := msg
+	if !whole {
+		first = blocks.WithoutDecision(msg)
+	}
+	_, ts, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(first.Text, false), slack.MsgOptionBlocks(first.Blocks...))
+	if err != nil {
+		return &requests.NotShown{Why: "the approval request could not be posted to " + ap.ApprovalChannel, Err: err}
+	}
+	remember(ts)
+	if whole {
+		return nil
+	}
+	listFailed := func(err error) *requests.NotShown {
+		return &requests.NotShown{Posted: true, Why: "its targets could not all be listed in the approval message's thread", Err: err}
+	}
 	list := blocks.TargetList(ap)
 	for _, m := range append([]blocks.Reply{list}, list.More...) {
-		if _, _, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionTS(ap.MessageTS)); err != nil {
-			return err
+		if _, _, err := b.cfg.Slack.PostMessageContext(ctx, ap.ApprovalChannel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionTS(ts)); err != nil {
+			return listFailed(err)
 		}
 	}
-	msg := blocks.Approval(ap, requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
-	_, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ap.MessageTS, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
-	return err
+	if _, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ts, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
+		return listFailed(err)
+	}
+	return nil
 }
 
 // resolveUsers resolves a request's user targets to Okta users: Slack

@@ -152,6 +152,11 @@ func (n slackNotifier) Ask(ctx context.Context, ap store.Approval, step requests
 	n.b.askRequester(ctx, n.log(ap), ap, step)
 }
 
+// Show shows a pending request to its approvers (Bot.show).
+func (n slackNotifier) Show(ctx context.Context, ap store.Approval, remember func(ts string)) *requests.NotShown {
+	return n.b.show(ctx, ap, remember)
+}
+
 // Result is the result the approval message shows: each target named by
 // the label approvers saw.
 func (n slackNotifier) Result(ap store.Approval, p performed) string {

@@ -78,10 +78,9 @@ func outcomeSummary(p performed) string {
 	return "done"
 }
 
-// auditDirect records what a request that ran without approval did, and
-// posts its line to the audit channel when it writes.
+// auditDirect posts the audit channel's line of a request that ran without
+// approval, when it writes (its records are requests.Engine.RunDirect's).
 func (b *Bot) auditDirect(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, p performed) {
-	b.record(ctx, requests.Transition{Event: requests.EventOutcome, Actor: inv.caller, Channel: inv.channel, Request: &req, Result: &p})
 	b.auditLine(req.Action, fmt.Sprintf("%s %s — %s", outcomeMark(p), invocationText(inv, req), outcomeSummary(p)))
 }
 
@@ -91,8 +90,7 @@ func (b *Bot) auditDirect(ctx context.Context, log zerolog.Logger, inv invocatio
 // who must not be notified): only who, where, the action, why, and how
 // many targets it named.
 func (b *Bot) auditRefused(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, why string) {
-	rec := b.record(ctx, requests.Transition{Event: requests.EventRefused, Actor: inv.caller, Channel: inv.channel, Request: &req, Detail: why})
-	detail := rec[0].Detail
+	detail := b.eng.Refuse(ctx, inv.caller, inv.channel, req, why).Detail
 	if req.Action.Writes {
 		// One person's refusals are summed up, not posted one by one.
 		b.auditCh.refused(inv.caller, req.Action.Name, fmt.Sprintf(":no_entry: %s by %s in %s — refused: %s", blocks.Code(req.Action.Name), blocks.Mention(inv.caller), blocks.ChannelRef(inv.channel), blocks.Esc(detail)))

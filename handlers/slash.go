@@ -121,12 +121,13 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		return
 	}
 	log.Info().Str("event", "request.allowed").Strs("roles", decision.Roles).Msg("running action")
-	b.record(ctx, requests.Transition{Event: requests.EventAllowed, Actor: inv.caller, Channel: inv.channel, Request: &req})
 	if req.Action.Name == auditAction {
+		// Reading the audit trail is recorded, not its listing.
+		b.record(ctx, requests.Transition{Event: requests.EventAllowed, Actor: inv.caller, Channel: inv.channel, Request: &req})
 		b.showAudit(ctx, log, inv, req)
 		return
 	}
-	res := b.perform(ctx, log, req, env)
+	res := b.eng.RunDirect(ctx, inv.caller, inv.channel, req, func(ctx context.Context) performed { return b.perform(ctx, log, req, env) })
 	b.auditDirect(ctx, log, inv, req, res)
 	b.deliver(ctx, log, inv, req, res)
 }

@@ -35,6 +35,9 @@ type Notifier interface {
 	// Ask asks the requester of approved ap for their step (the password,
 	// or a click to run it and receive its one-time secrets).
 	Ask(ctx context.Context, ap store.Approval, step Step)
+	// Show shows pending ap to its approvers, every target of it, before
+	// they can decide; remember keeps where its message is. nil: shown.
+	Show(ctx context.Context, ap store.Approval, remember func(ts string)) *NotShown
 }
 
 // Runner runs an approved request against Okta as its requester (their

@@ -60,6 +60,10 @@ func (n *notes) Ask(ctx context.Context, ap store.Approval, step Step) {
 	defer n.mu.Unlock()
 	n.asked = append(n.asked, step)
 }
+func (n *notes) Show(ctx context.Context, ap store.Approval, remember func(string)) *NotShown {
+	remember("1700000000.000100")
+	return nil
+}
 func (n *notes) Result(ap store.Approval, r Performed) string {
 	if r.Err != nil {
 		return "failed"

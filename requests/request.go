@@ -1,0 +1,114 @@
+package requests
+
+import (
+	"context"
+	"strings"
+
+	"oktabot/actions"
+	"oktabot/auth"
+	"oktabot/store"
+)
+
+// Refuse records a request refused before it ran or was sent for
+// approval (received → refused), keeping nothing the caller typed
+// (Records), and returns its record.
+func (e *Engine) Refuse(ctx context.Context, caller, channel string, req actions.Request, why string) store.AuditRecord {
+	return e.Record(ctx, Transition{Event: EventRefused, Actor: caller, Channel: channel, Request: &req, Detail: why})[0]
+}
+
+// RunDirect runs a request that needs no approval (received → running →
+// done | failed): it records that the policy allowed it, runs it with run,
+// and records the outcome of each target.
+func (e *Engine) RunDirect(ctx context.Context, caller, channel string, req actions.Request, run func(context.Context) Performed) Performed {
+	e.Record(ctx, Transition{Event: EventAllowed, Actor: caller, Channel: channel, Request: &req})
+	p := run(ctx)
+	e.Record(ctx, Transition{Event: EventOutcome, Actor: caller, Channel: channel, Request: &req, Result: &p})
+	return p
+}
+
+// Pending is a request to send for approval, its user targets resolved.
+type Pending struct {
+	Requester string // Slack user id
+	Channel   string // where it was asked
+	// Request is the request as asked: its targets as typed.
+	Request actions.Request
+	// Targets are what it runs on (the Okta ids of its users), Labels one
+	// per target for people (none for group targets).
+	Targets, Labels []string
+	Rule            *auth.ApprovalRule
+	// Public: post the result, without secrets, where it was asked.
+	Public bool
+}
+
+// Asked is what became of sending a request for approval.
+type Asked int
+
+const (
+	// AskedPending: stored and shown, whole, to its approvers.
+	AskedPending Asked = iota
+	// AskedNotStored: the store did not take it; nothing was shown.
+	AskedNotStored
+	// AskedNotShown: its approvers could not be shown it whole, so it was
+	// withdrawn (pending approval → denied).
+	AskedNotShown
+)
+
+// NotShown is why approvers could not be shown a request whole
+// (Notifier.Show).
+type NotShown struct {
+	Posted bool   // the approval message was posted, its targets' list not
+	Why    string // for the record
+	Err    error
+}
+
+func (n *NotShown) Error() string { return n.Why + ": " + n.Err.Error() }
+func (n *NotShown) Unwrap() error { return n.Err }
+
+// Request sends p for approval (received → pending approval): it stores
+// the request (never a secret: StoredParams), records it, and has its
+// approvers shown it (Notifier.Show). A request its approvers cannot see
+// whole must not wait to be approved: it is withdrawn.
+func (e *Engine) Request(ctx context.Context, p Pending) (Asked, store.Approval, error) {
+	a, now := p.Request.Action, e.Now()
+	ap := store.Approval{
+		ID:               store.NewID(),
+		Action:           a.Name,
+		Targets:          p.Targets,
+		TargetLabels:     p.Labels,
+		Params:           StoredParams(a, p.Request.Values),
+		Reason:           strings.TrimSpace(p.Request.Reason),
+		RequesterID:      p.Requester,
+		RequesterChannel: p.Channel,
+		ApproverRoles:    p.Rule.Approvers,
+		ApprovalChannel:  p.Rule.Channel,
+		PublicResult:     p.Public,
+		CreatedAt:        now,
+		ExpiresAt:        now.Add(p.Rule.ExpireAfter),
+	}
+	log := e.Log.With().Str("user", p.Requester).Str("action", a.Name).Str("approval_id", ap.ID).Logger()
+	if err := e.Store.CreateApproval(ctx, ap); err != nil {
+		log.Error().Err(err).Msg("could not store an approval request")
+		return AskedNotStored, ap, err
+	}
+	ap.Status = store.StatusPending
+	log.Info().Str("event", "approval.requested").Str("approval_channel", ap.ApprovalChannel).Msg("sent for approval")
+	// Targets are the Okta ids; what was typed and whom it named, beside.
+	e.Record(ctx, Transition{Event: EventRequested, Actor: p.Requester, Channel: p.Channel, Approval: &ap, Typed: p.Request.Targets})
+	remember := func(ts string) {
+		ap.MessageTS = ts
+		if err := e.Store.SetApprovalMessage(ctx, ap.ID, ap.ApprovalChannel, ts); err != nil {
+			log.Error().Err(err).Msg("could not record where the approval message is; it will not be updated in place")
+		}
+	}
+	if ns := e.Notify.Show(ctx, ap, remember); ns != nil {
+		log.Error().Err(ns.Err).Str("approval_channel", ap.ApprovalChannel).Msg("could not show the approval request; withdrawing it")
+		if denied, err := e.Store.Deny(context.WithoutCancel(ctx), ap.ID, p.Requester, ns.Why, e.Now()); err == nil {
+			e.Record(ctx, Transition{Event: EventDenied, Actor: p.Requester, Channel: p.Channel, Approval: &denied, Detail: ns.Why})
+			e.Notify.Changed(ctx, denied)
+		} else {
+			log.Error().Err(err).Msg("could not withdraw the approval request")
+		}
+		return AskedNotShown, ap, ns
+	}
+	return AskedPending, ap, nil
+}
