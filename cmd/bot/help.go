@@ -107,6 +107,13 @@ Usage:
   oktabot sandbox [--policy FILE] [--addr 127.0.0.1:8080] [--data DIR]
                        try it on this machine, in a browser, against stand-ins
                        for Slack and Okta (no tokens needed)
+  oktabot policy check [-strict] [FILE]
+                       validate the policy (FILE, else OKTABOT_POLICY_FILE):
+                       FILE:LINE: PROBLEM for each problem, exit 1 if any
+  oktabot policy explain [FILE] -user U… [-groups S…,S…]
+  oktabot policy explain [FILE] -action ACTION
+                       what a person may run and approve; who may run and
+                       approve an action
   oktabot -version     print the version and exit
   oktabot -help        print this help and exit
 

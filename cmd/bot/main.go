@@ -31,7 +31,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.LookupEnv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "oktabot:", oneLine(err))
+		var full errReported
+		if errors.As(err, &full) {
+			fmt.Fprintln(os.Stderr, "oktabot:", err)
+		} else {
+			fmt.Fprintln(os.Stderr, "oktabot:", oneLine(err))
+		}
 		os.Exit(1)
 	}
 }
@@ -63,6 +68,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 			}
 		case "sandbox":
 			return sandbox.Main(ctx, args[2:], sandboxBot, stdout)
+		case "policy":
+			return policyCommand(args[2:], lookupEnv, stdout, stderr)
 		}
 		return fmt.Errorf("unexpected arguments %q: oktabot is configured by environment variables (see oktabot -help)", args[1:])
 	}
@@ -75,7 +82,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Str("go", version.Go).Msg("oktabot " + version.Version)
 
 	reg := actions.Default()
-	policy, err := auth.Load(cfg.PolicyFile, auth.Names{Actions: reg.Names(), RoleTypes: actions.RoleTypes})
+	policy, err := auth.Load(cfg.PolicyFile, policyNames(reg))
 	if err != nil {
 		return fmt.Errorf("policy: %w", err)
 	}
