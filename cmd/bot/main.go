@@ -81,10 +81,16 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	log.Info().Str("version", version.Version).Str("revision", version.Revision).Bool("modified", version.Modified).
 		Str("go", version.Go).Msg("oktabot " + version.Version)
 
+	// SIGHUP reloads the policy; caught from here on, so that one sent
+	// while the bot starts does not stop it.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	reg := actions.Default()
-	policy, err := auth.Load(cfg.PolicyFile, policyNames(reg))
+	policy, policySum, err := loadPolicy(cfg.PolicyFile, policyNames(reg))
 	if err != nil {
-		return fmt.Errorf("policy: %w", err)
+		return err
 	}
 	for _, w := range policy.Warnings() {
 		log.Warn().Str("event", "policy.warning").Msg(w)
@@ -186,6 +192,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		},
 	})
 	hl.setConnected(bot.Ready)
+	reloader := newPolicyReloader(cfg.PolicyFile, policyNames(reg), authorizer, policySum, log, bot.Audit, nil)
+	go reloader.watch(runCtx, hup)
 
 	sm := socketmode.New(api, socketmode.OptionLog(logAdapter{log}))
 	err = bot.Run(runCtx, sm)
