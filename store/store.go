@@ -274,6 +274,16 @@ type Store interface {
 	// ListAudit returns records matching f, newest first (At, then ID,
 	// descending), at most f.AuditLimit() of them.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, error)
+	// ExportAudit calls fn with every record whose At is at or after since
+	// (every record when since is zero), oldest first (At, then ID), and
+	// stops at fn's first error, which it returns. Records appended
+	// meanwhile may or may not be included.
+	ExportAudit(ctx context.Context, since time.Time, fn func(AuditRecord) error) error
+	// DeleteAuditBefore deletes the records whose At is strictly before
+	// before and returns how many: audit retention, the one deletion the
+	// audit log allows (the database refuses any other). Replicas may
+	// call it at once. ErrInvalid if before is zero.
+	DeleteAuditBefore(ctx context.Context, before time.Time) (int64, error)
 
 	// Recorder: one durable write per command (record.go).
 	Recorder

@@ -1,0 +1,124 @@
+package sqlstore
+
+// Audit export and retention.
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"oktabot/store"
+)
+
+// exportPage and deleteBatch bound one query of ExportAudit and one
+// transaction of DeleteAuditBefore, so that neither holds the database
+// for long.
+const (
+	exportPage  = 1000
+	deleteBatch = 5000
+)
+
+// ExportAudit implements store.Store: pages by (at, id), so that no
+// cursor stays open while fn writes.
+func (s *Store) ExportAudit(ctx context.Context, since time.Time, fn func(store.AuditRecord) error) error {
+	const op = "export audit"
+	var after *store.AuditRecord
+	for {
+		var rows *sql.Rows
+		var err error
+		if after == nil {
+			if since.IsZero() {
+				rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+auditColumns+` FROM audit_log
+					ORDER BY at, id LIMIT ?`), exportPage)
+			} else {
+				rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+auditColumns+` FROM audit_log
+					WHERE at >= ? ORDER BY at, id LIMIT ?`), s.t(since), exportPage)
+			}
+		} else {
+			rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+auditColumns+` FROM audit_log
+				WHERE at > ? OR (at = ? AND id > ?) ORDER BY at, id LIMIT ?`),
+				s.t(after.At), s.t(after.At), after.ID, exportPage)
+		}
+		if err != nil {
+			return s.errorf(op, err)
+		}
+		page, err := scanAudit(rows)
+		if err != nil {
+			return s.errorf(op, err)
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(page) < exportPage {
+			return nil
+		}
+		after = &page[len(page)-1]
+	}
+}
+
+// scanAudit reads audit rows of auditColumns and closes rows.
+func scanAudit(rows *sql.Rows) ([]store.AuditRecord, error) {
+	defer rows.Close()
+	var out []store.AuditRecord
+	for rows.Next() {
+		var r store.AuditRecord
+		if err := rows.Scan(&r.ID, dbTime{&r.At}, &r.Event, &r.Actor, &r.Channel, &r.Action,
+			dbJSON{&r.Targets}, dbJSON{&r.Params}, &r.ApprovalID, &r.Target, &r.Outcome,
+			&r.ErrorKind, &r.OktaRequestID, &r.Detail); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DeleteAuditBefore implements store.Store. Each batch is a transaction
+// that writes the cutoff to audit_retention, which the database's
+// append-only trigger reads to let exactly those rows go, deletes, and
+// removes the cutoff before committing.
+func (s *Store) DeleteAuditBefore(ctx context.Context, before time.Time) (int64, error) {
+	const op = "delete audit"
+	if before.IsZero() {
+		return 0, s.invalid(op, "no cutoff")
+	}
+	var total int64
+	for {
+		n, err := s.deleteAuditBatch(ctx, before)
+		if err != nil {
+			return total, s.errorf(op, err)
+		}
+		total += n
+		if n < deleteBatch {
+			return total, nil
+		}
+	}
+}
+
+func (s *Store) deleteAuditBatch(ctx context.Context, before time.Time) (n int64, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO audit_retention (cutoff) VALUES (?)`), s.t(before)); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM audit_log WHERE id IN (
+			SELECT id FROM audit_log WHERE at < ? ORDER BY at, id LIMIT ?)`), s.t(before), deleteBatch)
+	if err != nil {
+		return 0, err
+	}
+	if n, err = res.RowsAffected(); err != nil {
+		return 0, err
+	}
+	if _, err = tx.ExecContext(ctx, `DELETE FROM audit_retention`); err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
+}
