@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 			return sandbox.Main(ctx, args[2:], sandboxBot, stdout)
 		case "policy":
 			return policyCommand(args[2:], lookupEnv, stdout, stderr)
+		case "audit":
+			return auditCommand(ctx, args[2:], lookupEnv, time.Now, stdout, stderr)
 		}
 		return fmt.Errorf("unexpected arguments %q: oktabot is configured by environment variables (see oktabot -help)", args[1:])
 	}
@@ -192,8 +195,16 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		},
 	})
 	hl.setConnected(bot.Ready)
+	// Background work ends with runCtx, before the store closes.
+	var bg sync.WaitGroup
+	defer func() { fail(nil); bg.Wait() }()
 	reloader := newPolicyReloader(cfg.PolicyFile, policyNames(reg), authorizer, policySum, log, bot.Audit, nil)
-	go reloader.watch(runCtx, hup)
+	bg.Go(func() { reloader.watch(runCtx, hup) })
+	if cfg.AuditRetention > 0 {
+		bg.Go(func() { retentionLoop(runCtx, st, cfg.AuditRetention, cfg.AuditRetentionText, time.Now, bot.Audit, log) })
+	} else {
+		log.Info().Msg("audit records are kept forever (OKTABOT_AUDIT_RETENTION is not set)")
+	}
 
 	sm := socketmode.New(api, socketmode.OptionLog(logAdapter{log}))
 	err = bot.Run(runCtx, sm)
