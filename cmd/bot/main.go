@@ -201,7 +201,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	reloader := newPolicyReloader(cfg.PolicyFile, policyNames(reg), authorizer, policySum, log, bot.Audit, nil)
 	bg.Go(func() { reloader.watch(runCtx, hup) })
 	if cfg.AuditRetention > 0 {
-		bg.Go(func() { retentionLoop(runCtx, st, cfg.AuditRetention, cfg.AuditRetentionText, time.Now, bot.Audit, log) })
+		bg.Go(func() {
+			retentionLoop(runCtx, st, cfg.AuditRetention, cfg.AuditRetentionText, time.Now, bot.Audit, log)
+		})
 	} else {
 		log.Info().Msg("audit records are kept forever (OKTABOT_AUDIT_RETENTION is not set)")
 	}
