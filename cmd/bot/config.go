@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -569,5 +570,18 @@ func loadDatabaseURL(lookupEnv func(string) (string, bool)) (string, error) {
 	if len(problems) > 0 {
 		return "", errors.New("configuration: " + strings.Join(problems, "; "))
 	}
-	return u, nil
+	return absDatabaseURL(u), nil
+}
+
+// absDatabaseURL makes a relative SQLite path absolute, so that logs and
+// errors name the real place: the image's default is oktabot.db in its
+// working directory, /data.
+func absDatabaseURL(u string) string {
+	if strings.Contains(u, "://") || filepath.IsAbs(u) {
+		return u
+	}
+	if abs, err := filepath.Abs(u); err == nil {
+		return abs
+	}
+	return u
 }

@@ -101,16 +101,17 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 
 	// The store holds pending approvals, processed envelope ids and the
 	// audit trail; its URL may carry a password, so only Describe is logged.
-	st, err := storeopen.Open(ctx, cfg.DatabaseURL)
+	dbURL := absDatabaseURL(cfg.DatabaseURL)
+	st, err := storeopen.Open(ctx, dbURL)
 	if err != nil {
-		return fmt.Errorf("OKTABOT_DATABASE_URL (%s): %w", storeopen.Describe(cfg.DatabaseURL), err)
+		return fmt.Errorf("OKTABOT_DATABASE_URL (%s): %w", storeopen.Describe(dbURL), err)
 	}
 	defer func() {
 		if err := st.Close(); err != nil {
 			log.Error().Err(err).Msg("closing the database")
 		}
 	}()
-	log.Info().Str("database", storeopen.Describe(cfg.DatabaseURL)).Msg("database open")
+	log.Info().Str("database", storeopen.Describe(dbURL)).Msg("database open")
 
 	// The health endpoints come up first, so that an orchestrator sees a
 	// bot waiting for Slack for what it is.
