@@ -166,6 +166,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return err
 	}
 
+	checkChannels(runCtx, api, policy, log)
 	authorizer := auth.New(policy, handlers.SlackMembers{Slack: api})
 	bot := handlers.New(handlers.Config{
 		OrgURL:   cfg.OktaOrgURL,
@@ -199,7 +200,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	// Background work ends with runCtx, before the store closes.
 	var bg sync.WaitGroup
 	defer func() { fail(nil); bg.Wait() }()
-	reloader := newPolicyReloader(cfg.PolicyFile, policyNames(reg), authorizer, policySum, log, bot.Audit, nil)
+	reloader := newPolicyReloader(cfg.PolicyFile, policyNames(reg), authorizer, policySum, log, bot.Audit,
+		func(ctx context.Context, p *auth.Policy) { checkChannels(ctx, api, p, log) })
 	bg.Go(func() { reloader.watch(runCtx, hup) })
 	if cfg.AuditRetention > 0 {
 		bg.Go(func() {
