@@ -91,7 +91,7 @@ func auditCommand(ctx context.Context, args []string, lookupEnv func(string) (st
 		return fmt.Errorf("OKTABOT_DATABASE_URL (%s): %w", storeopen.Describe(dbURL), err)
 	}
 	defer st.Close()
-	if err := st.ExportAudit(ctx, since, write); err != nil {
+	if err := store.ExportAll(ctx, st, since, write); err != nil {
 		return fmt.Errorf("audit export: %w", err)
 	}
 	return flush()

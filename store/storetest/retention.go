@@ -17,14 +17,14 @@ func testExportAudit(t *testing.T, h *harness) {
 	export := func(since time.Time) []store.AuditRecord {
 		t.Helper()
 		var out []store.AuditRecord
-		if err := s.ExportAudit(ctx, since, func(r store.AuditRecord) error {
+		if err := store.ExportAll(ctx, s, since, func(r store.AuditRecord) error {
 			if r.At.Location() != time.UTC {
 				t.Errorf("record %d At %v, want UTC", r.ID, r.At)
 			}
 			out = append(out, r)
 			return nil
 		}); err != nil {
-			t.Fatalf("ExportAudit(%v): %v", since, err)
+			t.Fatalf("ExportAll(%v): %v", since, err)
 		}
 		return out
 	}
@@ -58,7 +58,7 @@ func testExportAudit(t *testing.T, h *harness) {
 
 	stop := errors.New("stop")
 	n := 0
-	err := s.ExportAudit(ctx, time.Time{}, func(store.AuditRecord) error {
+	err := store.ExportAll(ctx, s, time.Time{}, func(store.AuditRecord) error {
 		n++
 		if n == 3 {
 			return stop
@@ -66,8 +66,20 @@ func testExportAudit(t *testing.T, h *harness) {
 		return nil
 	})
 	if !errors.Is(err, stop) || n != 3 {
-		t.Errorf("ExportAudit with a failing callback: %v after %d records, want stop after 3", err, n)
+		t.Errorf("ExportAll with a failing callback: %v after %d records, want stop after 3", err, n)
 	}
+
+	// One page: a limit, and after a record.
+	page, err := s.ExportAudit(ctx, store.AuditPage{Limit: 2, AfterAt: sorted[0].At, AfterID: sorted[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "a page after the first record", auditIDs(sorted[1:3]), auditIDs(page))
+	if page, _ := s.ExportAudit(ctx, store.AuditPage{Limit: 5000}); len(page) != store.MaxExportPage {
+		t.Errorf("a page of %d records, want at most %d", len(page), store.MaxExportPage)
+	}
+	_, err = s.ExportAudit(ctx, store.AuditPage{AfterID: 3})
+	wantErr(t, "AfterID without AfterAt", err, store.ErrInvalid)
 }
 
 func auditIDs(rs []store.AuditRecord) []int64 {
@@ -111,7 +123,7 @@ func testDeleteAuditBefore(t *testing.T, h *harness) {
 		t.Errorf("deleted %d + %d records, want 12 in all", counts[0], counts[1])
 	}
 	var left []store.AuditRecord
-	if err := s.ExportAudit(ctx, time.Time{}, func(r store.AuditRecord) error { left = append(left, r); return nil }); err != nil {
+	if err := store.ExportAll(ctx, s, time.Time{}, func(r store.AuditRecord) error { left = append(left, r); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	diff(t, "records left", auditIDs(keep), auditIDs(left))

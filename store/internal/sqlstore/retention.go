@@ -5,57 +5,47 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"oktabot/store"
 )
 
-// exportPage and deleteBatch bound one query of ExportAudit and one
-// transaction of DeleteAuditBefore, so that neither holds the database
-// for long.
-const (
-	exportPage  = 1000
-	deleteBatch = 5000
-)
+// deleteBatch bounds one transaction of DeleteAuditBefore, so that it
+// does not hold the database for long.
+const deleteBatch = 5000
 
-// ExportAudit implements store.Store: pages by (at, id), so that no
-// cursor stays open while fn writes.
-func (s *Store) ExportAudit(ctx context.Context, since time.Time, fn func(store.AuditRecord) error) error {
+// ExportAudit implements store.Store: keyset pages by (at, id).
+func (s *Store) ExportAudit(ctx context.Context, p store.AuditPage) ([]store.AuditRecord, error) {
 	const op = "export audit"
-	var after *store.AuditRecord
-	for {
-		var rows *sql.Rows
-		var err error
-		if after == nil {
-			if since.IsZero() {
-				rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+auditColumns+` FROM audit_log
-					ORDER BY at, id LIMIT ?`), exportPage)
-			} else {
-				rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+auditColumns+` FROM audit_log
-					WHERE at >= ? ORDER BY at, id LIMIT ?`), s.t(since), exportPage)
-			}
-		} else {
-			rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+auditColumns+` FROM audit_log
-				WHERE at > ? OR (at = ? AND id > ?) ORDER BY at, id LIMIT ?`),
-				s.t(after.At), s.t(after.At), after.ID, exportPage)
-		}
-		if err != nil {
-			return s.errorf(op, err)
-		}
-		page, err := scanAudit(rows)
-		if err != nil {
-			return s.errorf(op, err)
-		}
-		for _, r := range page {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		if len(page) < exportPage {
-			return nil
-		}
-		after = &page[len(page)-1]
+	var where []string
+	var args []any
+	if !p.Since.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, s.t(p.Since))
 	}
+	if p.AfterID != 0 {
+		if p.AfterAt.IsZero() {
+			return nil, s.invalid(op, "AfterID without AfterAt")
+		}
+		where = append(where, "(at > ? OR (at = ? AND id > ?))")
+		args = append(args, s.t(p.AfterAt), s.t(p.AfterAt), p.AfterID)
+	}
+	query := `SELECT ` + auditColumns + ` FROM audit_log`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY at, id LIMIT ?`
+	args = append(args, p.PageLimit())
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, s.errorf(op, err)
+	}
+	out, err := scanAudit(rows)
+	if err != nil {
+		return nil, s.errorf(op, err)
+	}
+	return out, nil
 }
 
 // scanAudit reads audit rows of auditColumns and closes rows.
