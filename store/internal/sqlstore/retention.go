@@ -64,8 +64,8 @@ func scanAudit(rows *sql.Rows) ([]store.AuditRecord, error) {
 	return out, rows.Err()
 }
 
-// DeleteAuditBefore implements store.Store. Each batch is a transaction
-// that writes the cutoff to audit_retention, which the database's
+// DeleteAuditBefore implements store.Store. Each batch is one write (a
+// transaction, or a savepoint of SQLite's group commit) that writes the cutoff to audit_retention, which the database's
 // append-only trigger reads to let exactly those rows go, deletes, and
 // removes the cutoff before committing.
 func (s *Store) DeleteAuditBefore(ctx context.Context, before time.Time) (int64, error) {
@@ -87,28 +87,20 @@ func (s *Store) DeleteAuditBefore(ctx context.Context, before time.Time) (int64,
 }
 
 func (s *Store) deleteAuditBatch(ctx context.Context, before time.Time) (n int64, err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
+	err = s.writeTx(ctx, func(ctx context.Context, w on) error {
+		if _, err := w.exec(ctx, `INSERT INTO audit_retention (cutoff) VALUES (?)`, s.t(before)); err != nil {
+			return err
 		}
-	}()
-	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO audit_retention (cutoff) VALUES (?)`), s.t(before)); err != nil {
-		return 0, err
-	}
-	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM audit_log WHERE id IN (
-			SELECT id FROM audit_log WHERE at < ? ORDER BY at, id LIMIT ?)`), s.t(before), deleteBatch)
-	if err != nil {
-		return 0, err
-	}
-	if n, err = res.RowsAffected(); err != nil {
-		return 0, err
-	}
-	if _, err = tx.ExecContext(ctx, `DELETE FROM audit_retention`); err != nil {
-		return 0, err
-	}
-	return n, tx.Commit()
+		res, err := w.exec(ctx, `DELETE FROM audit_log WHERE id IN (
+			SELECT id FROM audit_log WHERE at < ? ORDER BY at, id LIMIT ?)`, s.t(before), deleteBatch)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = w.exec(ctx, `DELETE FROM audit_retention`)
+		return err
+	})
+	return n, err
 }
