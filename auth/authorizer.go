@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -108,7 +109,7 @@ func isFresh(ctx context.Context) bool {
 // Authorizer answers authorization questions against a Policy. It is safe
 // for concurrent use.
 type Authorizer struct {
-	policy  *Policy
+	policy  atomic.Pointer[Policy] // the policy in force; SetPolicy swaps it
 	members Members
 	now     func() time.Time
 	ttl     time.Duration
@@ -138,7 +139,6 @@ type flight struct {
 // groups; a lookup without m fails (closed).
 func New(p *Policy, m Members, opts ...Option) *Authorizer {
 	a := &Authorizer{
-		policy:  p,
 		members: m,
 		now:     time.Now,
 		ttl:     DefaultTTL,
@@ -146,14 +146,21 @@ func New(p *Policy, m Members, opts ...Option) *Authorizer {
 		cache:   map[string]cached{},
 		flights: map[string]*flight{},
 	}
+	a.policy.Store(p)
 	for _, o := range opts {
 		o(a)
 	}
 	return a
 }
 
-// Policy returns the policy the Authorizer enforces.
-func (a *Authorizer) Policy() *Policy { return a.policy }
+// Policy returns the policy the Authorizer enforces now.
+func (a *Authorizer) Policy() *Policy { return a.policy.Load() }
+
+// SetPolicy puts p in force (a reload): every decision from now on, of a
+// new request or of an approval pending since before, is judged by p.
+// Decisions already under way finish with the policy they started with.
+// The user group cache is kept: membership does not depend on the policy.
+func (a *Authorizer) SetPolicy(p *Policy) { a.policy.Store(p) }
 
 // Decide says whether caller (a Slack user id) may run action. Deny is the
 // default: the verdict is Allow when one of the caller's roles lists the
@@ -168,7 +175,7 @@ func (a *Authorizer) Policy() *Policy { return a.policy }
 // action through it: the caller should log it and tell the user that Slack
 // could not be asked. A failed lookup never grants anything.
 func (a *Authorizer) Decide(ctx context.Context, caller, action, channel string) (Decision, error) {
-	p := a.policy
+	p := a.Policy()
 	if caller == "" || !p.known[action] {
 		return Decision{Verdict: Deny}, nil
 	}
@@ -196,7 +203,7 @@ func (a *Authorizer) Decide(ctx context.Context, caller, action, channel string)
 // approval, in the order given. When a user group lookup fails, the result
 // holds only what could be confirmed and the error says what failed.
 func (a *Authorizer) Permitted(ctx context.Context, caller string, all []string) ([]string, error) {
-	p := a.policy
+	p := a.Policy()
 	if caller == "" {
 		return nil, nil
 	}
@@ -242,9 +249,10 @@ func (a *Authorizer) CanApprove(ctx context.Context, approver, requester string,
 	if rule == nil || approver == "" || requester == "" || approver == requester {
 		return false, nil
 	}
+	p := a.Policy()
 	l := a.lookup()
 	for _, name := range rule.Approvers {
-		if r := a.policy.byName[name]; r != nil && l.isMember(ctx, approver, r) {
+		if r := p.byName[name]; r != nil && l.isMember(ctx, approver, r) {
 			return true, nil
 		}
 	}

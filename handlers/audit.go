@@ -29,6 +29,10 @@ import (
 // the store, which package actions may not know.
 const auditAction = "audit"
 
+// Audit records an event of the process itself (a policy reload, an audit
+// retention sweep) as every other: in the store and the JSON log.
+func (b *Bot) Audit(ctx context.Context, r store.AuditRecord) { b.eng.Append(ctx, r) }
+
 // record writes the audit record(s) of a transition in a request's life
 // (requests.Engine.Record: made in one place) and returns them.
 func (b *Bot) record(ctx context.Context, t requests.Transition) []store.AuditRecord {

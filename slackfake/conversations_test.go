@@ -112,3 +112,49 @@ func TestLatencyAndMaxInFlight(t *testing.T) {
 		t.Errorf("MaxInFlight(chat.postMessage) = %d", n)
 	}
 }
+
+// conversations.info: what the app can see, as Slack shows it to a bot
+// token; is_member tells a public channel the bot is in from one it is not.
+func TestConversationsInfo(t *testing.T) {
+	s := newFake(t)
+	api, ctx := newAPI(s), t.Context()
+	s.AddChannel("C1GENERAL", "general", "U1ALICE")
+	s.AddChannel("C2OUTSIDE", "outside", "U1ALICE")
+	s.SetBotMember("C2OUTSIDE", false)
+	s.AddChannel("C3OLD", "old")
+	s.ArchiveChannel("C3OLD")
+	s.AddPrivateChannel("C4TEAM", "team", "U1ALICE")
+	s.AddPrivateChannel("G5SECRET", "secret", "U1ALICE")
+	s.SetBotMember("G5SECRET", false)
+	s.AddUser(User{ID: "U1ALICE"})
+	people := s.AddDM("U1ALICE", "U2BOB")
+
+	info := func(id string) (*slack.Channel, error) {
+		return api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
+	}
+	for _, c := range []struct {
+		id                            string
+		member, private, archived, im bool
+		name                          string
+	}{
+		{id: "C1GENERAL", member: true, name: "general"},
+		{id: "C2OUTSIDE", name: "outside"},
+		{id: "C3OLD", member: true, archived: true, name: "old"},
+		{id: "C4TEAM", member: true, private: true, name: "team"},
+		{id: s.AppDM("U1ALICE"), im: true},
+	} {
+		ch, err := info(c.id)
+		if err != nil {
+			t.Errorf("conversations.info %s: %v", c.id, err)
+			continue
+		}
+		if ch.ID != c.id || ch.IsMember != c.member || ch.IsPrivate != c.private || ch.IsArchived != c.archived || ch.IsIM != c.im || ch.Name != c.name {
+			t.Errorf("conversations.info %s = %+v, want %+v", c.id, ch.GroupConversation, c)
+		}
+	}
+	for _, id := range []string{"G5SECRET", people, "C404"} {
+		if _, err := info(id); slackErr(err) != "channel_not_found" {
+			t.Errorf("conversations.info %q: %v, want channel_not_found", id, err)
+		}
+	}
+}

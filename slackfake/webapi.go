@@ -223,6 +223,8 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		body, e = s.usergroupsUsersListLocked(p)
 	case "conversations.open":
 		body, e = s.conversationsOpenLocked(p)
+	case "conversations.info":
+		body, e = s.conversationsInfoLocked(p)
 	case "files.getUploadURLExternal":
 		body, e = s.filesGetUploadURLLocked(p)
 	case "files.completeUploadExternal":
@@ -304,6 +306,39 @@ func (s *Server) visibleLocked(ch *channel) bool {
 		return ch.botMember
 	}
 	return true
+}
+
+// conversationsInfoLocked answers conversations.info as Slack does for a
+// bot token: a conversation the app cannot see (a private channel it is
+// not in, a direct message between people, an unknown id) is
+// channel_not_found; a public channel is shown whether or not the bot is a
+// member, with is_member saying which.
+func (s *Server) conversationsInfoLocked(p params) (map[string]any, *apiErr) {
+	ch, e := s.resolveChannelLocked(p["channel"])
+	if e != nil {
+		return nil, e
+	}
+	c := map[string]any{
+		"id": ch.id, "created": 1700000000, "is_archived": ch.archived, "is_general": false,
+		"is_org_shared": false, "is_shared": false, "is_ext_shared": false, "is_mpim": false,
+	}
+	switch ch.kind {
+	case kindAppDM:
+		c["is_im"], c["user"], c["is_user_deleted"] = true, ch.dmUser, false
+		c["is_open"] = true
+	default:
+		private := ch.kind == kindPrivate
+		c["name"], c["name_normalized"] = ch.name, ch.name
+		c["is_channel"], c["is_group"], c["is_im"], c["is_private"] = true, false, false, private
+		c["is_member"] = ch.botMember
+		c["creator"] = "U0CREATOR"
+		c["topic"] = map[string]any{"value": "", "creator": "", "last_set": 0}
+		c["purpose"] = map[string]any{"value": "", "creator": "", "last_set": 0}
+		if strings.HasPrefix(ch.id, "G") { // a private channel from before 2021
+			c["is_channel"], c["is_group"] = false, true
+		}
+	}
+	return map[string]any{"ok": true, "channel": c}, nil
 }
 
 // conversationsOpenLocked opens (or finds) the app's DM with one user, as

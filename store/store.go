@@ -188,6 +188,52 @@ func (f AuditFilter) AuditLimit() int {
 	return f.Limit
 }
 
+// AuditPage selects a page of ExportAudit: the records whose At is at or
+// after Since (all when zero) and, when AfterID is set, that come after the
+// record (AfterAt, AfterID) in the order (At, ID), the last of the page
+// before.
+type AuditPage struct {
+	Since   time.Time
+	AfterAt time.Time
+	AfterID int64
+	Limit   int // <= 0 or more than MaxExportPage: MaxExportPage
+}
+
+// MaxExportPage is the most records one ExportAudit call returns.
+const MaxExportPage = 1000
+
+// PageLimit returns the number of records ExportAudit returns at most for p.
+func (p AuditPage) PageLimit() int {
+	if p.Limit <= 0 || p.Limit > MaxExportPage {
+		return MaxExportPage
+	}
+	return p.Limit
+}
+
+// ExportAll calls fn with every record of s whose At is at or after since
+// (every record when since is zero), oldest first, a page at a time, and
+// stops at fn's first error, which it returns. Records appended meanwhile
+// may or may not be included.
+func ExportAll(ctx context.Context, s Store, since time.Time, fn func(AuditRecord) error) error {
+	p := AuditPage{Since: since}
+	for {
+		page, err := s.ExportAudit(ctx, p)
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(page) < p.PageLimit() {
+			return nil
+		}
+		last := page[len(page)-1]
+		p.AfterAt, p.AfterID = last.At, last.ID
+	}
+}
+
 // Errors returned by Store methods; test with errors.Is.
 var (
 	// ErrNotFound: no approval with that id.
@@ -274,6 +320,15 @@ type Store interface {
 	// ListAudit returns records matching f, newest first (At, then ID,
 	// descending), at most f.AuditLimit() of them.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, error)
+	// ExportAudit returns one page of the records selected by p, oldest
+	// first (At, then ID), at most p.PageLimit() of them: fewer means the
+	// last page. ExportAll reads them all.
+	ExportAudit(ctx context.Context, p AuditPage) ([]AuditRecord, error)
+	// DeleteAuditBefore deletes the records whose At is strictly before
+	// before and returns how many: audit retention, the one deletion the
+	// audit log allows (the database refuses any other). Replicas may
+	// call it at once. ErrInvalid if before is zero.
+	DeleteAuditBefore(ctx context.Context, before time.Time) (int64, error)
 
 	// Recorder: one durable write per command (record.go).
 	Recorder

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -48,6 +49,8 @@ type rawConfig struct {
 	// SlackUnreachableLimit is read as text so that its error names the
 	// variable.
 	SlackUnreachableLimit string `env:"OKTABOT_SLACK_UNREACHABLE_LIMIT" envDefault:"5m"`
+	// AuditRetention is empty for "keep forever".
+	AuditRetention string `env:"OKTABOT_AUDIT_RETENTION"`
 }
 
 const defaultHTTPAddr = ":8080"
@@ -68,6 +71,9 @@ type config struct {
 	// SlackUnreachableLimit is how long the bot may be without a Slack
 	// connection before /healthz fails.
 	SlackUnreachableLimit time.Duration
+	// AuditRetention is how long audit records are kept; zero: forever.
+	AuditRetention     time.Duration
+	AuditRetentionText string // as given, for messages
 }
 
 // loadConfig reads and validates the environment through lookupEnv (which
@@ -166,6 +172,12 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 		bad("OKTABOT_SLACK_UNREACHABLE_LIMIT must be a positive duration such as 5m or 90s, not %q", raw.SlackUnreachableLimit)
 	} else {
 		c.SlackUnreachableLimit = d
+	}
+
+	if d, err := parseRetention(raw.AuditRetention); err != nil {
+		bad("OKTABOT_AUDIT_RETENTION %v", err)
+	} else {
+		c.AuditRetention, c.AuditRetentionText = d, strings.TrimSpace(raw.AuditRetention)
 	}
 
 	checkSDKVars(bad, lookupEnv)
@@ -496,4 +508,80 @@ func checkDatabaseURL(raw string) error {
 		}
 	}
 	return nil
+}
+
+// minRetention is the shortest OKTABOT_AUDIT_RETENTION: anything shorter
+// is surely a unit mistaken (30m for 30 days).
+const minRetention = 24 * time.Hour
+
+// parseRetention reads OKTABOT_AUDIT_RETENTION: empty for "keep forever",
+// else a number of days (400d) or a Go duration (9600h), at least a day.
+func parseRetention(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	var d time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		if err == nil && (n <= 0 || n > 100*366) {
+			err = errors.New("out of range")
+		}
+		d = time.Duration(n) * minRetention
+	} else {
+		d, err = time.ParseDuration(s)
+	}
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("must be a number of days such as 400d, or hours such as 9600h (unset keeps records forever), not %q", s)
+	case d < minRetention:
+		return 0, fmt.Errorf("%q is shorter than a day: give days, such as 400d (unset keeps records forever)", s)
+	}
+	return d, nil
+}
+
+// loadDatabaseURL reads OKTABOT_DATABASE_URL (or its _FILE) alone, for the
+// commands that only need the database (oktabot audit export).
+func loadDatabaseURL(lookupEnv func(string) (string, bool)) (string, error) {
+	only := func(k string) (string, bool) {
+		if k == "OKTABOT_DATABASE_URL" || k == "OKTABOT_DATABASE_URL_FILE" {
+			return lookupEnv(k)
+		}
+		return "", false
+	}
+	environ := map[string]string{}
+	if v, ok := only("OKTABOT_DATABASE_URL"); ok {
+		environ["OKTABOT_DATABASE_URL"] = v
+	}
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	readSecretFiles(bad, environ, only)
+	u, ok := environ["OKTABOT_DATABASE_URL"]
+	if !ok {
+		u = "oktabot.db"
+	}
+	if len(problems) == 0 {
+		if err := checkDatabaseURL(u); err != nil {
+			bad("OKTABOT_DATABASE_URL %v", err)
+		}
+	}
+	if len(problems) > 0 {
+		return "", errors.New("configuration: " + strings.Join(problems, "; "))
+	}
+	return absDatabaseURL(u), nil
+}
+
+// absDatabaseURL makes a relative SQLite path absolute, so that logs and
+// errors name the real place: the image's default is oktabot.db in its
+// working directory, /data.
+func absDatabaseURL(u string) string {
+	if strings.Contains(u, "://") || filepath.IsAbs(u) {
+		return u
+	}
+	if abs, err := filepath.Abs(u); err == nil {
+		return abs
+	}
+	return u
 }

@@ -85,6 +85,7 @@ var envDocs = []envDoc{
 	{"OKTABOT_HTTP_ADDR", ":8080", "the health endpoints /healthz and /readyz; empty turns them off"},
 	{"OKTABOT_SLACK_UNREACHABLE_LIMIT", "5m", "how long without a Slack connection before /healthz fails"},
 	{"OKTABOT_PER_USER_LIMIT", "30", "commands a minute one person may send; 0 turns the limit off"},
+	{"OKTABOT_AUDIT_RETENTION", "keep forever", "how long audit records are kept, in days (400d) or hours (9600h), at least 1d; older ones are deleted once a day"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 }
 
@@ -107,6 +108,17 @@ Usage:
   oktabot sandbox [--policy FILE] [--addr 127.0.0.1:8080] [--data DIR]
                        try it on this machine, in a browser, against stand-ins
                        for Slack and Okta (no tokens needed)
+  oktabot policy check [-strict] [FILE]
+                       validate the policy (FILE, else OKTABOT_POLICY_FILE):
+                       FILE:LINE: PROBLEM for each problem, exit 1 if any
+  oktabot policy explain [FILE] -user U… [-groups S…,S…]
+  oktabot policy explain [FILE] -action ACTION
+                       what a person may run and approve; who may run and
+                       approve an action
+  oktabot audit export [-since DURATION] [-format jsonl|csv]
+                       write the audit records (of the last DURATION: 30d, 12h)
+                       oldest first to stdout, for a SIEM; reads only
+                       OKTABOT_DATABASE_URL
   oktabot -version     print the version and exit
   oktabot -help        print this help and exit
 

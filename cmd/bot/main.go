@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -31,7 +32,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.LookupEnv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "oktabot:", oneLine(err))
+		var full errReported
+		if errors.As(err, &full) {
+			fmt.Fprintln(os.Stderr, "oktabot:", err)
+		} else {
+			fmt.Fprintln(os.Stderr, "oktabot:", oneLine(err))
+		}
 		os.Exit(1)
 	}
 }
@@ -63,6 +69,10 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 			}
 		case "sandbox":
 			return sandbox.Main(ctx, args[2:], sandboxBot, stdout)
+		case "policy":
+			return policyCommand(args[2:], lookupEnv, stdout, stderr)
+		case "audit":
+			return auditCommand(ctx, args[2:], lookupEnv, time.Now, stdout, stderr)
 		}
 		return fmt.Errorf("unexpected arguments %q: oktabot is configured by environment variables (see oktabot -help)", args[1:])
 	}
@@ -74,10 +84,16 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	log.Info().Str("version", version.Version).Str("revision", version.Revision).Bool("modified", version.Modified).
 		Str("go", version.Go).Msg("oktabot " + version.Version)
 
+	// SIGHUP reloads the policy; caught from here on, so that one sent
+	// while the bot starts does not stop it.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	reg := actions.Default()
-	policy, err := auth.Load(cfg.PolicyFile, auth.Names{Actions: reg.Names(), RoleTypes: actions.RoleTypes})
+	policy, policySum, err := loadPolicy(cfg.PolicyFile, policyNames(reg))
 	if err != nil {
-		return fmt.Errorf("policy: %w", err)
+		return err
 	}
 	for _, w := range policy.Warnings() {
 		log.Warn().Str("event", "policy.warning").Msg(w)
@@ -85,16 +101,17 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 
 	// The store holds pending approvals, processed envelope ids and the
 	// audit trail; its URL may carry a password, so only Describe is logged.
-	st, err := storeopen.Open(ctx, cfg.DatabaseURL)
+	dbURL := absDatabaseURL(cfg.DatabaseURL)
+	st, err := storeopen.Open(ctx, dbURL)
 	if err != nil {
-		return fmt.Errorf("OKTABOT_DATABASE_URL (%s): %w", storeopen.Describe(cfg.DatabaseURL), err)
+		return fmt.Errorf("OKTABOT_DATABASE_URL (%s): %w", storeopen.Describe(dbURL), err)
 	}
 	defer func() {
 		if err := st.Close(); err != nil {
 			log.Error().Err(err).Msg("closing the database")
 		}
 	}()
-	log.Info().Str("database", storeopen.Describe(cfg.DatabaseURL)).Msg("database open")
+	log.Info().Str("database", storeopen.Describe(dbURL)).Msg("database open")
 
 	// The health endpoints come up first, so that an orchestrator sees a
 	// bot waiting for Slack for what it is.
@@ -149,6 +166,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return err
 	}
 
+	checkChannels(runCtx, api, policy, log)
 	authorizer := auth.New(policy, handlers.SlackMembers{Slack: api})
 	bot := handlers.New(handlers.Config{
 		OrgURL:   cfg.OktaOrgURL,
@@ -179,6 +197,19 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		},
 	})
 	hl.setConnected(bot.Ready)
+	// Background work ends with runCtx, before the store closes.
+	var bg sync.WaitGroup
+	defer func() { fail(nil); bg.Wait() }()
+	reloader := newPolicyReloader(cfg.PolicyFile, policyNames(reg), authorizer, policySum, log, bot.Audit,
+		func(ctx context.Context, p *auth.Policy) { checkChannels(ctx, api, p, log) })
+	bg.Go(func() { reloader.watch(runCtx, hup) })
+	if cfg.AuditRetention > 0 {
+		bg.Go(func() {
+			retentionLoop(runCtx, st, cfg.AuditRetention, cfg.AuditRetentionText, time.Now, bot.Audit, log)
+		})
+	} else {
+		log.Info().Msg("audit records are kept forever (OKTABOT_AUDIT_RETENTION is not set)")
+	}
 
 	sm := socketmode.New(api, socketmode.OptionLog(logAdapter{log}))
 	err = bot.Run(runCtx, sm)

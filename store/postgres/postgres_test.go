@@ -74,7 +74,7 @@ func TestMigrationsAppliedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff([]string{"0001_init", "0002_public_result", "0003_target_labels"}, got); d != "" {
+	if d := cmp.Diff([]string{"0001_init", "0002_public_result", "0003_target_labels", "0004_audit_retention"}, got); d != "" {
 		t.Errorf("schema_migrations (-want +got):\n%s", d)
 	}
 }
@@ -87,7 +87,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	if _, err := conn.Exec(ctx, `INSERT INTO audit_log (at, event) VALUES (now(), 'outcome')`); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`UPDATE audit_log SET detail = 'rewritten'`, `DELETE FROM audit_log`, `TRUNCATE audit_log`} {
+	for _, q := range []string{`UPDATE audit_log SET detail = 'rewritten'`, `DELETE FROM audit_log`, `DELETE FROM audit_log WHERE at < now() + interval '1 day'`, `TRUNCATE audit_log`} {
 		_, err := conn.Exec(ctx, q)
 		if err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: error %v, want append-only", q, err)

@@ -77,7 +77,7 @@ func TestMigrationsAppliedOnceInWALMode(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff([]string{"0001_init", "0002_public_result", "0003_target_labels"}, got); d != "" {
+	if d := cmp.Diff([]string{"0001_init", "0002_public_result", "0003_target_labels", "0004_audit_retention"}, got); d != "" {
 		t.Errorf("schema_migrations (-want +got):\n%s", d)
 	}
 }
@@ -89,7 +89,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	if _, err := db.Exec(`INSERT INTO audit_log (at, event) VALUES (1, 'outcome')`); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`UPDATE audit_log SET detail = 'rewritten'`, `DELETE FROM audit_log`} {
+	for _, q := range []string{`UPDATE audit_log SET detail = 'rewritten'`, `DELETE FROM audit_log`, `DELETE FROM audit_log WHERE at < 100`} {
 		_, err := db.Exec(q)
 		if err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: error %v, want append-only", q, err)

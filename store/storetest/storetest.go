@@ -52,6 +52,8 @@ func Run(t *testing.T, newDB NewDB) {
 		{"AuditRoundTrip", testAuditRoundTrip},
 		{"AuditOrderAndFilters", testAuditFilters},
 		{"AuditLimits", testAuditLimits},
+		{"ExportAudit", testExportAudit},
+		{"DeleteAuditBefore", testDeleteAuditBefore},
 		{"TextIsSanitised", testSanitise},
 		{"SurvivesRestart", testRestart},
 		{"ConcurrentOpen", testConcurrentOpen},
