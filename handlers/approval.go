@@ -67,7 +67,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	targets, labels := req.Targets, []string(nil)
 	if a.Targets == actions.UserTargets {
 		var failed []actions.Outcome
-		targets, labels, failed = b.resolveUsers(ctx, env, a, req.Targets)
+		targets, labels, failed = b.eng.ResolveUsers(ctx, env, a, req.Targets)
 		if len(failed) > 0 {
 			b.refuseUnresolved(ctx, log, inv, req, failed)
 			return
@@ -141,44 +141,6 @@ func (b *Bot) show(ctx context.Context, ap store.Approval, remember func(ts stri
 		return listFailed(err)
 	}
 	return nil
-}
-
-// resolveUsers resolves a request's user targets to Okta users: Slack
-// mentions through the mentioned person's Slack profile email
-// (resolveTargets), then every target through Okta (FindUser). It returns
-// the users' Okta ids and a label for each, in the order given (a user
-// named twice, say by login and by email, once), or failed: an outcome per
-// target that is not exactly one Okta user, named as the requester typed
-// it, with why. env's guards apply, as they would when it runs.
-func (b *Bot) resolveUsers(ctx context.Context, env actions.Env, a *actions.Action, typed []string) (ids, labels []string, failed []actions.Outcome) {
-	targets := b.resolveTargets(ctx, a, typed)
-	seen := map[string]bool{}
-	for _, o := range targets.merge(actions.FindUsers(ctx, env, a, targets.values())) {
-		switch {
-		case o.Err != nil:
-			failed = append(failed, o)
-		case o.User == nil || o.User.ID == "":
-			failed = append(failed, actions.Outcome{Target: o.Target, Err: actions.Errorf(actions.KindInternal, "Okta did not say who %s is", o.Target)})
-		case !seen[o.User.ID]:
-			seen[o.User.ID] = true
-			ids = append(ids, o.User.ID)
-			labels = append(labels, userLabel(*o.User))
-		}
-	}
-	return ids, labels, failed
-}
-
-// userLabel names an Okta user for people: "Carol Danvers
-// <carol.danvers@corp.com>", or the login alone when Okta has no name.
-func userLabel(u actions.User) string {
-	login := u.Login
-	if login == "" {
-		login = u.ID
-	}
-	if name := strings.TrimSpace(u.Name()); name != "" && name != login {
-		return name + " <" + login + ">"
-	}
-	return login
 }
 
 // refuseUnresolved answers a request that needs approval but names targets

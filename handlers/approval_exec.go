@@ -87,7 +87,7 @@ func (r approvedRunner) Run(ctx context.Context, ap store.Approval, pw actions.S
 	req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason}
 	log := b.log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 	d, _ := b.cfg.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
-	return b.performAs(ctx, log, ap.RequesterID, req, d)
+	return b.eng.PerformAs(ctx, log, ap.RequesterID, req, d)
 }
 
 // slackNotifier tells people in Slack what the lifecycle did.

@@ -7,6 +7,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/auth"
+	"oktabot/requests"
 	"oktabot/store"
 )
 
@@ -41,8 +42,8 @@ func TestUserLabel(t *testing.T) {
 		{actions.User{ID: "00u1", Login: "svc@corp.com"}, "svc@corp.com"},
 		{actions.User{ID: "00u1"}, "00u1"},
 	} {
-		if got := userLabel(c.u); got != c.want {
-			t.Errorf("userLabel(%+v) = %q, want %q", c.u, got, c.want)
+		if got := requests.UserLabel(c.u); got != c.want {
+			t.Errorf("requests.UserLabel(%+v) = %q, want %q", c.u, got, c.want)
 		}
 	}
 }

@@ -166,6 +166,7 @@ func New(cfg Config) *Bot {
 	b.eng = &requests.Engine{
 		Registry: cfg.Registry, Auth: cfg.Auth, Store: cfg.Store,
 		Notify: slackNotifier{b}, Runner: approvedRunner{b},
+		Dir: cfg.Dir, People: slackPeople{b},
 		Now: cfg.Now, Replica: cfg.Replica, Lease: cfg.Lease, RequestTimeout: cfg.RequestTimeout,
 		Log: cfg.Logger,
 	}

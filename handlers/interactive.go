@@ -167,7 +167,7 @@ func (b *Bot) suggest(ctx context.Context, cb slack.InteractionCallback) slack.O
 	case actions.UserTargets:
 		users, err := b.cfg.Dir.SearchUsers(ctx, typed, 20)
 		if err != nil {
-			logOutcome(log, err, "type-ahead search failed")
+			requests.LogOutcome(log, err, "type-ahead search failed")
 		}
 		for _, u := range users {
 			opts = append(opts, blocks.Option(u.ID, fmt.Sprintf("%s (%s)", u.Name(), u.Login)))
@@ -175,7 +175,7 @@ func (b *Bot) suggest(ctx context.Context, cb slack.InteractionCallback) slack.O
 	case actions.GroupTargets:
 		groups, err := b.cfg.Dir.SearchGroups(ctx, typed, 20)
 		if err != nil {
-			logOutcome(log, err, "type-ahead search failed")
+			requests.LogOutcome(log, err, "type-ahead search failed")
 		}
 		for _, g := range groups {
 			opts = append(opts, blocks.Option(g.ID, g.Name))

@@ -127,35 +127,13 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		b.showAudit(ctx, log, inv, req)
 		return
 	}
-	res := b.eng.RunDirect(ctx, inv.caller, inv.channel, req, func(ctx context.Context) performed { return b.perform(ctx, log, req, env) })
+	res := b.eng.RunDirect(ctx, inv.caller, inv.channel, req, func(ctx context.Context) performed { return b.eng.Perform(ctx, log, req, env) })
 	b.auditDirect(ctx, log, inv, req, res)
 	b.deliver(ctx, log, inv, req, res)
 }
 
 // performed is an action's result, or the error that stopped it.
 type performed = requests.Performed
-
-// perform runs a request against Okta with env (see guardedEnv): Slack
-// mentions are resolved first, and each target's failure is logged once.
-func (b *Bot) perform(ctx context.Context, log zerolog.Logger, req actions.Request, env actions.Env) performed {
-	start := b.cfg.Now()
-	a := req.Action
-	targets := b.resolveTargets(ctx, a, req.Targets)
-	req.Targets = targets.values()
-	res, err := a.Run(ctx, env, req)
-	if err != nil {
-		logOutcome(log, err, "action failed")
-		return performed{Err: err}
-	}
-	res.Outcomes = targets.merge(res.Outcomes)
-	for _, o := range res.Outcomes {
-		if o.Err != nil {
-			logOutcome(log.With().Str("target", o.Target).Logger(), o.Err, "target failed")
-		}
-	}
-	log.Info().Str("event", "request.done").Dur("took", b.cfg.Now().Sub(start)).Int("outcomes", len(res.Outcomes)).Msg("action finished")
-	return performed{Res: res}
-}
 
 // deliver answers the caller with a request's result. A public result goes
 // to the channel without secrets; secrets follow to the caller alone. A
@@ -193,15 +171,6 @@ func (b *Bot) respondAll(ctx context.Context, log zerolog.Logger, inv invocation
 			public = false
 		}
 	}
-}
-
-// logOutcome logs a failure once, at a level that fits its kind.
-func logOutcome(log zerolog.Logger, err error, msg string) {
-	ev := log.Info()
-	if k := actions.KindOf(err); k == actions.KindInternal || k == actions.KindUnavailable || k == actions.KindRateLimited {
-		ev = log.Warn()
-	}
-	ev.Err(err).Str("kind", actions.KindOf(err).String()).Msg(msg)
 }
 
 func (b *Bot) help(ctx context.Context, log zerolog.Logger, caller, topic string) blocks.Reply {

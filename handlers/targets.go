@@ -9,6 +9,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/blocks"
+	"oktabot/requests"
 )
 
 const (
@@ -20,16 +21,6 @@ const (
 	// once.
 	mentionLookups = 8
 )
-
-// target is one target as the caller typed it (label) and what the action
-// gets (value), or why it cannot be used.
-type target struct {
-	label string
-	value string
-	err   error
-}
-
-type targetList []target
 
 // mentions counts the distinct Slack users a command's targets mention,
 // for an action whose targets are users (other actions resolve none).
@@ -52,12 +43,12 @@ func mentions(a *actions.Action, targets []string) int {
 // that Slack did not resolve) are refused: a display name is not an
 // identity. Other targets pass through. Callers cap the mentions first
 // (MaxMentions).
-func (b *Bot) resolveTargets(ctx context.Context, a *actions.Action, in []string) targetList {
-	out := make(targetList, len(in))
+func (b *Bot) resolveTargets(ctx context.Context, a *actions.Action, in []string) requests.Targets {
+	out := make(requests.Targets, len(in))
 	byUser := map[string][]int{} // mentioned user id -> indexes in out
 	var users []string
 	for i, t := range in {
-		out[i] = target{label: t, value: t}
+		out[i] = requests.Target{Label: t, Value: t}
 		if a.Targets != actions.UserTargets {
 			continue
 		}
@@ -69,13 +60,13 @@ func (b *Bot) resolveTargets(ctx context.Context, a *actions.Action, in []string
 			continue
 		}
 		if strings.HasPrefix(t, "@") {
-			out[i].err = actions.Errorf(actions.KindInvalid, "%s is not a Slack mention I can trust; pick the person from Slack's @ list so the mention resolves, or give their Okta login", t)
+			out[i].Err = actions.Errorf(actions.KindInvalid, "%s is not a Slack mention I can trust; pick the person from Slack's @ list so the mention resolves, or give their Okta login", t)
 		}
 	}
 	if len(users) == 0 {
 		return out
 	}
-	resolved := make([]target, len(users))
+	resolved := make([]requests.Target, len(users))
 	sem := make(chan struct{}, mentionLookups)
 	var wg sync.WaitGroup
 	for k, u := range users {
@@ -94,28 +85,28 @@ func (b *Bot) resolveTargets(ctx context.Context, a *actions.Action, in []string
 	return out
 }
 
-func (b *Bot) resolveMention(ctx context.Context, userID string) target {
-	t := target{label: "<@" + userID + ">"}
+func (b *Bot) resolveMention(ctx context.Context, userID string) requests.Target {
+	t := requests.Target{Label: "<@" + userID + ">"}
 	u, err := b.cfg.Slack.GetUserInfoContext(ctx, userID)
 	if err != nil {
-		t.err = &actions.Error{Kind: actions.KindNotFound, Message: "Slack could not tell me who " + userID + " is", Err: err}
+		t.Err = &actions.Error{Kind: actions.KindNotFound, Message: "Slack could not tell me who " + userID + " is", Err: err}
 		return t
 	}
-	t.label = "@" + u.Name
+	t.Label = "@" + u.Name
 	switch {
 	case u.Deleted:
-		t.err = actions.Errorf(actions.KindNotFound, "@%s is a deactivated Slack account", u.Name)
+		t.Err = actions.Errorf(actions.KindNotFound, "@%s is a deactivated Slack account", u.Name)
 	case u.IsBot:
-		t.err = actions.Errorf(actions.KindInvalid, "@%s is a bot, not a person with an Okta account", u.Name)
+		t.Err = actions.Errorf(actions.KindInvalid, "@%s is a bot, not a person with an Okta account", u.Name)
 	case !b.sameOrganisation(ctx, u):
 		// A Slack Connect guest's profile, email included, is kept by
 		// their own organisation: it says nothing about who they are in
 		// this Okta org.
-		t.err = actions.Errorf(actions.KindForbidden, "@%s belongs to another organisation's Slack (Slack Connect), so I will not take their Okta account from their Slack profile; give their Okta login instead", u.Name)
+		t.Err = actions.Errorf(actions.KindForbidden, "@%s belongs to another organisation's Slack (Slack Connect), so I will not take their Okta account from their Slack profile; give their Okta login instead", u.Name)
 	case u.Profile.Email == "":
-		t.err = actions.Errorf(actions.KindNotFound, "@%s has no email in their Slack profile that the bot can see", u.Name)
+		t.Err = actions.Errorf(actions.KindNotFound, "@%s has no email in their Slack profile that the bot can see", u.Name)
 	default:
-		t.value = u.Profile.Email
+		t.Value = u.Profile.Email
 	}
 	return t
 }
@@ -153,34 +144,14 @@ func (b *Bot) workspace(ctx context.Context) (team, enterprise string, ok bool) 
 	return b.cfg.TeamID, b.cfg.EnterpriseID, true
 }
 
-// values are the targets the action should run on.
-func (l targetList) values() []string {
-	var v []string
-	for _, t := range l {
-		if t.err == nil {
-			v = append(v, t.value)
-		}
-	}
-	return v
+// slackPeople is who people are in Slack, for the lifecycle
+// (requests.People).
+type slackPeople struct{ b *Bot }
+
+func (p slackPeople) Resolve(ctx context.Context, a *actions.Action, typed []string) requests.Targets {
+	return p.b.resolveTargets(ctx, a, typed)
 }
 
-// merge puts the action's outcomes (for values(), in order) back beside the
-// targets that could not be resolved, labelled as the caller typed them.
-func (l targetList) merge(outcomes []actions.Outcome) []actions.Outcome {
-	if len(outcomes) != len(l.values()) {
-		return outcomes // not per-target
-	}
-	merged := make([]actions.Outcome, 0, len(l))
-	j := 0
-	for _, t := range l {
-		if t.err != nil {
-			merged = append(merged, actions.Outcome{Target: t.label, Err: t.err})
-			continue
-		}
-		o := outcomes[j]
-		j++
-		o.Target = t.label
-		merged = append(merged, o)
-	}
-	return merged
+func (p slackPeople) Whois(ctx context.Context, user string) requests.Target {
+	return p.b.resolveMention(ctx, user)
 }

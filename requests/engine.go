@@ -93,7 +93,11 @@ type Engine struct {
 	Store    store.Store
 	Notify   Notifier
 	Runner   Runner
-	Now      func() time.Time
+	// Dir is Okta, as the actions see it; People is Slack, as far as
+	// targets and the caller's own account need it.
+	Dir    actions.Directory
+	People People
+	Now    func() time.Time
 	// Replica names this process in execution leases.
 	Replica string
 	// Lease is how long an execution lease lasts; it is extended every

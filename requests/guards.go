@@ -1,0 +1,214 @@
+package requests
+
+// Guards: what a writing action may do beyond what the policy grants by
+// action name. A request runs with an actions.Env whose guards say
+//   - Okta admins: without admin_targets, no user who holds an Okta admin
+//     role is acted on (adminGuard);
+//   - one's own account: nobody enables, disables, unlocks, resets, sets
+//     the password of, or changes the roles of their own Okta user through
+//     the bot (account.guard). The caller's Okta user is found as a mention
+//     of them would be: their Slack profile's email (People.Whois), then
+//     Okta;
+//   - role types: assign-role and unassign-role change only the Okta role
+//     types the caller's policy roles list in assignable_roles.
+// The same guards apply when a request is made (direct, or before it is
+// sent for approval) and again when an approved request runs, with the
+// policy and Okta as they are then.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"oktabot/actions"
+	"oktabot/auth"
+)
+
+// GuardError is a refusal by a guard: what the caller is told (an
+// *actions.Error) and what the audit says, which never repeats what was
+// typed.
+type GuardError struct {
+	Err   *actions.Error
+	Audit string
+}
+
+func (e *GuardError) Error() string { return e.Err.Error() }
+
+func (e *GuardError) Unwrap() error { return e.Err }
+
+// guardedEnv is the Env a request of caller's runs with under d. It fails
+// when the request may not run at all: it changes a role type d does not
+// allow, or it changes roles and the caller's Okta account cannot be told,
+// or the caller's account could not be looked up.
+func (e *Engine) Guard(ctx context.Context, caller string, req actions.Request, d auth.Decision) (actions.Env, error) {
+	a := req.Action
+	env := actions.Env{Dir: e.Dir, Now: e.Now}
+	if changesRoles(a) {
+		env.RoleGuard = func(typ string) error {
+			if r := roleRefusal(a, d.RoleTypes, typ); r != nil {
+				return r
+			}
+			return nil
+		}
+		// Types are checked now; assignment ids once their type is known.
+		if !req.Bool("is-id") {
+			for _, typ := range req.List("role") {
+				if r := roleRefusal(a, d.RoleTypes, strings.ToUpper(typ)); r != nil {
+					return env, &GuardError{Err: r, Audit: "a role type outside the caller's assignable_roles"}
+				}
+			}
+		}
+	}
+	if !a.Writes || a.Targets != actions.UserTargets {
+		return env, nil
+	}
+	self, unknown, err := e.callerAccount(ctx, caller)
+	switch {
+	case err != nil:
+		return env, err
+	case unknown != "" && changesRoles(a):
+		return env, &GuardError{
+			Err:   actions.Errorf(actions.KindForbidden, "I could not tell which Okta account is yours (%s), so I cannot make sure you are not changing your own roles: role changes are refused until the email of your Slack profile is that of your Okta account. Nothing was sent to Okta", unknown),
+			Audit: "the caller's own Okta account could not be told, and role changes need it",
+		}
+	}
+	guards := []func(context.Context, actions.User) error{self.guard}
+	if !d.AdminTargets {
+		guards = append(guards, e.adminGuard)
+	}
+	env.Guard = func(ctx context.Context, u actions.User) error {
+		for _, g := range guards {
+			if err := g(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return env, nil
+}
+
+// roleRefusal refuses a role type (upper case) outside allowed, saying
+// what the caller may change instead; nil when allowed.
+func roleRefusal(a *actions.Action, allowed auth.RoleTypes, typ string) *actions.Error {
+	if allowed.Allows(typ) {
+		return nil
+	}
+	verb := "assign"
+	if a.Name == auth.UnassignRole {
+		verb = "remove"
+	}
+	msg := fmt.Sprintf("your roles in oktabot's policy do not let you %s %s (assignable_roles); you may assign and remove %s", verb, typ, allowed)
+	if slices.Contains(auth.PrivilegedRoleTypes, typ) {
+		msg += fmt.Sprintf(" (%s need a policy role with admin_targets: true)", strings.Join(auth.PrivilegedRoleTypes, " and "))
+	}
+	return &actions.Error{Kind: actions.KindForbidden, Message: msg + ". Nothing was sent to Okta for it"}
+}
+
+// account is what is known of a caller's own Okta account.
+type account struct {
+	email string // their Slack profile's email, or ""
+	id    string // their Okta user id, or "" when none was found
+}
+
+// guard refuses to act on the caller's own Okta user: the one found for
+// them, or any user whose login or email is their Slack email.
+func (c account) guard(_ context.Context, u actions.User) error {
+	self := (c.id != "" && u.ID == c.id) ||
+		(c.email != "" && (strings.EqualFold(u.Login, c.email) || strings.EqualFold(u.Email, c.email)))
+	if !self {
+		return nil
+	}
+	return actions.Errorf(actions.KindForbidden, "%s is your own Okta account, and nobody changes their own account through oktabot; ask a colleague. Nothing was done to it", u.Login)
+}
+
+// callerAccount finds the caller's own Okta account, as a mention of them
+// would be resolved: their Slack profile's email, then the Okta user with
+// it. When it cannot be told (Slack shows no email, no single Okta user has
+// it), unknown says why and the account holds what is known. A failed
+// Slack or Okta lookup is an error: nothing should run.
+func (e *Engine) callerAccount(ctx context.Context, caller string) (c account, unknown string, err error) {
+	t := e.People.Whois(ctx, caller)
+	var ae *actions.Error
+	switch {
+	case t.Err != nil && errors.As(t.Err, &ae) && ae.Err != nil:
+		// Slack did not answer: the profile may well have an email.
+		return c, "", &GuardError{
+			Err:   &actions.Error{Kind: actions.KindUnavailable, Err: t.Err, Message: "I could not check which Okta account is yours (" + messageOf(t.Err) + "), and nobody may change their own account through oktabot, so nothing was done. Please try again"},
+			Audit: "the caller's own Okta account could not be looked up",
+		}
+	case t.Err != nil:
+		return c, messageOf(t.Err), nil
+	}
+	c.email = t.Value
+	u, err := e.Dir.FindUser(ctx, t.Value)
+	switch {
+	case err == nil:
+		c.id = u.ID
+		return c, "", nil
+	case actions.IsKind(err, actions.KindNotFound), actions.IsKind(err, actions.KindAmbiguous):
+		return c, "no single Okta user has the email of your Slack profile", nil
+	}
+	return c, "", &GuardError{
+		Err: &actions.Error{Kind: actions.KindOf(err), Err: err,
+			Message: "I could not check which Okta account is yours (" + messageOf(err) + "), and nobody may change their own account through oktabot, so nothing was done. Please try again"},
+		Audit: "the caller's own Okta account could not be looked up",
+	}
+}
+
+// messageOf is an error's message for people, without its cause.
+func messageOf(err error) string {
+	var ae *actions.Error
+	if errors.As(err, &ae) && ae.Message != "" {
+		return ae.Message
+	}
+	return actions.KindOf(err).String()
+}
+
+// adminGuard refuses to act on an Okta user who holds admin roles. Okta's
+// own help desk role may not touch admins either, and a reset link or a new
+// password for a super admin is the whole org. It fails closed: a user
+// whose roles cannot be read is refused.
+func (e *Engine) adminGuard(ctx context.Context, u actions.User) error {
+	roles, err := e.Dir.ListRoles(ctx, u.ID)
+	if err != nil {
+		why := ""
+		var ae *actions.Error
+		if errors.As(err, &ae) && ae.Message != "" {
+			why = " (" + ae.Message + ")"
+		}
+		return &actions.Error{Kind: actions.KindOf(err), Err: err,
+			Message: fmt.Sprintf("could not check whether %s holds Okta admin roles%s, so nothing was done to them", u.Login, why)}
+	}
+	if len(roles) == 0 {
+		return nil
+	}
+	var types []string
+	for _, r := range roles {
+		if !slices.Contains(types, r.Type) {
+			types = append(types, r.Type)
+		}
+	}
+	return actions.Errorf(actions.KindForbidden, "%s holds Okta admin roles (%s), and your roles in oktabot's policy may not act on Okta admins (admin_targets); nothing was done to them",
+		u.Login, strings.Join(types, ", "))
+}
+
+// changesRoles reports whether a is an action that assignable_roles
+// governs.
+func changesRoles(a *actions.Action) bool {
+	return a != nil && (a.Name == auth.AssignRole || a.Name == auth.UnassignRole)
+}
+
+// performAs runs an approved request as its requester: with the guards
+// their policy roles, as they are now (d), and their Okta account call for.
+func (e *Engine) PerformAs(ctx context.Context, log zerolog.Logger, requester string, req actions.Request, d auth.Decision) Performed {
+	env, err := e.Guard(ctx, requester, req, d)
+	if err != nil {
+		LogOutcome(log, err, "approved request refused before it reached Okta")
+		return Performed{Err: err}
+	}
+	return e.Perform(ctx, log, req, env)
+}
