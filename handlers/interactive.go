@@ -156,30 +156,9 @@ func (b *Bot) suggest(ctx context.Context, cb slack.InteractionCallback) slack.O
 	if a == nil || cb.ActionID != blocks.BlockTargets || len([]rune(typed)) < blocks.SuggestMinChars {
 		return slack.OptionsResponse{}
 	}
-	log := b.log.With().Str("user", cb.User.ID).Str("action", a.Name).Logger()
-	d, err := b.cfg.Auth.Decide(ctx, cb.User.ID, a.Name, meta.Channel)
-	if err != nil || d.Verdict == auth.Deny {
-		log.Info().Str("event", "suggest.refused").Msg("type-ahead for a caller not allowed to run the action")
-		return slack.OptionsResponse{}
-	}
 	var opts []*slack.OptionBlockObject
-	switch a.Targets {
-	case actions.UserTargets:
-		users, err := b.cfg.Dir.SearchUsers(ctx, typed, 20)
-		if err != nil {
-			requests.LogOutcome(log, err, "type-ahead search failed")
-		}
-		for _, u := range users {
-			opts = append(opts, blocks.Option(u.ID, fmt.Sprintf("%s (%s)", u.Name(), u.Login)))
-		}
-	case actions.GroupTargets:
-		groups, err := b.cfg.Dir.SearchGroups(ctx, typed, 20)
-		if err != nil {
-			requests.LogOutcome(log, err, "type-ahead search failed")
-		}
-		for _, g := range groups {
-			opts = append(opts, blocks.Option(g.ID, g.Name))
-		}
+	for _, c := range b.eng.Suggest(ctx, cb.User.ID, meta.Channel, a, typed) {
+		opts = append(opts, blocks.Option(c.ID, c.Text))
 	}
 	return slack.OptionsResponse{Options: opts}
 }
