@@ -288,7 +288,7 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 			b.insiders.saw(inv.caller)
 			b.openDenyForm(ctx, log, inv, ap)
 		default:
-			b.respond(ctx, log, inv, blocks.Notice(decisionText(d, ap, inv.caller, rule, err, log)))
+			b.respond(ctx, log, inv, blocks.Notice(decisionText(d, "denied", ap, inv.caller, rule, err, log)))
 		}
 		return
 	}
@@ -297,13 +297,13 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 		b.insiders.saw(inv.caller)
 	}
 	if d != requests.DecisionMade {
-		b.respond(ctx, log, inv, blocks.Notice(decisionText(d, decided, inv.caller, rule, err, log)))
+		b.respond(ctx, log, inv, blocks.Notice(decisionText(d, "approved", decided, inv.caller, rule, err, log)))
 	}
 }
 
 // decisionText tells a decider why their decision was not made (d is not
 // DecisionMade).
-func decisionText(d requests.Decided, ap store.Approval, decider string, rule *auth.ApprovalRule, err error, log zerolog.Logger) string {
+func decisionText(d requests.Decided, verb string, ap store.Approval, decider string, rule *auth.ApprovalRule, err error, log zerolog.Logger) string {
 	switch d {
 	case requests.DecisionUnchecked:
 		log.Error().Err(err).Msg("could not check the decision against the policy")
@@ -318,7 +318,7 @@ func decisionText(d requests.Decided, ap store.Approval, decider string, rule *a
 		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action")
 		return fmt.Sprintf(":no_entry: %s may no longer run `%s` under the current policy, so this request cannot be approved. Nothing was changed; deny it to close it.", blocks.Mention(ap.RequesterID), blocks.Esc(ap.Action))
 	case requests.DecisionExpired:
-		return ":hourglass: This request expired before it was decided. Nothing was run."
+		return ":hourglass: This request expired before it was " + verb + ". Nothing was run."
 	case requests.DecisionAlreadyDecided:
 		return alreadyDecided(ap, decider)
 	}
@@ -372,7 +372,7 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 	d, decided, err := b.eng.Deny(ctx, user, ap.ApprovalChannel, ap, reason)
 	if d != requests.DecisionMade {
-		text := decisionText(d, decided, user, requests.RuleOf(b.cfg.Auth.Policy(), ap), err, log)
+		text := decisionText(d, "denied", decided, user, requests.RuleOf(b.cfg.Auth.Policy(), ap), err, log)
 		b.tellUser(ctx, log, user, ap.ApprovalChannel, blocks.Notice(text))
 	}
 }

@@ -68,26 +68,13 @@ func (b *Bot) runApproved(ctx context.Context, ap store.Approval, pw actions.Sec
 // approvedRunner runs approved requests for the lifecycle.
 type approvedRunner struct{ b *Bot }
 
-// Run runs an approved request as its requester's: with their policy
-// roles as they are now (a target may have become an Okta admin since the
-// request); a failed check is a Deny: no admins, no role types. Its
-// targets are the Okta ids resolved when it was requested (see
-// requestApproval): it runs on exactly the users approved. An approved
-// audit listing runs nothing: it is read when it is delivered.
+// Run runs an approved request as its requester's (requests.Engine.RunAs).
+// An approved audit listing runs nothing: it is read when it is delivered.
 func (r approvedRunner) Run(ctx context.Context, ap store.Approval, pw actions.Secret) performed {
-	b := r.b
-	act := b.cfg.Registry.Lookup(ap.Action)
-	if act.Name == auditAction {
+	if ap.Action == auditAction {
 		return performed{}
 	}
-	values := map[string]string{}
-	for k, v := range ap.Params {
-		values[k] = v
-	}
-	req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason}
-	log := b.log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
-	d, _ := b.cfg.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
-	return b.eng.PerformAs(ctx, log, ap.RequesterID, req, d)
+	return r.b.eng.RunAs(ctx, ap, pw)
 }
 
 // slackNotifier tells people in Slack what the lifecycle did.

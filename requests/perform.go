@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"oktabot/actions"
+	"oktabot/store"
 )
 
 // Perform runs a request against Okta with env (see guardedEnv): Slack
@@ -76,4 +77,21 @@ func UserLabel(u actions.User) string {
 		return name + " <" + login + ">"
 	}
 	return login
+}
+
+// RunAs runs approved ap as its requester's: with their policy roles as
+// they are now (a target may have become an Okta admin since the request;
+// a failed check is a Deny: no admins, no role types) and their guards. Its
+// targets are the Okta ids resolved when it was requested: it runs on
+// exactly the users approved.
+func (e *Engine) RunAs(ctx context.Context, ap store.Approval, pw actions.Secret) Performed {
+	act := e.Registry.Lookup(ap.Action)
+	values := map[string]string{}
+	for k, v := range ap.Params {
+		values[k] = v
+	}
+	req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason}
+	log := e.Log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+	d, _ := e.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
+	return e.PerformAs(ctx, log, ap.RequesterID, req, d)
 }
