@@ -208,10 +208,14 @@ func Notice(mrkdwnText string) Reply {
 	return Reply{Text: Fallback(mrkdwnText), Blocks: []slack.Block{Section(mrkdwnText)}}
 }
 
+// emphasisStripper drops mrkdwn's bold and code marks (Fallback); built
+// once.
+var emphasisStripper = strings.NewReplacer("*", "", "`", "")
+
 // Fallback turns a mrkdwn line into notification text.
 func Fallback(s string) string {
 	// Entities stay escaped: the fallback text is mrkdwn too.
-	s = strings.NewReplacer("*", "", "`", "").Replace(s)
+	s = emphasisStripper.Replace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}

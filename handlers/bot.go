@@ -1,5 +1,6 @@
 // Package handlers is everything Slack-shaped: it takes Socket Mode
-// envelopes, acknowledges them at once, and does the work on a bounded pool:
+// envelopes, acknowledges them at once, and does the work on a bounded pool
+// (a bounded queue, round robin by person, in front of it):
 // parsing commands against the action registry, asking the policy, running
 // actions against Okta, and rendering and delivering the answers.
 package handlers
@@ -48,9 +49,16 @@ type Config struct {
 	Logger   zerolog.Logger
 	Now      func() time.Time
 
-	// Workers bounds how many requests run at once; a request that finds
-	// every worker busy is told so at once rather than queued.
+	// Workers bounds how many requests run at once, and so how many
+	// calls to Okta are in flight at once. A request that finds every
+	// worker busy waits for one in a queue, served round robin by person.
+	// Zero: 16.
 	Workers int
+	// QueueLength bounds how many requests may wait for a worker; only a
+	// request that finds the queue full is told oktabot is busy. People
+	// outside the policy wait in their own queue, a tenth as long (at
+	// least 10). Zero: DefaultQueueLength.
+	QueueLength int
 	// RequestTimeout bounds one request's work against Okta.
 	RequestTimeout time.Duration
 	// DrainTimeout bounds how long shutdown waits for requests in flight.
@@ -98,11 +106,12 @@ type Bot struct {
 	log   zerolog.Logger
 	ready atomic.Bool
 
-	// slots are the workers of people the policy knows (Bot.insider);
-	// outsiders have their own few, so that people outside the policy
-	// never take a worker from people in it.
-	slots     chan struct{}
-	outsiders chan struct{}
+	// work runs the requests of people the policy knows (Bot.insider);
+	// outsiders have their own few workers and their own short queue, so
+	// that people outside the policy never take a worker or a place in
+	// the queue from people in it.
+	work      *workQueue
+	outsiders *workQueue
 	wg        sync.WaitGroup
 
 	// eng is the request lifecycle: approved work, its records.
@@ -153,10 +162,14 @@ func New(cfg Config) *Bot {
 	if cfg.PerUserLimit == 0 {
 		cfg.PerUserLimit = DefaultPerUserLimit
 	}
+	if cfg.QueueLength <= 0 {
+		cfg.QueueLength = DefaultQueueLength
+	}
 	b := &Bot{
 		cfg: cfg, log: cfg.Logger,
-		slots:     make(chan struct{}, cfg.Workers),
-		outsiders: make(chan struct{}, max(2, cfg.Workers/4)),
+		// Waiting is timed by the real clock: Slack's deadlines are real.
+		work:      newWorkQueue(cfg.Workers, cfg.QueueLength, time.Now),
+		outsiders: newWorkQueue(max(2, cfg.Workers/4), max(10, cfg.QueueLength/10), time.Now),
 		limiter:   newPersonLimiter(cfg.PerUserLimit, cfg.Now),
 		insiders:  newInsiders(cfg.Now),
 		auditQ:    make(chan store.AuditRecord, 10000),
@@ -186,9 +199,9 @@ func (b *Bot) insider(user string) bool {
 	return b.cfg.Auth.Policy().Lists(user) || b.insiders.known(user)
 }
 
-func (b *Bot) slotsFor(user string) chan struct{} {
+func (b *Bot) queueFor(user string) *workQueue {
 	if b.insider(user) {
-		return b.slots
+		return b.work
 	}
 	return b.outsiders
 }
@@ -299,9 +312,7 @@ func (b *Bot) dispatch(workCtx context.Context, sm *socketmode.Client, evt socke
 			b.refuseUnrun(cmd.UserID, cmd.ChannelID, cmd.Text, fmt.Sprintf("more than %d commands a minute from this person; not run", b.cfg.PerUserLimit))
 			return
 		}
-		if !b.accept(workCtx, sm, evt.Request, cmd.UserID, busyMessage(), func(ctx context.Context) { b.handleSlash(ctx, cmd) }) {
-			b.refuseUnrun(cmd.UserID, cmd.ChannelID, cmd.Text, "every worker was busy; not run")
-		}
+		b.acceptSlash(workCtx, sm, evt.Request, cmd)
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || evt.Request == nil {
@@ -320,38 +331,151 @@ func (b *Bot) dispatch(workCtx context.Context, sm *socketmode.Client, evt socke
 			b.ack(sm, evt.Request, nil)
 			return
 		}
-		b.accept(workCtx, sm, evt.Request, home.User, nil, func(ctx context.Context) { b.publishHome(ctx, home.User) })
+		b.admit(workCtx, sm, evt.Request, admission{user: home.User, work: func(ctx context.Context) { b.publishHome(ctx, home.User) }})
 	}
 }
 
-// accept acknowledges an envelope from user and starts its work, or, when
-// every worker user may take is busy, acknowledges it with busy instead
-// and reports false. The acknowledgement is always sent before any work
-// starts, so no Okta call can delay it.
+// accept acknowledges an envelope from user and starts its work on a
+// worker, or queues it until one is free; when even the queue is full it
+// acknowledges with busy instead and reports false. The acknowledgement
+// is always sent before any work starts, so no Okta call can delay it.
+// Work that waited too long is not run, and user is told so by direct
+// message.
 func (b *Bot) accept(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, user string, busy any, work func(context.Context)) bool {
-	slots := b.slotsFor(user)
-	select {
-	case slots <- struct{}{}:
-	default:
-		b.log.Warn().Str("envelope_id", req.EnvelopeID).Int("workers", cap(slots)).Bool("outside_policy", slots == b.outsiders).Msg("all workers busy; told the user to try again")
-		b.ack(sm, req, busy)
-		return false
+	return b.admit(workCtx, sm, req, admission{user: user, busy: busy, work: work,
+		unrun: func(ctx context.Context, waited time.Duration, stopping bool) {
+			log := b.log.With().Str("user", user).Str("envelope_id", req.EnvelopeID).Logger()
+			b.tellUser(ctx, log, user, "", blocks.Notice(unrunText("What you clicked or submitted", waited, stopping)))
+		}})
+}
+
+// acceptSlash admits a slash command. One that waits more than
+// queuedNoticeAfter for a worker is told it is queued, and its place; one
+// that was not run after all (it waited too long, or oktabot stopped) is
+// told so and recorded as refused.
+func (b *Bot) acceptSlash(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, cmd slack.SlashCommand) {
+	inv := invocation{caller: cmd.UserID, channel: cmd.ChannelID, team: cmd.TeamID, responseURL: cmd.ResponseURL}
+	log := b.log.With().Str("user", cmd.UserID).Str("envelope_id", req.EnvelopeID).Logger()
+	admitted := b.admit(workCtx, sm, req, admission{user: cmd.UserID, busy: busyMessage(),
+		work: func(ctx context.Context) { b.handleSlash(ctx, cmd) },
+		queued: func(position int) {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(workCtx), 5*time.Second)
+			defer cancel()
+			if inv.responseURL == "" {
+				return
+			}
+			// Only this one notice, through the response_url: the answer
+			// itself still has the rest of its uses.
+			if _, _, err := b.cfg.Slack.PostMessageContext(ctx, "", slack.MsgOptionResponseURL(inv.responseURL, slack.ResponseTypeEphemeral),
+				slack.MsgOptionText(queuedText(position), false)); err != nil {
+				log.Info().Err(withoutURLPath(err)).Msg("could not say that a command is queued")
+			}
+		},
+		unrun: func(ctx context.Context, waited time.Duration, stopping bool) {
+			b.respond(ctx, log, inv, blocks.Notice(unrunText("Your command", waited, stopping)))
+			why := fmt.Sprintf("waited %s for a worker; not run", waited.Round(time.Second))
+			if stopping {
+				why = "oktabot was stopping before a worker took it; not run"
+			}
+			b.refuseUnrun(cmd.UserID, cmd.ChannelID, cmd.Text, why)
+		}})
+	if !admitted {
+		b.refuseUnrun(cmd.UserID, cmd.ChannelID, cmd.Text, "the queue was full; not run")
 	}
-	b.wg.Add(1)
-	b.ack(sm, req, nil)
-	go func() {
-		defer func() {
-			<-slots
-			b.wg.Done()
-		}()
+}
+
+const (
+	// queuedNoticeAfter is how long a slash command waits for a worker
+	// before its caller is told it is queued.
+	queuedNoticeAfter = 2 * time.Second
+	// staleAfter is how long work may wait for a worker before it is no
+	// longer run: a command's response_url, which carries its answer,
+	// lasts 30 minutes, and an answer long after the question helps
+	// nobody. (A trigger_id lasts 3 seconds: a form that could not be
+	// opened in time is answered as such by the work itself.)
+	staleAfter = 25 * time.Minute
+	// Work whose answer is its acknowledgement (type-ahead, the picker)
+	// must start within deferredStartBy and finish within deferredBudget
+	// of its arrival: Slack waits 3 seconds for it.
+	deferredStartBy = 1500 * time.Millisecond
+	deferredBudget  = 2500 * time.Millisecond
+)
+
+// admission is one envelope's work as admit takes it.
+type admission struct {
+	user string
+	// busy is the acknowledgement when the queue is full.
+	busy any
+	work func(context.Context)
+	// queued, when set, is told the work's place in the queue when it has
+	// waited queuedNoticeAfter.
+	queued func(position int)
+	// unrun, when set, is told that the work was not run: it waited
+	// staleAfter, or oktabot is stopping.
+	unrun func(ctx context.Context, waited time.Duration, stopping bool)
+}
+
+// admit is accept for an admission; see accept.
+func (b *Bot) admit(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, a admission) bool {
+	q := b.queueFor(a.user)
+	received := q.now()
+	acked := make(chan struct{})
+	var notice *time.Timer
+	noticeDone := make(chan struct{})
+	// waitNotice lets a notice being sent finish first, so that it never
+	// comes after the work's own answer.
+	waitNotice := func() {
+		<-acked
+		if notice != nil && !notice.Stop() {
+			<-noticeDone
+		}
+	}
+	unrun := func(waited time.Duration, stopping bool) {
+		b.log.Warn().Str("envelope_id", req.EnvelopeID).Str("user", a.user).Dur("waited", waited).Bool("stopping", stopping).Msg("work not run: it waited too long for a worker, or oktabot is stopping")
+		if a.unrun != nil {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(workCtx), 15*time.Second)
+			defer cancel()
+			b.safely(req.EnvelopeID, func() { a.unrun(ctx, waited, stopping) })
+		}
+	}
+	j := &job{user: a.user, received: received, deadline: received.Add(staleAfter)}
+	j.run = func() {
+		defer b.wg.Done()
+		waitNotice()
+		if workCtx.Err() != nil {
+			unrun(q.now().Sub(received), true)
+			return
+		}
 		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
 		defer cancel()
 		b.safely(req.EnvelopeID, func() {
 			if b.firstDelivery(ctx, req.EnvelopeID) {
-				work(ctx)
+				a.work(ctx)
 			}
 		})
-	}()
+	}
+	j.expire = func(waited time.Duration) {
+		defer b.wg.Done()
+		waitNotice()
+		unrun(waited, false)
+	}
+	b.wg.Add(1)
+	if !q.submit(j) {
+		b.wg.Done()
+		b.log.Warn().Str("envelope_id", req.EnvelopeID).Int("queue", q.limit).Bool("outside_policy", q == b.outsiders).Msg("the queue is full; told the user to try again")
+		b.ack(sm, req, a.busy)
+		return false
+	}
+	b.ack(sm, req, nil)
+	if a.queued != nil && q.position(j) > 0 {
+		notice = time.AfterFunc(queuedNoticeAfter, func() {
+			defer close(noticeDone)
+			if pos := q.position(j); pos > 0 {
+				a.queued(pos)
+			}
+		})
+	}
+	close(acked)
 	return true
 }
 
@@ -390,28 +514,31 @@ func (b *Bot) firstDelivery(ctx context.Context, envelopeID string) bool {
 }
 
 // acceptDeferred starts work whose result is the acknowledgement itself
-// (type-ahead options must travel in the ack). When every worker is busy it
-// acknowledges with fallback at once.
+// (type-ahead options must travel in the ack), or queues it briefly: work
+// that cannot start within deferredStartBy, or finds the queue full, is
+// acknowledged with fallback, since Slack waits only 3 seconds for it.
 func (b *Bot) acceptDeferred(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, user string, fallback any, work func(context.Context) any) {
-	slots := b.slotsFor(user)
-	select {
-	case slots <- struct{}{}:
-	default:
-		b.ack(sm, req, fallback)
-		return
-	}
-	b.wg.Add(1)
-	go func() {
-		defer func() {
-			<-slots
-			b.wg.Done()
-		}()
-		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
+	q := b.queueFor(user)
+	received := q.now()
+	j := &job{user: user, received: received, deadline: received.Add(deferredStartBy)}
+	j.run = func() {
+		defer b.wg.Done()
+		ctx, cancel := context.WithDeadline(workCtx, received.Add(deferredBudget))
 		defer cancel()
 		payload := fallback
 		b.safely(req.EnvelopeID, func() { payload = work(ctx) })
 		b.ack(sm, req, payload)
-	}()
+	}
+	j.expire = func(waited time.Duration) {
+		defer b.wg.Done()
+		b.log.Warn().Str("envelope_id", req.EnvelopeID).Dur("waited", waited).Msg("no worker in time for an answer Slack waits 3 seconds for; answered without it")
+		b.ack(sm, req, fallback)
+	}
+	b.wg.Add(1)
+	if !q.submit(j) {
+		b.wg.Done()
+		b.ack(sm, req, fallback)
+	}
 }
 
 func (b *Bot) ack(sm *socketmode.Client, req *socketmode.Request, payload any) {
@@ -475,6 +602,34 @@ func (b *Bot) recordQueued(ctx context.Context) {
 func busyMessage() map[string]any {
 	return map[string]any{
 		"response_type": slack.ResponseTypeEphemeral,
-		"text":          ":hourglass: oktabot is busy with other requests right now. Nothing was run; please try again in a moment.",
+		"text":          ":hourglass: oktabot is busy with other requests right now, and its queue is full. Nothing was run; please try again in a moment.",
 	}
+}
+
+// queuedText tells a caller their command waits its turn.
+func queuedText(position int) string {
+	return fmt.Sprintf(":hourglass_flowing_sand: oktabot is busy with other requests; your command is queued (%s in line) and will run in its turn. Nothing more to do.", ordinal(position))
+}
+
+// unrunText tells a caller that what they asked was not run after all.
+func unrunText(what string, waited time.Duration, stopping bool) string {
+	if stopping {
+		return fmt.Sprintf(":warning: %s was not run: oktabot was stopping before its turn came. Nothing was run or changed; please try again in a moment.", what)
+	}
+	return fmt.Sprintf(":hourglass: %s waited %s in oktabot's queue and was not run: an answer this late would help nobody. Nothing was run or changed; please try again.", what, waited.Round(time.Minute))
+}
+
+// ordinal is "1st", "2nd", "3rd", "11th", "22nd".
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
 }

@@ -34,8 +34,11 @@ func commandText(s string) string {
 		}
 		return ref
 	})
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	return mrkdwnUnescaper.Replace(s)
 }
+
+// mrkdwnUnescaper undoes Slack's escaping of a command's text; built once.
+var mrkdwnUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 // withoutURLPath keeps a transport error (*url.Error) fit for a log line:
 // the URL it names is cut to its scheme and host, because a response_url

@@ -134,7 +134,10 @@ func approvalParams(e Event, ap store.Approval) map[string]string {
 
 // outcomeRecords are the records of a request that ran (or was closed
 // unrun): one per target, each with Okta's request id when Okta refused
-// it; one when it failed as a whole or had no targets.
+// it; one when it failed as a whole or had no targets. A per-target record
+// names its own target only: the request's record (and a stored request)
+// keeps the whole list, so the trail grows with the number of targets,
+// not with its square.
 func outcomeRecords(base store.AuditRecord, p Performed) []store.AuditRecord {
 	if p.Err != nil {
 		r := base
@@ -158,7 +161,7 @@ func outcomeRecords(base store.AuditRecord, p Performed) []store.AuditRecord {
 	out := make([]store.AuditRecord, 0, len(p.Res.Outcomes))
 	for _, o := range p.Res.Outcomes {
 		r := base
-		r.Target = o.Target
+		r.Targets, r.Target = nil, o.Target
 		switch {
 		case o.Err != nil:
 			r.Outcome = "failed"

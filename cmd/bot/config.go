@@ -46,6 +46,8 @@ type rawConfig struct {
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
 	// PerUserLimit is read as text so that its error names the variable.
 	PerUserLimit string `env:"OKTABOT_PER_USER_LIMIT" envDefault:"30"`
+	// QueueLength is read as text so that its error names the variable.
+	QueueLength string `env:"OKTABOT_QUEUE_LENGTH" envDefault:"1000"`
 	// SlackUnreachableLimit is read as text so that its error names the
 	// variable.
 	SlackUnreachableLimit string `env:"OKTABOT_SLACK_UNREACHABLE_LIMIT" envDefault:"5m"`
@@ -68,6 +70,7 @@ type config struct {
 	HTTPAddr      string // empty: health endpoints off
 	LogLevel      zerolog.Level
 	PerUserLimit  int // commands a minute per person; negative: no limit
+	QueueLength   int // requests that may wait for a worker
 	// SlackUnreachableLimit is how long the bot may be without a Slack
 	// connection before /healthz fails.
 	SlackUnreachableLimit time.Duration
@@ -166,6 +169,12 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 		c.PerUserLimit = -1
 	default:
 		c.PerUserLimit = n
+	}
+
+	if n, err := strconv.Atoi(strings.TrimSpace(raw.QueueLength)); err != nil || n <= 0 {
+		bad("OKTABOT_QUEUE_LENGTH must be a whole number of requests above 0, not %q", raw.QueueLength)
+	} else {
+		c.QueueLength = n
 	}
 
 	if d, err := time.ParseDuration(strings.TrimSpace(raw.SlackUnreachableLimit)); err != nil || d <= 0 {

@@ -46,7 +46,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.SlackAPIURL != "https://slack.com/api/" || c.PolicyFile != "policy.yml" || c.DatabaseURL != "oktabot.db" ||
-		c.HTTPAddr != ":8080" || c.LogLevel != zerolog.InfoLevel || c.OktaOrgURL != "https://acme.okta.com" || c.PerUserLimit != 30 ||
+		c.HTTPAddr != ":8080" || c.LogLevel != zerolog.InfoLevel || c.OktaOrgURL != "https://acme.okta.com" || c.PerUserLimit != 30 || c.QueueLength != 1000 ||
 		c.SlackUnreachableLimit != 5*time.Minute {
 		t.Errorf("defaults = %+v", c)
 	}
@@ -108,6 +108,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "bad addr", set: map[string]string{"OKTABOT_HTTP_ADDR": "8080"}, want: []string{"OKTABOT_HTTP_ADDR must be host:port"}},
 		{name: "bad per-user limit", set: map[string]string{"OKTABOT_PER_USER_LIMIT": "lots"}, want: []string{`OKTABOT_PER_USER_LIMIT must be a whole number`, `"lots"`}},
 		{name: "negative per-user limit", set: map[string]string{"OKTABOT_PER_USER_LIMIT": "-1"}, want: []string{`OKTABOT_PER_USER_LIMIT must be a whole number`}},
+		{name: "bad queue length", set: map[string]string{"OKTABOT_QUEUE_LENGTH": "lots"}, want: []string{`OKTABOT_QUEUE_LENGTH must be a whole number`, `"lots"`}},
+		{name: "zero queue length", set: map[string]string{"OKTABOT_QUEUE_LENGTH": "0"}, want: []string{`OKTABOT_QUEUE_LENGTH must be a whole number`}},
 		{name: "bad unreachable limit", set: map[string]string{"OKTABOT_SLACK_UNREACHABLE_LIMIT": "5"}, want: []string{`OKTABOT_SLACK_UNREACHABLE_LIMIT must be a positive duration`, `"5"`}},
 		{name: "zero unreachable limit", set: map[string]string{"OKTABOT_SLACK_UNREACHABLE_LIMIT": "0s"}, want: []string{`OKTABOT_SLACK_UNREACHABLE_LIMIT must be a positive duration`}},
 		{name: "empty policy", set: map[string]string{"OKTABOT_POLICY_FILE": " "}, want: []string{"OKTABOT_POLICY_FILE is empty"}},

@@ -68,7 +68,7 @@ func (s *syncBuffer) String() string {
 }
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	slack  *slackfake.Server
 	okta   *oktatest.Server
 	env    map[string]string
@@ -79,7 +79,7 @@ type harness struct {
 }
 
 // newHarness seeds both fakes; start runs the bot against them.
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	sf := slackfake.New(t, slackfake.WithPingInterval(500*time.Millisecond))
 	for _, u := range []slackfake.User{
@@ -353,6 +353,58 @@ func TestAcksNeverWaitForOkta(t *testing.T) {
 	}
 }
 
+// A burst far larger than the worker pool is queued, not turned away: 200
+// people typing get-user at once, with Okta answering in 10 ms, are all
+// answered and nobody is told the bot is busy (before, 184 were).
+func TestABurstLargerThanThePoolIsQueuedNotRefused(t *testing.T) {
+	const n = 200
+	h, people := burstHarness(t, n)
+	h.start()
+	h.okta.SetLatency(10 * time.Millisecond)
+
+	is := make([]*slackfake.Interaction, n)
+	for i, u := range people {
+		is[i] = h.slack.SlashCommand(u, "C0INCIDENT", "/okta", "get-user alice")
+	}
+	for i, in := range is {
+		ack, err := in.WaitAck(3 * time.Second)
+		if err != nil {
+			t.Fatalf("command %d: %v", i, err)
+		}
+		if bytes.Contains(ack.Payload, []byte("busy")) {
+			t.Errorf("command %d was told the bot is busy: %s", i, ack.Payload)
+		}
+	}
+	for i, in := range is {
+		msgs, err := in.WaitReplies(1, 60*time.Second)
+		if err != nil {
+			t.Fatalf("command %d got no answer: %v", i, err)
+		}
+		// A command that waited more than 2 s first hears that it is
+		// queued; its answer comes last.
+		if got := msgs[len(msgs)-1].AllText(); strings.Contains(got, "queued") {
+			if msgs, err = in.WaitReplies(len(msgs)+1, 60*time.Second); err != nil {
+				t.Fatalf("command %d was told it is queued, then got no answer: %v", i, err)
+			}
+		}
+		mustContain(t, msgs[len(msgs)-1].AllText(), "Alice Liddell")
+	}
+}
+
+// burstHarness is a harness with n more people, each listed in the policy
+// by id and allowed get-user, all in #incident (C0INCIDENT); not started.
+func burstHarness(t testing.TB, n int) (*harness, []string) {
+	h := newHarness(t)
+	people := make([]string, n)
+	for i := range people {
+		people[i] = fmt.Sprintf("U0BURST%03d", i)
+		h.slack.AddUser(slackfake.User{ID: people[i], Name: fmt.Sprintf("burst%d", i), RealName: fmt.Sprintf("Burst %d", i), Email: fmt.Sprintf("burst%d@corp.com", i)})
+	}
+	h.slack.AddChannel("C0INCIDENT", "incident", people...)
+	h.setPolicy("roles:\n  oncall:\n    members: [" + strings.Join(people, ", ") + "]\n    actions: [get-user]\n")
+	return h, people
+}
+
 // fillPool sends n slow get-user commands at once (Okta should be slowed
 // first) and counts those told the bot is busy.
 func (h *harness) fillPool(n int) (is []*slackfake.Interaction, busy int) {
@@ -372,17 +424,53 @@ func (h *harness) fillPool(n int) (is []*slackfake.Interaction, busy int) {
 	return is, busy
 }
 
-// When every worker is busy, a request is told so at once instead of
-// waiting in a queue.
-func TestFullPoolAnswersBusy(t *testing.T) {
-	h := newHarness(t).start()
-	h.okta.SetLatency(1500 * time.Millisecond)
-	is, busy := h.fillPool(20)
-	if busy == 0 {
-		t.Error("20 slow requests at once: none was told the bot is busy")
+// With every worker busy, a command waits in the queue: after 2 s its
+// caller is told it is queued and its place, then gets the answer. Only
+// a command that finds the queue full too is told the bot is busy, at
+// once, and it is not run.
+func TestOnlyAFullQueueAnswersBusy(t *testing.T) {
+	h := newHarness(t)
+	h.env["OKTABOT_QUEUE_LENGTH"] = "4"
+	h.start()
+	h.okta.SetLatency(3 * time.Second)
+	is, busy := h.fillPool(30) // 16 workers, 4 places, 10 turned away
+	if busy != 10 {
+		t.Errorf("30 slow commands with 16 workers and 4 places in the queue: %d told busy, want 10", busy)
 	}
-	if busy == len(is) {
-		t.Error("every request was turned away")
+	queued, turnedAway := 0, map[string]bool{}
+	for k, i := range is {
+		ack, _ := i.WaitAck(time.Second)
+		if bytes.Contains(ack.Payload, []byte("busy")) {
+			mustContain(t, string(ack.Payload), "queue is full", "Nothing was run")
+			turnedAway[fmt.Sprintf("alice%d", k)] = true
+			continue
+		}
+		msgs, err := i.WaitReplies(1, 60*time.Second)
+		if err != nil {
+			t.Fatalf("admitted command %d got no answer: %v", k, err)
+		}
+		if first := msgs[0].AllText(); strings.Contains(first, "queued") {
+			queued++
+			mustContain(t, first, "in line", "will run in its turn")
+			if msgs, err = i.WaitReplies(2, 60*time.Second); err != nil {
+				t.Fatalf("queued command %d got no answer: %v", k, err)
+			}
+			if got := msgs[1].AllText(); strings.Contains(got, "queued") || strings.Contains(got, "busy") {
+				t.Errorf("queued command %d was answered %q", k, got)
+			}
+		}
+	}
+	if queued != 4 {
+		t.Errorf("%d commands were told they are queued, want the 4 that waited", queued)
+	}
+	// The refused ones are audited as such; none of them reached Okta.
+	h.stop()
+	for _, c := range h.okta.Calls() {
+		for login := range turnedAway {
+			if at := strings.Index(c.Path+"?"+c.Query.Encode(), login); at >= 0 && !strings.ContainsAny((c.Path + "?" + c.Query.Encode() + " ")[at+len(login):][:1], "0123456789") {
+				t.Errorf("a command turned away reached Okta: %s %s", c.Path, c.Query.Encode())
+			}
+		}
 	}
 }
 

@@ -183,6 +183,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		EnterpriseID: who.EnterpriseID,
 
 		PerUserLimit: cfg.PerUserLimit,
+		QueueLength:  cfg.QueueLength,
 
 		// slack-go retries every failure to connect but a few refusals;
 		// a refusal it would retry (missing_scope, ...) stops the bot.

@@ -273,22 +273,26 @@ func TestTypeAheadForCallersThePolicyDoesNotAllowAsksOktaNothing(t *testing.T) {
 	}
 }
 
-// 3. With every worker busy, a form submission is refused on the form (it
-// stays open, nothing runs, Okta sees nothing of it) and type-ahead answers
-// at once with no options; once the pool frees, the same form works.
-func TestFullPoolAnswersBusyToFormsAndTypeAhead(t *testing.T) {
-	h := newHarness(t).setPolicy(openPolicy).start()
+// 3. With every worker busy and the queue full, a form submission is
+// refused on the form (it stays open, nothing runs, Okta sees nothing of
+// it) and type-ahead answers at once with no options; once the pool frees,
+// the same form works.
+func TestFullQueueAnswersBusyToFormsAndTypeAhead(t *testing.T) {
+	h := newHarness(t).setPolicy(openPolicy)
+	h.env["OKTABOT_QUEUE_LENGTH"] = "4"
+	h.start()
 	w := h.seedWorld()
 	form, cmd := h.openForm(uSecurity, "disable-user")
 
-	// Fill the pool with slow requests, as TestFullPoolAnswersBusy does;
-	// a busy answer to one of them shows that it is full.
+	// Fill the pool and the queue with slow requests, as
+	// TestOnlyAFullQueueAnswersBusy does; a busy answer to one of them
+	// shows that both are full.
 	const latency = 2 * time.Second
 	h.okta.SetLatency(latency)
 	filled := time.Now()
 	_, busy := h.fillPool(24)
 	if busy == 0 {
-		t.Fatal("24 slow requests at once did not fill the worker pool")
+		t.Fatal("24 slow requests at once did not fill the worker pool and the queue")
 	}
 
 	// Type-ahead while full: an answer at once, with no options.
