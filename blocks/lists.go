@@ -186,12 +186,12 @@ func outcomeLine(o actions.Outcome, withSecret bool) string {
 	default:
 		b.WriteString(":information_source: " + who(o) + " — " + Esc(o.Done))
 	}
-	if !o.Secret.IsZero() {
-		if withSecret {
-			b.WriteString(fmt.Sprintf("\n      :key: %s: %s", Esc(o.SecretLabel), Code(o.Secret.Reveal())))
-		} else {
-			b.WriteString(fmt.Sprintf("\n      :key: %s sent to you privately", Esc(o.SecretLabel)))
-		}
+	switch {
+	case withSecret && !o.Secret.IsZero():
+		b.WriteString(fmt.Sprintf("\n      :key: %s: %s", Esc(o.SecretLabel), Code(o.Secret.Reveal())))
+	case !withSecret && (o.SecretLabel != "" || !o.Secret.IsZero()):
+		// A redacted result (requests.Redact) keeps the label only.
+		b.WriteString(fmt.Sprintf("\n      :key: %s sent to you privately", Esc(o.SecretLabel)))
 	}
 	return b.String()
 }

@@ -195,9 +195,9 @@ func (n slackNotifier) Ran(ctx context.Context, ap store.Approval, p performed, 
 // secrets (requests.Redact), in the channel it was asked from, as the
 // requester asked with --public. A channel the bot cannot post in is
 // reported to the requester.
-func (b *Bot) postPublicResult(ctx context.Context, log zerolog.Logger, act *actions.Action, ap store.Approval, p performed) {
+func (b *Bot) postPublicResult(ctx context.Context, log zerolog.Logger, act *actions.Action, ap store.Approval, p requests.Public) {
 	head := fmt.Sprintf("%s's request %s, approved by %s:", blocks.Mention(ap.RequesterID), blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
-	r, _, _ := blocks.Result(act, p.Res, b.cfg.OrgURL, false)
+	r, _, _ := blocks.Result(act, p.Result(), b.cfg.OrgURL, false)
 	r.Blocks = append([]slack.Block{blocks.Section(head)}, r.Blocks...)
 	r.Text = blocks.Fallback(head)
 	for _, m := range append([]blocks.Reply{r}, r.More...) {

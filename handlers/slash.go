@@ -144,10 +144,14 @@ func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, r
 		b.respond(ctx, log, inv, blocks.ProblemReply(p.Err))
 		return
 	}
-	r, shown, total := blocks.Result(a, p.Res, b.cfg.OrgURL, !req.Public)
+	res := p.Res
+	if req.Public {
+		res = requests.Redact(p).Result() // what the channel sees
+	}
+	r, shown, total := blocks.Result(a, res, b.cfg.OrgURL, !req.Public)
 	if shown < total {
 		name := fmt.Sprintf("%s-%s.csv", a.Name, b.cfg.Now().UTC().Format("20060102-150405"))
-		r.Blocks = append(r.Blocks, blocks.Context(b.sendCSV(ctx, log, inv, name, blocks.ResultCSV(a, p.Res), req.Public)))
+		r.Blocks = append(r.Blocks, blocks.Context(b.sendCSV(ctx, log, inv, name, blocks.ResultCSV(a, res), req.Public)))
 	}
 	r.Public = req.Public
 	b.respondAll(ctx, log, inv, r)

@@ -68,20 +68,29 @@ const (
 	ClosedApproverRefused
 )
 
-// Redact is a result without its one-time secrets: what may be shown to
-// anyone but the requester.
-func Redact(r Performed) Performed {
-	if len(r.Res.Outcomes) == 0 {
-		return r
+// Public is a result fit for anyone but its requester: made only by
+// Redact, it holds no one-time secret, so a public path that takes a
+// Public cannot be handed one.
+type Public struct{ p Performed }
+
+// Redact is a result without its one-time secrets.
+func Redact(r Performed) Public {
+	if len(r.Res.Outcomes) > 0 {
+		out := make([]actions.Outcome, len(r.Res.Outcomes))
+		for i, o := range r.Res.Outcomes {
+			o.Secret = actions.Secret{}
+			out[i] = o
+		}
+		r.Res.Outcomes = out
 	}
-	out := make([]actions.Outcome, len(r.Res.Outcomes))
-	for i, o := range r.Res.Outcomes {
-		o.Secret = actions.Secret{}
-		out[i] = o
-	}
-	r.Res.Outcomes = out
-	return r
+	return Public{r}
 }
+
+// Result is the redacted result.
+func (p Public) Result() actions.Result { return p.p.Res }
+
+// Err is the error that stopped it, if any.
+func (p Public) Err() error { return p.p.Err }
 
 // Engine runs approved work: it expires what nobody decided, runs what was
 // approved exactly once (of any number of callers and replicas), keeps the

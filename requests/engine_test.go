@@ -371,7 +371,7 @@ func TestALostLeaseStopsTheWork(t *testing.T) {
 func TestRedactDropsEverySecret(t *testing.T) {
 	p := Performed{Res: actions.Result{Outcomes: []actions.Outcome{{Target: "bob", Secret: actions.NewSecret("link"), SecretLabel: "reset link"}}}}
 	red := Redact(p)
-	if !red.Res.Outcomes[0].Secret.IsZero() || p.Res.Outcomes[0].Secret.IsZero() {
+	if !red.Result().Outcomes[0].Secret.IsZero() || p.Res.Outcomes[0].Secret.IsZero() {
 		t.Errorf("Redact: %+v (original %+v)", red, p)
 	}
 }
