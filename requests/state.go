@@ -35,6 +35,9 @@ const (
 )
 
 // moves lists, for each state, the states a request may move to from it.
+// The coming states (awaiting the target's verification before a reset,
+// granted until a time, revoked) are new entries here, each with its
+// event in record.go.
 var moves = map[State][]State{
 	Received:        {Refused, NeedsForm, PendingApproval, Running},
 	NeedsForm:       {Received},
