@@ -207,12 +207,9 @@ approvals:
 	mustContain(t, form.AllText(), "waits for approval", "asked for the new password once it is approved")
 }
 
-// A read action under an approval rule that requires a reason can be
-// requested from its form: the form asks for the reason (Slack will not
-// submit it empty) and sends the request for approval with it; the command
-// without --reason opens that form.
-func TestFormAsksForAReasonWhenAReadActionNeedsApproval(t *testing.T) {
-	h := newHarness(t).setPolicy(`roles:
+// readWithReasonPolicy makes get-user wait for security's approval, with a
+// reason.
+const readWithReasonPolicy = `roles:
   oncall:
     members: [U0ALICE01]
     actions: [get-user]
@@ -225,7 +222,14 @@ approvals:
     approvers: [security]
     channel: C0APPROVALS
     require_reason: true
-`).start()
+`
+
+// A read action under an approval rule that requires a reason can be
+// requested from its form: the form asks for the reason (Slack will not
+// submit it empty) and sends the request for approval with it; the command
+// without --reason opens that form.
+func TestFormAsksForAReasonWhenAReadActionNeedsApproval(t *testing.T) {
+	h := newHarness(t).setPolicy(readWithReasonPolicy).start()
 	h.slack.AddChannel("C0APPROVALS", "approvals", uSecurity)
 	w := h.seedWorld()
 	form, cmd := h.openForm(uAlice, "get-user")
@@ -304,20 +308,7 @@ func formBlocks(t *testing.T, v slackfake.View) []struct {
 }
 
 func TestReadCommandWithoutTheRulesReasonOpensTheForm(t *testing.T) {
-	h := newHarness(t).setPolicy(`roles:
-  oncall:
-    members: [U0ALICE01]
-    actions: [get-user]
-  security:
-    members: [U0SECURITY]
-    actions: ["*"]
-    assignable_roles: ["*"]
-approvals:
-  - actions: [get-user]
-    approvers: [security]
-    channel: C0APPROVALS
-    require_reason: true
-`).start()
+	h := newHarness(t).setPolicy(readWithReasonPolicy).start()
 	views := len(h.slack.Views())
 	cmd := h.slack.SlashCommand(uAlice, chGen, "/okta", "get-user bob@corp.com")
 	if _, err := cmd.WaitAck(3 * time.Second); err != nil {
