@@ -23,6 +23,7 @@ import (
 	"oktabot/actions"
 	"oktabot/auth"
 	"oktabot/blocks"
+	"oktabot/metrics"
 	"oktabot/requests"
 	"oktabot/store"
 )
@@ -98,6 +99,10 @@ type Config struct {
 	// to Slack that the Socket Mode client is about to retry, with its
 	// cause; the caller decides whether it is worth retrying.
 	ConnectionError func(error)
+
+	// Metrics counts requests, acknowledgements, reconnects and the
+	// workers' load; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Bot handles Socket Mode envelopes.
@@ -125,6 +130,13 @@ type Bot struct {
 	auditQ  chan store.AuditRecord
 
 	teamMu sync.Mutex // guards cfg.TeamID and cfg.EnterpriseID (workspace)
+
+	// received holds when each envelope waiting for its acknowledgement
+	// arrived (by *socketmode.Request), for the ack latency metric.
+	received sync.Map
+	// connected is set at the first Socket Mode connection: later ones
+	// are reconnects.
+	connected atomic.Bool
 }
 
 // New returns a Bot.
@@ -181,8 +193,10 @@ func New(cfg Config) *Bot {
 		Notify: slackNotifier{b}, Runner: approvedRunner{b},
 		Dir: cfg.Dir, People: slackPeople{b},
 		Now: cfg.Now, Replica: cfg.Replica, Lease: cfg.Lease, RequestTimeout: cfg.RequestTimeout,
-		Log: cfg.Logger,
+		Log: cfg.Logger, Metrics: cfg.Metrics,
 	}
+	cfg.Metrics.Pool("members", b.work.workers, b.work.limit, b.work.load)
+	cfg.Metrics.Pool("outsiders", b.outsiders.workers, b.outsiders.limit, b.outsiders.load)
 	return b
 }
 
@@ -283,12 +297,21 @@ loop:
 }
 
 func (b *Bot) dispatch(workCtx context.Context, sm *socketmode.Client, evt socketmode.Event) {
+	if evt.Request != nil && b.cfg.Metrics != nil {
+		switch evt.Type {
+		case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+			b.received.Store(evt.Request, arrival{envelopeType: string(evt.Type), at: time.Now()})
+		}
+	}
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		b.ready.Store(false)
 		b.log.Info().Msg("connecting to Slack")
 	case socketmode.EventTypeConnected:
 		b.ready.Store(true)
+		if b.connected.Swap(true) {
+			b.cfg.Metrics.SlackReconnect()
+		}
 		b.log.Info().Msg("connected to Slack")
 	case socketmode.EventTypeHello:
 		b.ready.Store(true)
@@ -544,9 +567,20 @@ func (b *Bot) acceptDeferred(workCtx context.Context, sm *socketmode.Client, req
 func (b *Bot) ack(sm *socketmode.Client, req *socketmode.Request, payload any) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.AckTimeout)
 	defer cancel()
-	if err := sm.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
+	err := sm.AckCtx(ctx, req.EnvelopeID, payload)
+	if err != nil {
 		b.log.Error().Err(err).Str("envelope_id", req.EnvelopeID).Msg("could not acknowledge envelope")
 	}
+	if a, ok := b.received.LoadAndDelete(req); ok && err == nil {
+		a := a.(arrival)
+		b.cfg.Metrics.Ack(a.envelopeType, time.Since(a.at))
+	}
+}
+
+// arrival is when an envelope of a type arrived.
+type arrival struct {
+	envelopeType string
+	at           time.Time
 }
 
 func slowDownMessage(limit int) map[string]any {

@@ -51,6 +51,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"oktabot/actions"
+	"oktabot/metrics"
 )
 
 // DefaultCallTimeout bounds one Okta call when the caller's context has no
@@ -81,6 +82,10 @@ type Config struct {
 	Logger zerolog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Metrics counts every HTTP attempt (by method and path template, never
+	// an id, login or query) and keeps the rate-limit headers; nil counts
+	// nothing.
+	Metrics *metrics.Metrics
 }
 
 // Client implements actions.Directory over the Okta SDK. It is safe for
@@ -152,6 +157,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		base = defaultHTTPClient(timeout)
 	}
 	lim := newLimiter(base.Transport, now, cfg.MaxInFlight, cfg.Logger)
+	lim.metrics = cfg.Metrics
 	tokens := &tokenTransport{next: lim, timeout: timeout, log: cfg.Logger}
 	hc := &http.Client{
 		Transport:     tokens,

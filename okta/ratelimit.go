@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"oktabot/metrics"
 )
 
 const (
@@ -74,6 +76,9 @@ type limiter struct {
 	jitter func() time.Duration
 	sem    chan struct{}
 	log    zerolog.Logger
+	// metrics counts each attempt by bucket (operation) and status, and
+	// keeps each bucket's last rate-limit headers; nil counts nothing.
+	metrics *metrics.Metrics
 
 	mu       sync.Mutex
 	buckets  map[string]*bucket
@@ -190,6 +195,7 @@ func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
 			reset = l.record(key, resp, start, start.Add(dur))
 		}
 		l.done(key)
+		l.count(key, resp, err, dur)
 		if err != nil {
 			l.log.Debug().Str("method", req.Method).Str("path", tmpl).Int("attempt", attempt).
 				Dur("duration", dur).Str("error", errorClass(err)).Msg("okta call failed")
@@ -575,6 +581,28 @@ func pathTemplate(p string) string {
 		out = append(out, segs[i])
 	}
 	return strings.Join(out, "/")
+}
+
+// count counts one attempt of a bucket in the metrics: its status (the
+// HTTP code, or the transport error's class), a 429, and the rate-limit
+// headers of the answer.
+func (l *limiter) count(key string, resp *http.Response, err error, dur time.Duration) {
+	if l.metrics == nil {
+		return
+	}
+	if err != nil || resp == nil {
+		l.metrics.OktaCall(key, strings.ReplaceAll(errorClass(err), " ", "_"), dur)
+		return
+	}
+	l.metrics.OktaCall(key, strconv.Itoa(resp.StatusCode), dur)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		l.metrics.OktaRateLimited(key)
+	}
+	limit, err1 := strconv.Atoi(resp.Header.Get("X-Rate-Limit-Limit"))
+	remaining, err2 := strconv.Atoi(resp.Header.Get("X-Rate-Limit-Remaining"))
+	if err1 == nil && err2 == nil {
+		l.metrics.OktaRateLimit(key, limit, remaining)
+	}
 }
 
 // errorClass names a transport error for the log without its text, which

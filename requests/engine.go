@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"oktabot/actions"
+	"oktabot/metrics"
 	"oktabot/store"
 )
 
@@ -115,6 +116,8 @@ type Engine struct {
 	// RequestTimeout bounds recovered work.
 	RequestTimeout time.Duration
 	Log            zerolog.Logger
+	// Metrics counts the records and times the runs; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Record writes the audit record(s) of a transition (Records, the one
@@ -126,6 +129,7 @@ func (e *Engine) Record(ctx context.Context, t Transition) []store.AuditRecord {
 	for i := range recs {
 		recs[i] = e.Append(ctx, recs[i])
 	}
+	e.countOutcome(t)
 	return recs
 }
 
@@ -142,6 +146,7 @@ func (e *Engine) Append(ctx context.Context, r store.AuditRecord) store.AuditRec
 		cancel()
 	}
 	logRecord(e.Log, r, err)
+	e.count(r)
 	return r
 }
 
@@ -314,6 +319,7 @@ func (e *Engine) runClaimed(ctx context.Context, log zerolog.Logger, ap store.Ap
 		log.Warn().Msg("stopped while running an approved request; it is taken over when its lease lapses")
 		return
 	}
+	e.timed(ap.Action, p, asked)
 	status := store.StatusDone
 	if p.Err != nil {
 		status = store.StatusFailed

@@ -3,6 +3,7 @@ package requests
 import (
 	"context"
 	"strings"
+	"time"
 
 	"oktabot/actions"
 	"oktabot/auth"
@@ -21,7 +22,9 @@ func (e *Engine) Refuse(ctx context.Context, caller, channel string, req actions
 // and records the outcome of each target.
 func (e *Engine) RunDirect(ctx context.Context, caller, channel string, req actions.Request, run func(context.Context) Performed) Performed {
 	e.Record(ctx, Transition{Event: EventAllowed, Actor: caller, Channel: channel, Request: &req})
+	start := time.Now()
 	p := run(ctx)
+	e.timed(transitionAction(Transition{Request: &req}), p, start)
 	e.Record(ctx, Transition{Event: EventOutcome, Actor: caller, Channel: channel, Request: &req, Result: &p})
 	return p
 }

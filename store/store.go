@@ -308,6 +308,10 @@ type Store interface {
 	// expired and returns them. Each is returned to exactly one caller, even
 	// when replicas call it concurrently.
 	ExpireDue(ctx context.Context, now time.Time) ([]Approval, error)
+	// CountPending is how many approvals are pending (waiting for a
+	// decision, expired ones included until ExpireDue marks them): the
+	// metrics' oktabot_approvals_pending, the same from every replica.
+	CountPending(ctx context.Context) (int, error)
 
 	// FirstDelivery reports whether key is seen for the first time within
 	// ttl: it returns true exactly once per key (across replicas) until ttl

@@ -121,9 +121,9 @@ func (h *health) ready() (int, string) {
 	return http.StatusOK, "ready\n"
 }
 
-// serveHealth serves /healthz (alive: see health.live) and /readyz
-// (connected to Slack and Okta checked) on addr.
-func serveHealth(addr string, h *health, log zerolog.Logger) (stop func(), err error) {
+// serveHealth serves /healthz (alive: see health.live), /readyz
+// (connected to Slack and Okta checked) and /metrics (Prometheus) on addr.
+func serveHealth(addr string, h *health, metrics http.Handler, log zerolog.Logger) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("OKTABOT_HTTP_ADDR: cannot listen on %s: %v", addr, err)
@@ -140,6 +140,7 @@ func serveHealth(addr string, h *health, log zerolog.Logger) (stop func(), err e
 	}
 	mux.HandleFunc("GET /healthz", answer(h.live))
 	mux.HandleFunc("GET /readyz", answer(h.ready))
+	mux.Handle("GET /metrics", metrics)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	go h.watch(ctx, 250*time.Millisecond)

@@ -82,7 +82,7 @@ var envDocs = []envDoc{
 	{"OKTA_CLIENT_PRIVATEKEYID", "none", "the key's id (kid) in Okta"},
 	{"OKTABOT_POLICY_FILE", "policy.yml", "the allow-list and approval policy (YAML)"},
 	{"OKTABOT_DATABASE_URL", "oktabot.db", "a file path (embedded SQLite) or a postgres:// URL (several replicas)"},
-	{"OKTABOT_HTTP_ADDR", ":8080", "the health endpoints /healthz and /readyz; empty turns them off"},
+	{"OKTABOT_HTTP_ADDR", ":8080", "the health endpoints /healthz and /readyz, and Prometheus metrics at /metrics; empty turns them off"},
 	{"OKTABOT_SLACK_UNREACHABLE_LIMIT", "5m", "how long without a Slack connection before /healthz fails"},
 	{"OKTABOT_PER_USER_LIMIT", "30", "commands a minute one person may send; 0 turns the limit off"},
 	{"OKTABOT_AUDIT_RETENTION", "keep forever", "how long audit records are kept, in days (400d) or hours (9600h), at least 1d; older ones are deleted once a day"},

@@ -113,11 +113,13 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}()
 	log.Info().Str("database", storeopen.Describe(dbURL)).Msg("database open")
 
-	// The health endpoints come up first, so that an orchestrator sees a
-	// bot waiting for Slack for what it is.
+	// The health endpoints (and /metrics) come up first, so that an
+	// orchestrator sees a bot waiting for Slack for what it is.
+	met, metricsHandler := newMetrics(reg, version)
+	met.PendingApprovals(st.CountPending)
 	hl := newHealth(cfg.SlackUnreachableLimit, time.Now)
 	if cfg.HTTPAddr != "" {
-		stopHealth, err := serveHealth(cfg.HTTPAddr, hl, log)
+		stopHealth, err := serveHealth(cfg.HTTPAddr, hl, metricsHandler, log)
 		if err != nil {
 			return err
 		}
@@ -125,10 +127,11 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 
 	dir, err := okta.New(ctx, okta.Config{
-		OrgURL: cfg.OktaOrgURL,
-		Token:  cfg.OktaToken,
-		OAuth:  cfg.OktaOAuth,
-		Logger: log.With().Str("component", "okta").Logger(),
+		OrgURL:  cfg.OktaOrgURL,
+		Token:   cfg.OktaToken,
+		OAuth:   cfg.OktaOAuth,
+		Logger:  log.With().Str("component", "okta").Logger(),
+		Metrics: met,
 	})
 	if err != nil {
 		return fmt.Errorf("okta: %w", err)
@@ -137,7 +140,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	api := slack.New(cfg.SlackBotToken.Reveal(),
 		slack.OptionAPIURL(cfg.SlackAPIURL),
 		slack.OptionAppLevelToken(cfg.SlackAppToken.Reveal()),
-		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
+		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second,
+			Transport: slackCounter{next: http.DefaultTransport, apiURL: cfg.SlackAPIURL, metrics: met}}),
 		// Slack answers a call over its rate limit with HTTP 429 and
 		// Retry-After: wait it out (bounded by each request's context)
 		// rather than fail, say, an approval request's post.
@@ -184,6 +188,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 
 		PerUserLimit: cfg.PerUserLimit,
 		QueueLength:  cfg.QueueLength,
+		Metrics:      met,
 
 		// slack-go retries every failure to connect but a few refusals;
 		// a refusal it would retry (missing_scope, ...) stops the bot.

@@ -521,6 +521,7 @@ func testExpireDue(t *testing.T, h *harness) {
 	if _, err := s.Deny(ctx, denied.ID, "USEC", "no", t0.Add(time.Minute)); err != nil {
 		t.Fatalf("Deny: %v", err)
 	}
+	countPending(t, s, 3)
 
 	now := t0.Add(20 * time.Minute) // second expires exactly now
 	got, err := s.ExpireDue(ctx, now)
@@ -533,6 +534,7 @@ func testExpireDue(t *testing.T, h *harness) {
 		want = append(want, a)
 	}
 	diff(t, "ExpireDue (oldest expiry first)", want, got)
+	countPending(t, s, 1)
 	for _, a := range want {
 		diff(t, "stored", a, get(t, s, a.ID))
 	}
@@ -549,10 +551,19 @@ func testExpireDue(t *testing.T, h *harness) {
 		t.Fatalf("ExpireDue later: %v", err)
 	}
 	diff(t, "ExpireDue later", []string{late.ID}, ids(got))
+	countPending(t, s, 0)
 	for _, a := range []store.Approval{approved, denied} {
 		if st := get(t, s, a.ID).Status; st == store.StatusExpired {
 			t.Errorf("decided approval %s was expired", a.ID)
 		}
+	}
+}
+
+// countPending checks CountPending.
+func countPending(t *testing.T, s store.Store, want int) {
+	t.Helper()
+	if n, err := s.CountPending(ctx); err != nil || n != want {
+		t.Errorf("CountPending = %d, %v; want %d", n, err, want)
 	}
 }
 

@@ -477,6 +477,15 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time) ([]store.Approval,
 	return out, nil
 }
 
+// CountPending implements store.Store.
+func (s *Store) CountPending(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM approvals WHERE status = 'pending'`).Scan(&n); err != nil {
+		return 0, s.errorf("count pending", err)
+	}
+	return n, nil
+}
+
 // FirstDelivery implements store.Store.
 func (s *Store) FirstDelivery(ctx context.Context, key string, now time.Time, ttl time.Duration) (bool, error) {
 	const op = "first delivery"
