@@ -181,6 +181,8 @@ type posted struct {
 	author                string // user id; the bot's for bot messages
 	text                  string
 	blocks                json.RawMessage
+	attachments           json.RawMessage
+	botID                 string // another app's bot (Post.BotID), for its messages
 	ephemeralTo           string
 	deleted               bool
 	at                    time.Time // last change

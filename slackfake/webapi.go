@@ -225,6 +225,14 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		body, e = s.conversationsOpenLocked(p)
 	case "conversations.info":
 		body, e = s.conversationsInfoLocked(p)
+	case "chat.getPermalink":
+		body, e = s.chatGetPermalinkLocked(p)
+	case "conversations.history":
+		body, e = s.conversationsHistoryLocked(p)
+	case "conversations.replies":
+		body, e = s.conversationsRepliesLocked(p)
+	case "conversations.members":
+		body, e = s.conversationsMembersLocked(p)
 	case "files.getUploadURLExternal":
 		body, e = s.filesGetUploadURLLocked(p)
 	case "files.completeUploadExternal":
@@ -426,6 +434,12 @@ func (s *Server) botMessageObject(p *posted) map[string]any {
 	}
 	if p.blocks != nil {
 		m["blocks"] = p.blocks
+	}
+	if p.attachments != nil {
+		m["attachments"] = p.attachments
+	}
+	if p.botID != "" {
+		m["bot_id"], m["subtype"] = p.botID, "bot_message"
 	}
 	return m
 }
