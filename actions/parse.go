@@ -85,6 +85,22 @@ func (r *Registry) Parse(text string) (Parsed, error) {
 			}
 			req.Reason = strings.TrimSpace(value)
 			continue
+		case "scope":
+			if a.Targets != UserTargets {
+				return Parsed{}, Errorf(KindInvalid, "--scope adds the people named in a Slack message; %s does not act on users", a.Name)
+			}
+			if !hasValue {
+				if i+1 >= len(words) {
+					return Parsed{}, Errorf(KindInvalid, "--scope needs a message link (Slack: the message's ⋯ menu → Copy link)")
+				}
+				i++
+				value = words[i].text
+			}
+			if req.Context != "" {
+				return Parsed{}, Errorf(KindInvalid, "--scope is given twice")
+			}
+			req.Context = strings.TrimSpace(value)
+			continue
 		}
 		p := a.Param(flag)
 		if p == nil {
@@ -194,7 +210,7 @@ func complete(req Request) (Parsed, error) {
 	if len(req.Targets) > MaxTargets {
 		return Parsed{}, &Error{Kind: KindInvalid, Field: "targets", Message: fmt.Sprintf("%d targets is more than the %d one request may name", len(req.Targets), MaxTargets)}
 	}
-	if a.TargetsRequired && len(req.Targets) == 0 {
+	if a.TargetsRequired && len(req.Targets) == 0 && req.Context == "" {
 		missing = append(missing, "targets")
 	}
 	for _, p := range a.Params {
@@ -303,6 +319,9 @@ func unknownFlag(a *Action, flag string) error {
 		}
 	}
 	names = append(names, "--reason", "--public")
+	if a.Targets == UserTargets {
+		names = append(names, "--scope")
+	}
 	msg := fmt.Sprintf("%s has no flag --%s", a.Name, flag)
 	if s := suggest.Closest("--"+flag, names); s != "" {
 		msg += fmt.Sprintf("; did you mean `%s`?", s)

@@ -282,3 +282,21 @@ func TestBuildRefusesPasswordFlagsInFields(t *testing.T) {
 		}
 	}
 }
+
+// --scope names a message whose people join the targets: only for actions
+// on users, once, and it stands in for the targets a command needs.
+func TestParseScope(t *testing.T) {
+	r := Default()
+	p, err := r.Parse(`disable-user --scope https://acme.slack.com/archives/C1/p1700000000000100 --reason x`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Request.Context != "https://acme.slack.com/archives/C1/p1700000000000100" || len(p.Missing) != 0 {
+		t.Errorf("context %q, missing %v", p.Request.Context, p.Missing)
+	}
+	for _, bad := range []string{"get-group --scope L", "disable-user --scope", "disable-user --scope A --scope B"} {
+		if _, err := r.Parse(bad); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}

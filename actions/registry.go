@@ -128,6 +128,9 @@ type Request struct {
 	Password Secret
 	Reason   string
 	Public   bool
+	// Context is the Slack message (its permalink) whose people the
+	// request acts on: --scope LINK, or the message shortcut. Audited.
+	Context string
 }
 
 // Bool returns a Bool parameter's value.

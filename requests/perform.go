@@ -90,7 +90,8 @@ func (e *Engine) RunAs(ctx context.Context, ap store.Approval, pw actions.Secret
 	for k, v := range ap.Params {
 		values[k] = v
 	}
-	req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason}
+	req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason, Context: values[ContextParam]}
+	delete(values, ContextParam) // not one of the action's parameters
 	log := e.Log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 	d, _ := e.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
 	return e.PerformAs(ctx, log, ap.RequesterID, req, d)

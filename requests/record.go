@@ -59,6 +59,11 @@ type Transition struct {
 	Detail string
 }
 
+// ContextParam is the audit parameter (and stored request parameter)
+// that holds the request's context: the permalink of the Slack message
+// whose people it acts on (actions.Request.Context).
+const ContextParam = "context"
+
 // Performed is an action's result, or the error that stopped it as a
 // whole.
 type Performed struct {
@@ -88,6 +93,9 @@ func Records(t Transition) []store.AuditRecord {
 		if t.Event != EventRefused {
 			base.Targets = t.Request.Targets
 			base.Params = RequestParams(act, t.Request.Values, t.Request.Reason)
+			if t.Request.Context != "" {
+				base.Params[ContextParam] = t.Request.Context
+			}
 		}
 	}
 	switch t.Event {

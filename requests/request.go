@@ -88,6 +88,9 @@ func (e *Engine) Request(ctx context.Context, p Pending) (Asked, store.Approval,
 		CreatedAt:        now,
 		ExpiresAt:        now.Add(p.Rule.ExpireAfter),
 	}
+	if p.Request.Context != "" {
+		ap.Params[ContextParam] = p.Request.Context
+	}
 	log := e.Log.With().Str("user", p.Requester).Str("action", a.Name).Str("approval_id", ap.ID).Logger()
 	if err := e.Store.CreateApproval(ctx, ap); err != nil {
 		log.Error().Err(err).Msg("could not store an approval request")

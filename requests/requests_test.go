@@ -411,3 +411,23 @@ func TestDurationText(t *testing.T) {
 		}
 	}
 }
+
+// A request made on the people of a Slack message keeps the message's
+// permalink as its context, in its records and in the stored request.
+func TestContextIsRecorded(t *testing.T) {
+	const link = "https://acme.slack.com/archives/C1/p1700000000000100"
+	a := actions.Default().Lookup("disable-user")
+	req := actions.Request{Action: a, Targets: []string{"00u1"}, Values: map[string]string{}, Context: link}
+	if r := Records(Transition{Event: EventAllowed, Actor: "U0ALICE", Request: &req})[0]; r.Params[ContextParam] != link {
+		t.Errorf("allowed record = %+v", r)
+	}
+	if r := Records(Transition{Event: EventRefused, Actor: "U0ALICE", Request: &req})[0]; len(r.Params) != 0 {
+		t.Errorf("refused record keeps the context: %+v", r)
+	}
+	ap := store.Approval{ID: "ABC", Action: "disable-user", Targets: []string{"00u1"}, Params: map[string]string{ContextParam: link}, RequesterID: "U0ALICE"}
+	for _, e := range []Event{EventRequested, EventApproved} {
+		if r := Records(Transition{Event: e, Approval: &ap})[0]; r.Params[ContextParam] != link {
+			t.Errorf("%s record = %+v", e, r)
+		}
+	}
+}
