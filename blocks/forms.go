@@ -38,6 +38,9 @@ type FormMeta struct {
 	Action      string `json:"a,omitempty"`
 	Channel     string `json:"c,omitempty"`
 	ResponseURL string `json:"r,omitempty"`
+	// Context is the permalink of the message whose people the form acts
+	// on (the message shortcut), recorded with the request.
+	Context string `json:"x,omitempty"`
 }
 
 // Encode is m as private_metadata, within Slack's limit: the
@@ -103,6 +106,12 @@ func PickerForm(reg *actions.Registry, permitted []string, meta FormMeta) slack.
 // request will wait under, or nil: it may require a reason, and a password
 // is then asked for only after approval, so that it is never stored.
 func ActionForm(a *actions.Action, prefill actions.Request, meta FormMeta, rule *auth.ApprovalRule) slack.ModalViewRequest {
+	return LabelledActionForm(a, prefill, nil, meta, rule)
+}
+
+// LabelledActionForm is ActionForm with its pre-filled targets shown by
+// labels (an Okta id as "Name <login>"), where labels has one.
+func LabelledActionForm(a *actions.Action, prefill actions.Request, labels map[string]string, meta FormMeta, rule *auth.ApprovalRule) slack.ModalViewRequest {
 	meta.Action = a.Name
 	needReason := rule != nil && rule.RequireReason
 	var blocks []slack.Block
@@ -115,7 +124,7 @@ func ActionForm(a *actions.Action, prefill actions.Request, meta FormMeta, rule 
 		blocks = append(blocks, Context(note))
 	}
 	if a.Targets != actions.NoTargets {
-		blocks = append(blocks, targetsInput(a, prefill.Targets))
+		blocks = append(blocks, targetsInput(a, prefill.Targets, labels))
 	}
 	for _, p := range a.Params {
 		if p.Name == "is-id" && a.Targets == actions.GroupTargets {
@@ -153,7 +162,7 @@ func ActionForm(a *actions.Action, prefill actions.Request, meta FormMeta, rule 
 	}
 }
 
-func targetsInput(a *actions.Action, prefill []string) slack.Block {
+func targetsInput(a *actions.Action, prefill []string, labels map[string]string) slack.Block {
 	label, placeholder := "Users", "Type a name, login or email"
 	switch a.Targets {
 	case actions.GroupTargets:
@@ -170,7 +179,11 @@ func targetsInput(a *actions.Action, prefill []string) slack.Block {
 	minLen := SuggestMinChars
 	sel.MinQueryLength = &minLen
 	for _, t := range prefill {
-		sel.InitialOptions = append(sel.InitialOptions, Option(t, t))
+		text := t
+		if l := labels[t]; l != "" {
+			text = l
+		}
+		sel.InitialOptions = append(sel.InitialOptions, Option(t, text))
 	}
 	b := slack.NewInputBlock(BlockTargets, Plain(label), nil, sel)
 	b.Optional = !a.TargetsRequired

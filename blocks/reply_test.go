@@ -20,11 +20,21 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // testdata/<name>.golden.
 func golden(t *testing.T, name string, r Reply) {
 	t.Helper()
-	got, err := json.MarshalIndent(struct {
+	goldenJSON(t, name, struct {
 		Text   string `json:"text"`
 		Public bool   `json:"public,omitempty"`
 		Blocks any    `json:"blocks"`
-	}{r.Text, r.Public, r.Blocks}, "", "  ")
+	}{r.Text, r.Public, r.Blocks})
+	if n := len(r.Blocks); n > MaxMessageBlocks {
+		t.Errorf("%s has %d blocks, more than Slack's %d", name, n, MaxMessageBlocks)
+	}
+}
+
+// goldenJSON compares v, as indented JSON, with testdata/NAME.golden (a
+// form: the whole view).
+func goldenJSON(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,9 +54,6 @@ func golden(t *testing.T, name string, r Reply) {
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s differs (-want +got); run go test ./blocks -update if the change is intended:\n%s", path, diff)
-	}
-	if n := len(r.Blocks); n > MaxMessageBlocks {
-		t.Errorf("%s has %d blocks, more than Slack's %d", name, n, MaxMessageBlocks)
 	}
 }
 
