@@ -29,6 +29,9 @@ func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req 
 		case blocks.CallbackPicker:
 			busy := slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockPick: "oktabot is busy right now. Please choose again in a moment."})
 			b.acceptDeferred(workCtx, sm, req, cb.User.ID, busy, func(ctx context.Context) any { return b.pickSubmitted(ctx, cb) })
+		case blocks.CallbackScope:
+			busy := slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockPick: "oktabot is busy right now. Please choose again in a moment."})
+			b.acceptDeferred(workCtx, sm, req, cb.User.ID, busy, func(ctx context.Context) any { return b.scopeSubmitted(ctx, cb) })
 		case blocks.CallbackAction:
 			b.actionSubmitted(workCtx, sm, req, cb)
 		case blocks.CallbackDeny, blocks.CallbackSetPassword:
@@ -36,6 +39,12 @@ func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req 
 		default:
 			b.ack(sm, req, nil)
 		}
+	case slack.InteractionTypeMessageAction:
+		if cb.CallbackID != blocks.CallbackScopeShortcut {
+			b.ack(sm, req, nil)
+			return
+		}
+		b.accept(workCtx, sm, req, cb.User.ID, nil, func(ctx context.Context) { b.onMessageShortcut(ctx, cb) })
 	case slack.InteractionTypeBlockActions:
 		b.onBlockActions(workCtx, sm, req, cb)
 	case slack.InteractionTypeBlockSuggestion:
@@ -97,6 +106,7 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 		b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{block: blocks.Clip(blocks.Fallback(blocks.ProblemBare(err)), 1000)}))
 		return
 	}
+	parsed.Request.Context = meta.Context
 	rule := b.ruleFor(a.Name)
 	errs := map[string]string{}
 	for _, m := range parsed.Missing {

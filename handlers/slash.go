@@ -66,6 +66,12 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
 	if !ok {
 		return
 	}
+	if req.Context != "" {
+		// Only once the policy lets the caller run it is a message read.
+		if req, ok = b.expandScope(ctx, log, inv, req, cmd.APIAppID); !ok {
+			return
+		}
+	}
 	// The targets are logged only once the policy lets the caller run it.
 	log = log.With().Strs("targets", req.Targets).Logger()
 	if requests.FormNeeded(parsed, decision) {
@@ -210,7 +216,7 @@ func (b *Bot) openPicker(ctx context.Context, log zerolog.Logger, inv invocation
 // openActionModal asks for what a command left out, pre-filled with what
 // it gave.
 func (b *Bot) openActionModal(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, decision auth.Decision) {
-	view := blocks.ActionForm(req.Action, req, blocks.FormMeta{Channel: inv.channel, ResponseURL: inv.responseURL}, decision.Rule)
+	view := blocks.ActionForm(req.Action, req, blocks.FormMeta{Channel: inv.channel, ResponseURL: inv.responseURL, Context: req.Context}, decision.Rule)
 	b.openView(ctx, log, inv, view)
 }
 

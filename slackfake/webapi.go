@@ -423,11 +423,13 @@ func (s *Server) botMessageObject(p *posted) map[string]any {
 	m := map[string]any{
 		"type": "message", "user": s.cfg.botUserID, "bot_id": s.cfg.botID, "app_id": s.cfg.appID,
 		"team": s.cfg.teamID, "text": p.text, "ts": p.ts,
+		"bot_profile": map[string]any{"id": s.cfg.botID, "app_id": s.cfg.appID, "name": "oktabot", "team_id": s.cfg.teamID, "deleted": false},
 	}
 	if p.author != s.cfg.botUserID {
 		m["user"] = p.author
 		delete(m, "bot_id")
 		delete(m, "app_id")
+		delete(m, "bot_profile")
 	}
 	if p.threadTS != "" {
 		m["thread_ts"] = p.threadTS
