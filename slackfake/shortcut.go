@@ -218,3 +218,14 @@ func (s *Server) conversationsMembersLocked(p params) (map[string]any, *apiErr) 
 	}
 	return map[string]any{"ok": true, "members": members, "response_metadata": map[string]any{"next_cursor": ""}}, nil
 }
+
+// Permalink is a message's link, as chat.getPermalink gives it.
+func (s *Server) Permalink(channelID, ts string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	body, e := s.chatGetPermalinkLocked(params{"channel": channelID, "message_ts": ts})
+	if e != nil {
+		return "", fmt.Errorf("slackfake: %s", e.code)
+	}
+	return body["permalink"].(string), nil
+}
