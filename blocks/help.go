@@ -93,6 +93,9 @@ func renderActionHelp(command string, a *actions.Action, allowed bool) Reply {
 			b.WriteString(" — one of " + Esc(strings.Join(p.Choices, ", ")))
 		}
 	}
+	if a.Targets == actions.UserTargets {
+		b.WriteString("\n• `--scope LINK`: also act on the people named in a Slack message (its ⋯ menu → Copy link): emails, @mentions, Okta logins and ids; at most 200. The message's shortcut *Okta: act on people* does the same from the message.")
+	}
 	blocks := []slack.Block{Section(b.String())}
 	switch {
 	case !a.Available():

@@ -19,6 +19,10 @@ import (
 // manifest is the part of manifest.yml the bot depends on.
 type manifest struct {
 	Features struct {
+		Shortcuts []struct {
+			Type       string `yaml:"type"`
+			CallbackID string `yaml:"callback_id"`
+		} `yaml:"shortcuts"`
 		SlashCommands []struct {
 			Command      string `yaml:"command"`
 			UsageHint    string `yaml:"usage_hint"`
@@ -149,6 +153,9 @@ func TestManifestAgreesWithTheRegistry(t *testing.T) {
 	cmd := m.Features.SlashCommands[0]
 	if cmd.Command != "/okta" {
 		t.Errorf("command = %q, want /okta", cmd.Command)
+	}
+	if len(m.Features.Shortcuts) != 1 || m.Features.Shortcuts[0].Type != "message" || m.Features.Shortcuts[0].CallbackID != blocks.CallbackScopeShortcut {
+		t.Errorf("shortcuts = %+v, want the message shortcut %s", m.Features.Shortcuts, blocks.CallbackScopeShortcut)
 	}
 	if want := blocks.UsageHint(actions.Default()); cmd.UsageHint != want {
 		t.Errorf("usage_hint = %q\nwant        %q (from the registry)", cmd.UsageHint, want)
