@@ -151,6 +151,14 @@ func Default() *Registry {
 			Secrets: func(v map[string]string) bool { return v["add-random-chars"] == "true" },
 		},
 		&Action{
+			Name:            "unlock-user",
+			Summary:         "Unlock locked-out users, or lift the block on their sign-ins from unknown devices",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Run:             runUnlockUser,
+		},
+		&Action{
 			Name:    "audit",
 			Summary: "Show recent audit records",
 			Local:   true,

@@ -176,3 +176,66 @@ func ForgetRoles(ctx context.Context, userID string) {
 		tr.mu.Unlock()
 	}
 }
+
+func (g *guardedDir) ExpirePassword(ctx context.Context, userID string) error {
+	if err := g.mayWrite(ctx, userID); err != nil {
+		return err
+	}
+	return g.Directory.ExpirePassword(ctx, userID)
+}
+
+func (g *guardedDir) ExpirePasswordWithTemp(ctx context.Context, userID string, revokeSessions bool) (Secret, error) {
+	if err := g.mayWrite(ctx, userID); err != nil {
+		return Secret{}, err
+	}
+	return g.Directory.ExpirePasswordWithTemp(ctx, userID, revokeSessions)
+}
+
+func (g *guardedDir) DeleteFactor(ctx context.Context, userID, factorID string) error {
+	if err := g.mayWrite(ctx, userID); err != nil {
+		return err
+	}
+	return g.Directory.DeleteFactor(ctx, userID, factorID)
+}
+
+func (g *guardedDir) ResetFactors(ctx context.Context, userID string) error {
+	if err := g.mayWrite(ctx, userID); err != nil {
+		return err
+	}
+	return g.Directory.ResetFactors(ctx, userID)
+}
+
+func (g *guardedDir) SendPush(ctx context.Context, userID, factorID string) (PushChallenge, error) {
+	if err := g.mayWrite(ctx, userID); err != nil {
+		return PushChallenge{}, err
+	}
+	return g.Directory.SendPush(ctx, userID, factorID)
+}
+
+func (g *guardedDir) ClearSessions(ctx context.Context, userID string, o ClearSessions) error {
+	if err := g.mayWrite(ctx, userID); err != nil {
+		return err
+	}
+	return g.Directory.ClearSessions(ctx, userID, o)
+}
+
+func (g *guardedDir) RevokeGrants(ctx context.Context, userID string) error {
+	if err := g.mayWrite(ctx, userID); err != nil {
+		return err
+	}
+	return g.Directory.RevokeGrants(ctx, userID)
+}
+
+func (g *guardedDir) AddGroupMember(ctx context.Context, groupID, userID string) error {
+	if err := g.mayWrite(ctx, userID); err != nil {
+		return err
+	}
+	return g.Directory.AddGroupMember(ctx, groupID, userID)
+}
+
+func (g *guardedDir) RemoveGroupMember(ctx context.Context, groupID, userID string) error {
+	if err := g.mayWrite(ctx, userID); err != nil {
+		return err
+	}
+	return g.Directory.RemoveGroupMember(ctx, groupID, userID)
+}

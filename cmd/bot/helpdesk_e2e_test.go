@@ -1,0 +1,119 @@
+package main
+
+// The helpdesk's and incident responders' account actions end to end:
+// unlock, factors, sessions, password expiry, group access, activity and
+// containment, through the real bot against the fakes.
+
+import (
+	"testing"
+	"time"
+
+	"oktabot/okta/oktatest"
+)
+
+// helpdeskPolicy: alice (alice@corp.com in Okta, a help desk admin there)
+// is the helpdesk, without admin_targets; security may do everything.
+const helpdeskPolicy = `roles:
+  helpdesk:
+    members: [U0ALICE01]
+    actions: [get-user, unlock-user]
+  security:
+    members: [U0SECURITY]
+    actions: ["*"]
+    assignable_roles: ["*"]
+    admin_targets: true
+`
+
+// desk is a running bot under helpdeskPolicy with the world seeded and an
+// Okta super admin, root.
+type desk struct {
+	*harness
+	w    world
+	root oktatest.User
+}
+
+func newDesk(t *testing.T) *desk {
+	t.Helper()
+	h := newHarness(t).setPolicy(helpdeskPolicy).start()
+	d := &desk{harness: h, w: h.seedWorld()}
+	d.root = h.okta.AddUser(oktatest.User{Login: "root@corp.com", Email: "root@corp.com", FirstName: "Root", LastName: "Admin"})
+	h.okta.AddRole(d.root.ID, oktatest.Role{Type: "SUPER_ADMIN"})
+	return d
+}
+
+// opsSince counts the Okta calls of one operation after the first n.
+func (h *harness) opsSince(n int, op string) int {
+	c := 0
+	for _, call := range h.callsSince(n) {
+		if call.Operation == op {
+			c++
+		}
+	}
+	return c
+}
+
+func (h *harness) status(id string) string {
+	u, _ := h.okta.User(id)
+	return u.Status
+}
+
+// throttled makes Okta answer 429 to everything for longer than the bot
+// retries, and returns what the caller is told.
+func (h *harness) throttled(user, text string) string {
+	h.t.Helper()
+	h.okta.Throttle(1000)
+	defer h.okta.Throttle(0)
+	i := h.slack.SlashCommand(user, chGen, "/okta", text)
+	msgs, err := i.WaitReplies(1, 60*time.Second)
+	if err != nil {
+		h.t.Fatalf("/okta %s: %v", text, err)
+	}
+	return msgs[0].AllText()
+}
+
+func TestUnlockUser(t *testing.T) {
+	d := newDesk(t)
+	desk := func(text string) string { t.Helper(); return d.reply(uAlice, text) }
+
+	// Happy path: a locked-out user and one whose sign-ins from unknown
+	// devices are blocked are both unlocked; a ghost is an answer beside them.
+	blocked := d.okta.AddUser(oktatest.User{Login: "dev.blocked@corp.com", FirstName: "Dev", LastName: "Blocked", UnknownDevicesBlocked: true})
+	carolLocked := d.w.carol
+	d.okta.LockOut(carolLocked.ID)
+	got := desk("unlock-user locked.out carol.danvers dev.blocked ghost")
+	mustContain(t, got, "unlock-user", "Lock Ed", "Carol Danvers", "unlocked", "Dev Blocked", "unknown devices", "ghost")
+	for _, id := range []string{d.w.locked.ID, carolLocked.ID, blocked.ID} {
+		if s := d.status(id); s != "ACTIVE" {
+			t.Errorf("%s is %s after unlock", id, s)
+		}
+	}
+
+	// Wrong state: an active user with nothing to unlock is an answer, not
+	// a change; a suspended one is pointed at enable-user without a call.
+	n := d.okta.CallCount()
+	mustContain(t, desk("unlock-user carol.danvers"), "not locked out")
+	mustContain(t, desk("unlock-user bob"), "SUSPENDED", "enable-user")
+	if c := d.opsSince(n, "unlockUser"); c != 1 {
+		t.Errorf("Okta was asked to unlock %d times, want once (carol's)", c)
+	}
+
+	// Okta admins are protected; nobody unlocks themselves.
+	d.okta.LockOut(d.root.ID)
+	mustContain(t, desk("unlock-user root"), "holds Okta admin roles (SUPER_ADMIN)")
+	if s := d.status(d.root.ID); s != "LOCKED_OUT" {
+		t.Errorf("the admin was unlocked by the helpdesk: %s", s)
+	}
+	mustContain(t, desk("unlock-user alice"), "your own Okta account")
+	mustContain(t, d.reply(uSecurity, "unlock-user root"), "unlocked")
+
+	// Not in the policy: refused, Okta sees nothing.
+	n = d.okta.CallCount()
+	mustContain(t, d.reply(uMallory, "unlock-user carol.danvers"), "not allowed")
+	if d.okta.CallCount() != n {
+		t.Error("Okta was called for a caller outside the policy")
+	}
+
+	// Rate limited: said so.
+	d.okta.LockOut(carolLocked.ID)
+	mustContain(t, d.throttled(uAlice, "unlock-user carol.danvers"), "rate limit")
+}
