@@ -159,6 +159,13 @@ func Default() *Registry {
 			Run:             runUnlockUser,
 		},
 		&Action{
+			Name:            "list-factors",
+			Summary:         "List users' enrolled MFA factors: type, device, status and dates (never their secrets)",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Run:             runListFactors,
+		},
+		&Action{
 			Name:    "audit",
 			Summary: "Show recent audit records",
 			Local:   true,

@@ -178,6 +178,9 @@ type Outcome struct {
 	Group  *Group
 	Groups []Group
 	Roles  []Role
+	// Factors are the user's enrolled factors (list-factors, get-user);
+	// never their secrets.
+	Factors []Factor
 	// Done describes what happened in a few words: "suspended",
 	// "already suspended". Changed says whether Okta was changed; a target
 	// already in the wanted state is an answer, not a failure.

@@ -176,3 +176,17 @@ func describe(kv map[string]string) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+func runListFactors(ctx context.Context, env Env, req Request) (Result, error) {
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
+		fs, err := env.Dir.ListFactors(ctx, o.User.ID)
+		if err != nil {
+			o.Err = err
+			return
+		}
+		o.Factors = fs
+		if o.Factors == nil {
+			o.Factors = []Factor{}
+		}
+	}), nil
+}

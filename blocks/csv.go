@@ -58,12 +58,16 @@ func ResultCSV(a *actions.Action, res actions.Result) []byte {
 				for _, g := range o.Groups {
 					rows = append(rows, append(append([]string{}, base...), "group", g.Name, g.ID, ""))
 				}
+			case o.Factors != nil:
+				for _, f := range o.Factors {
+					rows = append(rows, append(append([]string{}, base...), "factor", FactorName(f), f.ID, ""))
+				}
 			case o.Roles != nil && !o.Changed:
 				for _, r := range o.Roles {
 					rows = append(rows, append(append([]string{}, base...), "role", r.Type, r.ID, ""))
 				}
 			}
-			if o.Groups == nil && (o.Roles == nil || o.Changed) || o.Err != nil {
+			if o.Groups == nil && o.Factors == nil && (o.Roles == nil || o.Changed) || o.Err != nil {
 				rows = append(rows, append(base, o.Done, "", "", errText))
 			}
 		}

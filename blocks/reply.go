@@ -236,6 +236,8 @@ func Result(a *actions.Action, res actions.Result, orgURL string, withSecrets bo
 		return Providers(res)
 	case a.Name == "get-user":
 		return UserCards(res.Outcomes), 0, 0
+	case a.Name == "list-factors":
+		return Factors(a, res.Outcomes)
 	case a.Name == "list-user-groups" || a.Name == "list-roles":
 		return Nested(a, res.Outcomes)
 	case a.Targets == actions.GroupTargets || a.Targets == actions.NameTarget:

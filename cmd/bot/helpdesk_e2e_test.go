@@ -5,6 +5,7 @@ package main
 // containment, through the real bot against the fakes.
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 const helpdeskPolicy = `roles:
   helpdesk:
     members: [U0ALICE01]
-    actions: [get-user, unlock-user]
+    actions: [get-user, unlock-user, list-factors]
   security:
     members: [U0SECURITY]
     actions: ["*"]
@@ -116,4 +117,29 @@ func TestUnlockUser(t *testing.T) {
 	// Rate limited: said so.
 	d.okta.LockOut(carolLocked.ID)
 	mustContain(t, d.throttled(uAlice, "unlock-user carol.danvers"), "rate limit")
+}
+
+func TestListFactors(t *testing.T) {
+	d := newDesk(t)
+	seen := time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC)
+	d.okta.AddFactor(d.w.carol.ID, oktatest.Factor{FactorType: "push", Provider: "OKTA", DeviceName: "Carol's Pixel", Platform: "ANDROID", LastVerified: seen})
+	d.okta.AddFactor(d.w.carol.ID, oktatest.Factor{FactorType: "sms", Provider: "OKTA", PhoneNumber: "+1 415 555 0142"})
+	d.okta.AddFactor(d.w.carol.ID, oktatest.Factor{FactorType: "email", Provider: "OKTA", Email: "carol.danvers@corp.com"})
+	totp := d.okta.AddFactor(d.w.carol.ID, oktatest.Factor{FactorType: "token:software:totp", Provider: "GOOGLE"})
+	d.okta.AddFactor(d.w.carol.ID, oktatest.Factor{FactorType: "webauthn", Provider: "FIDO", AuthenticatorName: "YubiKey 5"})
+
+	got := d.reply(uAlice, "list-factors carol.danvers bob ghost")
+	mustContain(t, got, "Carol Danvers", "5 factors", "Okta Verify", "Carol's Pixel", "ANDROID", "2026-11-30",
+		"SMS", "0142", "Email", "Google Authenticator", "YubiKey 5", totp.ID,
+		"Bob Builder", "0 factors", "ghost")
+	// Never a secret: no full phone number, no full address, no passcode.
+	if strings.Contains(got, "555 0142") || strings.Contains(got, "4155550142") || strings.Contains(got, "carol.danvers@corp.com\n") {
+		t.Errorf("an unmasked phone number or address was shown:\n%s", got)
+	}
+	if code, ok := d.okta.PassCode(d.w.carol.ID, totp.ID); ok && strings.Contains(got, code) {
+		t.Errorf("a passcode was shown:\n%s", got)
+	}
+	// Reading is not guarded: the helpdesk lists an admin's factors and its own.
+	mustContain(t, d.reply(uAlice, "list-factors root alice"), "Root Admin", "Alice Liddell")
+	mustContain(t, d.throttled(uAlice, "list-factors carol.danvers"), "rate limit")
 }
