@@ -166,6 +166,18 @@ func Default() *Registry {
 			Run:             runListFactors,
 		},
 		&Action{
+			Name:            "clear-sessions",
+			Summary:         "End users' Okta sessions and, unless kept, revoke their OAuth tokens and forget their remembered devices",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "keep-tokens", Type: Bool, Default: "false", Help: "keep the OAuth access and refresh tokens issued to them"},
+				{Name: "keep-devices", Type: Bool, Default: "false", Help: "keep their remembered devices and factors"},
+			},
+			Run: runClearSessions,
+		},
+		&Action{
 			Name:    "audit",
 			Summary: "Show recent audit records",
 			Local:   true,

@@ -48,3 +48,33 @@ func runUnlockUser(ctx context.Context, env Env, req Request) (Result, error) {
 
 // lower is an Okta status for a sentence: "password expired".
 func lower(status string) string { return strings.ToLower(strings.ReplaceAll(status, "_", " ")) }
+
+// runClearSessions ends every Okta session of each user and, unless
+// --keep-tokens or --keep-devices, revokes their OAuth tokens and forgets
+// their remembered devices (Okta's own defaults differ: both are sent).
+func runClearSessions(ctx context.Context, env Env, req Request) (Result, error) {
+	opts := ClearSessions{OAuthTokens: !req.Bool("keep-tokens"), ForgetDevices: !req.Bool("keep-devices")}
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
+		if err := env.Dir.ClearSessions(ctx, o.User.ID, opts); err != nil {
+			o.Err = err
+			return
+		}
+		o.Done, o.Changed = sessionsCleared(opts), true
+	}), nil
+}
+
+// sessionsCleared says what clearing with opts did.
+func sessionsCleared(opts ClearSessions) string {
+	s := "sessions ended"
+	if opts.OAuthTokens {
+		s += "; OAuth tokens revoked"
+	} else {
+		s += "; OAuth tokens kept"
+	}
+	if opts.ForgetDevices {
+		s += "; remembered devices forgotten"
+	} else {
+		s += "; remembered devices kept"
+	}
+	return s
+}

@@ -21,3 +21,20 @@ func TestRenderFactors(t *testing.T) {
 	}}, "", false)
 	golden(t, "list-factors", r)
 }
+
+func TestRenderAccountWrites(t *testing.T) {
+	a := alice()
+	bob := actions.User{ID: "00u2bbbbbbbbbbbbbbb2", Status: actions.StatusSuspended, Login: "bob@corp.com", FirstName: "Bob", LastName: "Builder"}
+	reg := actions.Default()
+	r, _, _ := Result(reg.Lookup("unlock-user"), actions.Result{Outcomes: []actions.Outcome{
+		{Target: "alice", User: &a, Done: "unlocked", Changed: true},
+		{Target: "carol", User: &a, Done: "not locked out: nothing to unlock"},
+		{Target: "bob", User: &bob, Err: actions.Errorf(actions.KindInvalid, "bob@corp.com is SUSPENDED, not locked out; enable-user unsuspends them")},
+	}}, "", false)
+	golden(t, "unlock-user", r)
+	r, _, _ = Result(reg.Lookup("clear-sessions"), actions.Result{Outcomes: []actions.Outcome{
+		{Target: "alice", User: &a, Done: "sessions ended; OAuth tokens revoked; remembered devices forgotten", Changed: true},
+		{Target: "root", Err: actions.Errorf(actions.KindForbidden, "root@corp.com holds Okta admin roles (SUPER_ADMIN), and your roles in oktabot's policy may not act on Okta admins (admin_targets); nothing was done to them")},
+	}}, "", false)
+	golden(t, "clear-sessions", r)
+}

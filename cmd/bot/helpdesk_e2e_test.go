@@ -17,7 +17,7 @@ import (
 const helpdeskPolicy = `roles:
   helpdesk:
     members: [U0ALICE01]
-    actions: [get-user, unlock-user, list-factors]
+    actions: [get-user, unlock-user, list-factors, clear-sessions]
   security:
     members: [U0SECURITY]
     actions: ["*"]
@@ -142,4 +142,40 @@ func TestListFactors(t *testing.T) {
 	// Reading is not guarded: the helpdesk lists an admin's factors and its own.
 	mustContain(t, d.reply(uAlice, "list-factors root alice"), "Root Admin", "Alice Liddell")
 	mustContain(t, d.throttled(uAlice, "list-factors carol.danvers"), "rate limit")
+}
+
+func TestClearSessions(t *testing.T) {
+	d := newDesk(t)
+	d.okta.AddOAuthClient(oktatest.OAuthClient{ID: "0oaslackapp", Name: "Slack"})
+	seed := func(id string) {
+		d.okta.AddSession(id)
+		d.okta.AddSession(id)
+		d.okta.AddUserToken(id, "0oaslackapp", "openid")
+		d.okta.RememberDevice(id, "Laptop")
+	}
+	carol, bob := d.w.carol.ID, d.w.bob.ID
+	seed(carol)
+	seed(bob)
+
+	// By default: every session, every token, every remembered device.
+	got := d.reply(uAlice, "clear-sessions carol.danvers ghost")
+	mustContain(t, got, "Carol Danvers", "sessions ended", "OAuth tokens revoked", "remembered devices forgotten", "ghost")
+	if len(d.okta.Sessions(carol)) != 0 || len(d.okta.UserTokens(carol)) != 0 || len(d.okta.RememberedDevices(carol)) != 0 {
+		t.Errorf("carol keeps sessions %v, tokens %v, devices %v", d.okta.Sessions(carol), d.okta.UserTokens(carol), d.okta.RememberedDevices(carol))
+	}
+	// --keep-tokens and --keep-devices keep what they say.
+	mustContain(t, d.reply(uAlice, "clear-sessions bob --keep-tokens --keep-devices"), "sessions ended", "OAuth tokens kept", "remembered devices kept")
+	if len(d.okta.Sessions(bob)) != 0 || len(d.okta.UserTokens(bob)) != 1 || len(d.okta.RememberedDevices(bob)) != 1 {
+		t.Errorf("bob has sessions %v, tokens %v, devices %v", d.okta.Sessions(bob), d.okta.UserTokens(bob), d.okta.RememberedDevices(bob))
+	}
+
+	// Okta admins are protected; nobody clears their own sessions.
+	seed(d.root.ID)
+	mustContain(t, d.reply(uAlice, "clear-sessions root"), "holds Okta admin roles (SUPER_ADMIN)")
+	if len(d.okta.Sessions(d.root.ID)) != 2 {
+		t.Error("the helpdesk ended an admin's sessions")
+	}
+	mustContain(t, d.reply(uAlice, "clear-sessions alice"), "your own Okta account")
+	mustContain(t, d.reply(uSecurity, "clear-sessions root"), "sessions ended")
+	mustContain(t, d.throttled(uAlice, "clear-sessions carol.danvers"), "rate limit")
 }
