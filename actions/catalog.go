@@ -178,6 +178,18 @@ func Default() *Registry {
 			Run: runClearSessions,
 		},
 		&Action{
+			Name:            "expire-password",
+			Summary:         "Make users choose a new password at their next sign-in; --temp-password also sets a temporary one, for you only",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "temp-password", Type: Bool, Default: "false", Help: "replace the password by a temporary one, which comes to you privately"},
+			},
+			Run:     runExpirePassword,
+			Secrets: func(v map[string]string) bool { return v["temp-password"] == "true" },
+		},
+		&Action{
 			Name:    "audit",
 			Summary: "Show recent audit records",
 			Local:   true,

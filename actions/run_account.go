@@ -78,3 +78,37 @@ func sessionsCleared(opts ClearSessions) string {
 	}
 	return s
 }
+
+// runExpirePassword expires each user's password, which Okta does for
+// ACTIVE and PASSWORD_EXPIRED users only. With --temp-password Okta also
+// replaces it by a temporary one, for the caller only; the user's sessions
+// are left as they are (clear-sessions ends them).
+func runExpirePassword(ctx context.Context, env Env, req Request) (Result, error) {
+	temp := req.Bool("temp-password")
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
+		u := o.User
+		switch {
+		case u.Status == StatusPasswordExpired && !temp:
+			o.Done = "password already expired"
+			return
+		case u.Status != StatusActive && u.Status != StatusPasswordExpired:
+			o.Err = Errorf(KindInvalid, "%s is %s; Okta expires the passwords of active users only", u.Login, u.Status)
+			return
+		}
+		if !temp {
+			if err := env.Dir.ExpirePassword(ctx, u.ID); err != nil {
+				o.Err = err
+				return
+			}
+			o.Done, o.Changed = "password expired: they choose a new one at their next sign-in", true
+			return
+		}
+		pw, err := env.Dir.ExpirePasswordWithTemp(ctx, u.ID, false)
+		if err != nil {
+			o.Err = err
+			return
+		}
+		o.Done, o.Changed = "password expired and replaced by a temporary one: they choose a new one when they sign in with it", true
+		o.Secret, o.SecretLabel = pw, "temporary password"
+	}), nil
+}

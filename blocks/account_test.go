@@ -37,4 +37,11 @@ func TestRenderAccountWrites(t *testing.T) {
 		{Target: "root", Err: actions.Errorf(actions.KindForbidden, "root@corp.com holds Okta admin roles (SUPER_ADMIN), and your roles in oktabot's policy may not act on Okta admins (admin_targets); nothing was done to them")},
 	}}, "", false)
 	golden(t, "clear-sessions", r)
+	exp := []actions.Outcome{{Target: "alice", User: &a, Done: "password expired and replaced by a temporary one: they choose a new one when they sign in with it", Changed: true,
+		Secret: actions.NewSecret("Temp-PASS-42"), SecretLabel: "temporary password"}}
+	r, _, _ = Result(reg.Lookup("expire-password"), actions.Result{Outcomes: exp}, "", true)
+	golden(t, "expire-password-private", r)
+	exp[0].Secret = actions.Secret{} // as requests.Redact leaves it
+	r, _, _ = Result(reg.Lookup("expire-password"), actions.Result{Outcomes: exp}, "", false)
+	golden(t, "expire-password-public", r)
 }

@@ -5,6 +5,8 @@ package main
 // containment, through the real bot against the fakes.
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +19,7 @@ import (
 const helpdeskPolicy = `roles:
   helpdesk:
     members: [U0ALICE01]
-    actions: [get-user, unlock-user, list-factors, clear-sessions]
+    actions: [get-user, unlock-user, list-factors, clear-sessions, expire-password]
   security:
     members: [U0SECURITY]
     actions: ["*"]
@@ -178,4 +180,78 @@ func TestClearSessions(t *testing.T) {
 	mustContain(t, d.reply(uAlice, "clear-sessions alice"), "your own Okta account")
 	mustContain(t, d.reply(uSecurity, "clear-sessions root"), "sessions ended")
 	mustContain(t, d.throttled(uAlice, "clear-sessions carol.danvers"), "rate limit")
+}
+
+// tempPasswordRE finds a temporary password in a reply: the code after
+// its label.
+var tempPasswordRE = regexp.MustCompile("temporary password: `([^`]+)`")
+
+func TestExpirePassword(t *testing.T) {
+	d := newDesk(t)
+	carol := d.w.carol.ID
+	dave := d.okta.AddUser(oktatest.User{Login: "dave@corp.com", Email: "dave@corp.com", FirstName: "Dave", LastName: "Example"})
+
+	// Plain: the user picks a new password at their next sign-in.
+	got := d.reply(uAlice, "expire-password carol.danvers ghost")
+	mustContain(t, got, "Carol Danvers", "password expired", "ghost")
+	if s := d.status(carol); s != "PASSWORD_EXPIRED" {
+		t.Errorf("carol is %s", s)
+	}
+	// Wrong state: already expired is an answer; suspended is refused
+	// without a call.
+	n := d.okta.CallCount()
+	mustContain(t, d.reply(uAlice, "expire-password carol.danvers"), "already expired")
+	mustContain(t, d.reply(uAlice, "expire-password bob"), "SUSPENDED")
+	if c := d.opsSince(n, "expirePassword") + d.opsSince(n, "expirePasswordWithTempPassword"); c != 0 {
+		t.Errorf("Okta was asked to expire %d times", c)
+	}
+
+	// --temp-password, asked in public: the channel learns that it was
+	// done; the temporary password comes to the caller alone.
+	i := d.slack.SlashCommand(uAlice, chGen, "/okta", "expire-password dave --temp-password --public")
+	msgs, err := i.WaitReplies(2, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var public, private string
+	for _, m := range msgs {
+		if m.Ephemeral() {
+			private += m.AllText()
+		} else {
+			public += m.AllText()
+		}
+	}
+	mustContain(t, public, "Dave Example", "password expired", "sent to you privately")
+	m := tempPasswordRE.FindStringSubmatch(private)
+	if m == nil {
+		t.Fatalf("the caller got no temporary password:\n%s", private)
+	}
+	temp := m[1]
+	if !d.okta.PasswordIs(dave.ID, temp) {
+		t.Errorf("%q is not dave's password in Okta", temp)
+	}
+	if strings.Contains(public, temp) {
+		t.Error("the temporary password was posted in the channel")
+	}
+	d.stop()
+	var files []byte
+	db := d.env["OKTABOT_DATABASE_URL"]
+	for _, f := range []string{db, db + "-wal", db + "-shm"} {
+		b, _ := os.ReadFile(f)
+		files = append(files, b...)
+	}
+	if strings.Contains(d.stdout.String(), temp) || strings.Contains(string(files), temp) {
+		t.Error("the temporary password reached the logs or the database")
+	}
+}
+
+func TestExpirePasswordGuards(t *testing.T) {
+	d := newDesk(t)
+	mustContain(t, d.reply(uAlice, "expire-password root --temp-password"), "holds Okta admin roles (SUPER_ADMIN)")
+	mustContain(t, d.reply(uAlice, "expire-password alice"), "your own Okta account")
+	if d.status(d.root.ID) != "ACTIVE" || d.status(d.w.alice.ID) != "ACTIVE" {
+		t.Error("a guarded password was expired")
+	}
+	mustContain(t, d.reply(uSecurity, "expire-password root"), "password expired")
+	mustContain(t, d.throttled(uAlice, "expire-password carol.danvers"), "rate limit")
 }
