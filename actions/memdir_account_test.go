@@ -15,8 +15,9 @@ func (d *memDir) unmodelled(what string) error {
 func (d *memDir) ExpirePassword(_ context.Context, id string) error {
 	return d.setStatus(id, "expire", StatusPasswordExpired)
 }
-func (d *memDir) ExpirePasswordWithTemp(context.Context, string, bool) (Secret, error) {
-	return Secret{}, d.unmodelled("temporary passwords")
+func (d *memDir) ExpirePasswordWithTemp(_ context.Context, id string, _ bool) (Secret, error) {
+	d.setStatus(id, "expire-temp", StatusPasswordExpired)
+	return NewSecret("Temp-" + id), nil
 }
 func (d *memDir) ListFactors(context.Context, string) ([]Factor, error) {
 	return nil, d.unmodelled("factors")
