@@ -190,6 +190,28 @@ func Default() *Registry {
 			Secrets: func(v map[string]string) bool { return v["temp-password"] == "true" },
 		},
 		&Action{
+			Name:            "add-to-group",
+			Summary:         "Add users to an Okta group (not to one that grants admin roles, unless you may act on admins)",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "group", Type: String, Required: true, Help: "the group's exact name or its id"},
+			},
+			Run: runAddToGroup,
+		},
+		&Action{
+			Name:            "remove-from-group",
+			Summary:         "Remove users from an Okta group (not from one that grants admin roles, unless you may act on admins)",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "group", Type: String, Required: true, Help: "the group's exact name or its id"},
+			},
+			Run: runRemoveFromGroup,
+		},
+		&Action{
 			Name:    "audit",
 			Summary: "Show recent audit records",
 			Local:   true,

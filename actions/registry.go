@@ -108,6 +108,11 @@ type Env struct {
 	// assigns or removes an Okta role of a type (in upper case); an error
 	// refuses it. The policy's assignable_roles is one.
 	RoleGuard func(roleType string) error
+	// GroupGuard, when set, is asked before add-to-group or
+	// remove-from-group changes a group's members; an error refuses the
+	// whole request. The policy's protection of Okta admins is one: a
+	// group that grants admin roles makes its members admins.
+	GroupGuard func(ctx context.Context, g Group) error
 }
 
 // mayChangeRole asks env.RoleGuard about a role type.

@@ -43,11 +43,16 @@ func (d *memDir) FindUser(_ context.Context, ref string) (User, error) {
 	}
 	return User{}, Errorf(KindNotFound, "no Okta user matches %q", ref)
 }
-func (d *memDir) SearchUsers(context.Context, string, int) ([]User, error)   { return nil, nil }
-func (d *memDir) ListUsers(context.Context, UserQuery) ([]User, error)       { return nil, nil }
-func (d *memDir) ListUserGroups(context.Context, string) ([]Group, error)    { return nil, nil }
-func (d *memDir) GetGroup(context.Context, string) (Group, error)            { return Group{}, nil }
-func (d *memDir) FindGroupsByName(context.Context, string) ([]Group, error)  { return nil, nil }
+func (d *memDir) SearchUsers(context.Context, string, int) ([]User, error) { return nil, nil }
+func (d *memDir) ListUsers(context.Context, UserQuery) ([]User, error)     { return nil, nil }
+func (d *memDir) ListUserGroups(context.Context, string) ([]Group, error)  { return nil, nil }
+func (d *memDir) GetGroup(context.Context, string) (Group, error)          { return Group{}, nil }
+func (d *memDir) FindGroupsByName(_ context.Context, name string) ([]Group, error) {
+	if name == "Staff" {
+		return []Group{{ID: "00gstaff", Name: name, Type: "OKTA_GROUP"}}, nil
+	}
+	return nil, nil
+}
 func (d *memDir) SearchGroups(context.Context, string, int) ([]Group, error) { return nil, nil }
 func (d *memDir) CreateGroup(context.Context, string, string) (Group, error) { return Group{}, nil }
 func (d *memDir) ListIdentityProviders(context.Context, IdentityProviderQuery) ([]IdentityProvider, error) {
@@ -355,6 +360,9 @@ func TestReturnsSecretsCoversEverySecret(t *testing.T) {
 			text := a.Name + " " + all
 			if a.Param("role") != nil {
 				text += " --role USER_ADMIN"
+			}
+			if a.Param("group") != nil {
+				text += " --group Staff"
 			}
 			for i, s := range switches {
 				if mask&(1<<i) != 0 {

@@ -44,4 +44,10 @@ func TestRenderAccountWrites(t *testing.T) {
 	exp[0].Secret = actions.Secret{} // as requests.Redact leaves it
 	r, _, _ = Result(reg.Lookup("expire-password"), actions.Result{Outcomes: exp}, "", false)
 	golden(t, "expire-password-public", r)
+	g := actions.Group{ID: "00g2", Name: "On-call", Type: "OKTA_GROUP"}
+	r, _, _ = Result(reg.Lookup("add-to-group"), actions.Result{Outcomes: []actions.Outcome{
+		{Target: "alice", User: &a, Group: &g, Done: "added to On-call", Changed: true},
+		{Target: "bob", User: &bob, Group: &g, Done: "already in On-call"},
+	}}, "", false)
+	golden(t, "add-to-group", r)
 }

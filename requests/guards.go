@@ -10,7 +10,10 @@ package requests
 //     of them would be: their Slack profile's email (People.Whois), then
 //     Okta;
 //   - role types: assign-role and unassign-role change only the Okta role
-//     types the caller's policy roles list in assignable_roles.
+//     types the caller's policy roles list in assignable_roles;
+//   - admin groups: without admin_targets, add-to-group and
+//     remove-from-group refuse a group that grants Okta admin roles
+//     (adminGroupGuard).
 // The same guards apply when a request is made (direct, or before it is
 // sent for approval) and again when an approved request runs, with the
 // policy and Okta as they are then.
@@ -62,6 +65,9 @@ func (e *Engine) Guard(ctx context.Context, caller string, req actions.Request, 
 				}
 			}
 		}
+	}
+	if changesMembers(a) && !d.AdminTargets {
+		env.GroupGuard = e.adminGroupGuard
 	}
 	if !a.Writes || a.Targets != actions.UserTargets {
 		return env, nil
@@ -194,6 +200,32 @@ func (e *Engine) adminGuard(ctx context.Context, u actions.User) error {
 	}
 	return actions.Errorf(actions.KindForbidden, "%s holds Okta admin roles (%s), and your roles in oktabot's policy may not act on Okta admins (admin_targets); nothing was done to them",
 		u.Login, strings.Join(types, ", "))
+}
+
+// adminGroupGuard refuses to change the members of a group that grants
+// Okta admin roles: its members are admins. It fails closed.
+func (e *Engine) adminGroupGuard(ctx context.Context, g actions.Group) error {
+	roles, err := e.Dir.ListGroupRoles(ctx, g.ID)
+	if err != nil {
+		return &actions.Error{Kind: actions.KindOf(err), Err: err,
+			Message: fmt.Sprintf("could not check whether the group %s grants Okta admin roles (%s), so its members were not changed", g.Name, messageOf(err))}
+	}
+	if len(roles) == 0 {
+		return nil
+	}
+	var types []string
+	for _, r := range roles {
+		if !slices.Contains(types, r.Type) {
+			types = append(types, r.Type)
+		}
+	}
+	return actions.Errorf(actions.KindForbidden, "the group %s grants Okta admin roles (%s) to its members, and your roles in oktabot's policy may not act on Okta admins (admin_targets); nothing was done",
+		g.Name, strings.Join(types, ", "))
+}
+
+// changesMembers reports whether a changes a group's members.
+func changesMembers(a *actions.Action) bool {
+	return a != nil && (a.Name == "add-to-group" || a.Name == "remove-from-group")
 }
 
 // changesRoles reports whether a is an action that assignable_roles

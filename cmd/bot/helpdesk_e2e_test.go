@@ -19,7 +19,7 @@ import (
 const helpdeskPolicy = `roles:
   helpdesk:
     members: [U0ALICE01]
-    actions: [get-user, unlock-user, list-factors, clear-sessions, expire-password]
+    actions: [get-user, unlock-user, list-factors, clear-sessions, expire-password, add-to-group, remove-from-group]
   security:
     members: [U0SECURITY]
     actions: ["*"]
@@ -254,4 +254,76 @@ func TestExpirePasswordGuards(t *testing.T) {
 	}
 	mustContain(t, d.reply(uSecurity, "expire-password root"), "password expired")
 	mustContain(t, d.throttled(uAlice, "expire-password carol.danvers"), "rate limit")
+}
+
+func TestAddToGroupAndRemoveFromGroup(t *testing.T) {
+	d := newDesk(t)
+	desk := func(text string) string { t.Helper(); return d.reply(uAlice, text) }
+	carol, bob := d.w.carol.ID, d.w.bob.ID
+	inGroup := func(userID, groupID string) bool {
+		for _, m := range d.okta.Members(groupID) {
+			if m.ID == userID {
+				return true
+			}
+		}
+		return false
+	}
+
+	// By name and by id; already a member is an answer.
+	got := desk(`add-to-group carol.danvers bob ghost --group "On-call"`)
+	mustContain(t, got, "Carol Danvers", "added to On-call", "Bob Builder", "ghost")
+	if !inGroup(carol, d.w.oncall.ID) || !inGroup(bob, d.w.oncall.ID) {
+		t.Error("Okta's group lacks carol or bob")
+	}
+	mustContain(t, desk("add-to-group carol.danvers --group "+d.w.oncall.ID), "already in On-call")
+	mustContain(t, desk(`remove-from-group carol.danvers --group On-call`), "removed from On-call")
+	mustContain(t, desk(`remove-from-group carol.danvers --group On-call`), "was not in On-call")
+	if inGroup(carol, d.w.oncall.ID) {
+		t.Error("carol is still in the group")
+	}
+
+	// Not found, not an Okta group, no --group.
+	mustContain(t, desk(`add-to-group carol.danvers --group "No such group"`), "no Okta group is named")
+	n := d.okta.CallCount()
+	mustContain(t, desk(`add-to-group carol.danvers --group Everyone`), "BUILT_IN", "only Okta groups")
+	if c := d.opsSince(n, "assignUserToGroup"); c != 0 {
+		t.Error("Okta was asked to add to a built-in group")
+	}
+	// Without --group, the form asks for it.
+	cmd := d.slack.SlashCommand(uAlice, chGen, "/okta", "add-to-group carol.danvers")
+	if _, err := cmd.WaitAck(3 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	form := d.openedView(uAlice, "okta_action", 0)
+	sub, err := d.slack.SubmitView(uAlice, form, map[string]map[string]any{"p_group": {"p_group": "On-call"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub.WaitAck(3 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := cmd.WaitReplies(1, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, msgs[0].AllText(), "added to On-call")
+
+	// A group that grants admin roles: only for roles with admin_targets.
+	admins := d.okta.AddGroup(oktatest.Group{Name: "Help desk admins"})
+	d.okta.AddGroupRole(admins.ID, oktatest.Role{Type: "USER_ADMIN"})
+	n = d.okta.CallCount()
+	mustContain(t, desk(`add-to-group carol.danvers --group "Help desk admins"`), "grants Okta admin roles (USER_ADMIN)", "admin_targets")
+	mustContain(t, desk(`remove-from-group carol.danvers --group "Help desk admins"`), "grants Okta admin roles (USER_ADMIN)")
+	if c := d.opsSince(n, "assignUserToGroup") + d.opsSince(n, "unassignUserFromGroup"); c != 0 {
+		t.Error("the helpdesk changed an admin group")
+	}
+	mustContain(t, d.reply(uSecurity, `add-to-group carol.danvers --group "Help desk admins"`), "added to Help desk admins")
+
+	// Admin targets and one's own account.
+	mustContain(t, desk(`add-to-group root --group On-call`), "holds Okta admin roles (SUPER_ADMIN)")
+	mustContain(t, desk(`add-to-group alice --group On-call`), "your own Okta account")
+	if inGroup(d.root.ID, d.w.oncall.ID) {
+		t.Error("the helpdesk added an admin to a group")
+	}
+	mustContain(t, d.throttled(uAlice, `add-to-group bob --group On-call`), "rate limit")
 }
