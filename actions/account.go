@@ -30,6 +30,37 @@ type Factor struct {
 	LastVerified time.Time // zero when Okta does not say
 }
 
+// factorNames names factors as people know them, by type and provider.
+var factorNames = map[string]string{
+	"push":                       "Okta Verify push",
+	"signed_nonce":               "Okta Verify (FastPass)",
+	"sms":                        "SMS",
+	"call":                       "Voice call",
+	"email":                      "Email",
+	"question":                   "Security question",
+	"webauthn":                   "Security key or biometric (WebAuthn)",
+	"u2f":                        "U2F security key",
+	"token:hotp":                 "HOTP token",
+	"token:software:totp":        "TOTP authenticator",
+	"token:software:totp/OKTA":   "Okta Verify code",
+	"token:software:totp/GOOGLE": "Google Authenticator",
+	"token:hardware/YUBICO":      "YubiKey OTP",
+	"token/RSA":                  "RSA SecurID",
+	"token/SYMANTEC":             "Symantec VIP",
+}
+
+// Name is the factor's name for people: "Okta Verify push", "SMS",
+// "Google Authenticator"; Okta's own type when it is not known here.
+func (f Factor) Name() string {
+	if n, ok := factorNames[f.Type+"/"+strings.ToUpper(f.Provider)]; ok {
+		return n
+	}
+	if n, ok := factorNames[f.Type]; ok {
+		return n
+	}
+	return f.Type
+}
+
 // Factor types and statuses the bot branches on.
 const (
 	FactorPush   = "push"

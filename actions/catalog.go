@@ -212,6 +212,17 @@ func Default() *Registry {
 			Run: runRemoveFromGroup,
 		},
 		&Action{
+			Name:            "reset-factors",
+			Summary:         "Reset users' MFA factors: all of them, or those named with --factor; they enroll again at their next sign-in",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "factor", Type: String, Multi: true, Help: "factor types (push, sms, call, email, token:software:totp, webauthn, …) or factor ids; default every factor"},
+			},
+			Run: runResetFactors,
+		},
+		&Action{
 			Name:    "audit",
 			Summary: "Show recent audit records",
 			Local:   true,

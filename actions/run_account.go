@@ -112,3 +112,75 @@ func runExpirePassword(ctx context.Context, env Env, req Request) (Result, error
 		o.Secret, o.SecretLabel = pw, "temporary password"
 	}), nil
 }
+
+// runResetFactors unenrolls each user's factors: every one (Okta's
+// reset_factors) or those named by --factor, by type or id, one by one.
+// Reading the factors first tells a user with nothing enrolled, and names
+// what was removed.
+func runResetFactors(ctx context.Context, env Env, req Request) (Result, error) {
+	wanted := req.List("factor")
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
+		u := o.User
+		if u.Status == StatusDeprovisioned {
+			o.Err = Errorf(KindInvalid, "%s is DEPROVISIONED; Okta keeps no factors to reset for deactivated users", u.Login)
+			return
+		}
+		fs, err := env.Dir.ListFactors(ctx, u.ID)
+		if err != nil {
+			o.Err = err
+			return
+		}
+		if len(fs) == 0 {
+			o.Done = "no factors enrolled; nothing to reset"
+			return
+		}
+		if len(wanted) == 0 {
+			if err := env.Dir.ResetFactors(ctx, u.ID); err != nil {
+				o.Err = err
+				return
+			}
+			o.Factors = fs
+			o.Done, o.Changed = "reset every factor ("+factorList(fs)+"): they enroll again at their next sign-in", true
+			return
+		}
+		var removed, absent []string
+		gone := map[string]bool{}
+		for _, w := range wanted {
+			matched := false
+			for _, f := range fs {
+				if f.ID != w && !strings.EqualFold(f.Type, w) {
+					continue
+				}
+				matched = true
+				if gone[f.ID] {
+					continue
+				}
+				err := env.Dir.DeleteFactor(ctx, u.ID, f.ID)
+				// Unenrolling Okta Verify removes its other factors too.
+				if err != nil && !IsKind(err, KindNotFound) {
+					o.Err = err
+					o.Done = summary("removed", removed, "did not have", absent)
+					o.Changed = len(removed) > 0
+					return
+				}
+				gone[f.ID] = true
+				o.Factors = append(o.Factors, f)
+				removed = append(removed, f.Name())
+			}
+			if !matched {
+				absent = append(absent, w)
+			}
+		}
+		o.Done = summary("removed", removed, "did not have", absent)
+		o.Changed = len(removed) > 0
+	}), nil
+}
+
+// factorList names factors: "Okta Verify push, SMS".
+func factorList(fs []Factor) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name()
+	}
+	return strings.Join(names, ", ")
+}

@@ -10,42 +10,11 @@ import (
 // What the account actions show: factors, System Log events and the steps
 // of a containment.
 
-// factorNames names factors as people know them, by type and provider.
-var factorNames = map[string]string{
-	"push":                       "Okta Verify push",
-	"signed_nonce":               "Okta Verify (FastPass)",
-	"sms":                        "SMS",
-	"call":                       "Voice call",
-	"email":                      "Email",
-	"question":                   "Security question",
-	"webauthn":                   "Security key or biometric (WebAuthn)",
-	"u2f":                        "U2F security key",
-	"token:hotp":                 "HOTP token",
-	"token:software:totp":        "TOTP authenticator",
-	"token:software:totp/OKTA":   "Okta Verify code",
-	"token:software:totp/GOOGLE": "Google Authenticator",
-	"token:hardware/YUBICO":      "YubiKey OTP",
-	"token/RSA":                  "RSA SecurID",
-	"token/SYMANTEC":             "Symantec VIP",
-}
-
-// FactorName is a factor's name for people: "Okta Verify push", "SMS",
-// "Google Authenticator"; Okta's own type when it is not known here.
-func FactorName(f actions.Factor) string {
-	if n, ok := factorNames[f.Type+"/"+strings.ToUpper(f.Provider)]; ok {
-		return n
-	}
-	if n, ok := factorNames[f.Type]; ok {
-		return n
-	}
-	return f.Type
-}
-
 // factorLine is one factor: its name, device, status, dates and id. The
 // device is as the okta package gives it: phone numbers and addresses
 // masked.
 func factorLine(f actions.Factor) string {
-	l := "*" + Esc(FactorName(f)) + "*"
+	l := "*" + Esc(f.Name()) + "*"
 	if f.Device != "" {
 		l += " · " + Esc(f.Device)
 	}
@@ -88,7 +57,7 @@ func factorTypes(fs []actions.Factor) string {
 	}
 	var names []string
 	for _, f := range fs {
-		n := FactorName(f)
+		n := f.Name()
 		if f.Status != "" && f.Status != actions.FactorActive {
 			n += " (" + strings.ToLower(f.Status) + ")"
 		}

@@ -50,4 +50,9 @@ func TestRenderAccountWrites(t *testing.T) {
 		{Target: "bob", User: &bob, Group: &g, Done: "already in On-call"},
 	}}, "", false)
 	golden(t, "add-to-group", r)
+	r, _, _ = Result(reg.Lookup("reset-factors"), actions.Result{Outcomes: []actions.Outcome{
+		{Target: "alice", User: &a, Done: "reset every factor (Okta Verify push, SMS): they enroll again at their next sign-in", Changed: true},
+		{Target: "bob", User: &bob, Done: "removed SMS; did not have webauthn", Changed: true},
+	}}, "", false)
+	golden(t, "reset-factors", r)
 }

@@ -60,7 +60,7 @@ func ResultCSV(a *actions.Action, res actions.Result) []byte {
 				}
 			case o.Factors != nil:
 				for _, f := range o.Factors {
-					rows = append(rows, append(append([]string{}, base...), "factor", FactorName(f), f.ID, ""))
+					rows = append(rows, append(append([]string{}, base...), "factor", f.Name(), f.ID, ""))
 				}
 			case o.Roles != nil && !o.Changed:
 				for _, r := range o.Roles {

@@ -19,7 +19,7 @@ import (
 const helpdeskPolicy = `roles:
   helpdesk:
     members: [U0ALICE01]
-    actions: [get-user, unlock-user, list-factors, clear-sessions, expire-password, add-to-group, remove-from-group]
+    actions: [get-user, unlock-user, list-factors, clear-sessions, expire-password, add-to-group, remove-from-group, reset-factors]
   security:
     members: [U0SECURITY]
     actions: ["*"]
@@ -326,4 +326,52 @@ func TestAddToGroupAndRemoveFromGroup(t *testing.T) {
 		t.Error("the helpdesk added an admin to a group")
 	}
 	mustContain(t, d.throttled(uAlice, `add-to-group bob --group On-call`), "rate limit")
+}
+
+func TestResetFactors(t *testing.T) {
+	d := newDesk(t)
+	desk := func(text string) string { t.Helper(); return d.reply(uAlice, text) }
+	carol, bob := d.w.carol.ID, d.w.bob.ID
+	d.okta.AddFactor(carol, oktatest.Factor{FactorType: "push", Provider: "OKTA", DeviceName: "Carol's Pixel"})
+	d.okta.AddFactor(carol, oktatest.Factor{FactorType: "sms", Provider: "OKTA", PhoneNumber: "+1 415 555 0142"})
+	totp := d.okta.AddFactor(carol, oktatest.Factor{FactorType: "token:software:totp", Provider: "GOOGLE"})
+	d.okta.AddFactor(bob, oktatest.Factor{FactorType: "sms", Provider: "OKTA", PhoneNumber: "+1 415 555 0199"})
+	d.okta.AddFactor(bob, oktatest.Factor{FactorType: "email", Provider: "OKTA", Email: "bob@corp.com"})
+	types := func(id string) (out []string) {
+		for _, f := range d.okta.Factors(id) {
+			out = append(out, f.FactorType)
+		}
+		return out
+	}
+
+	// Named factors, by type and by id; one she does not have is said.
+	got := desk("reset-factors carol.danvers --factor sms," + totp.ID + ",webauthn")
+	mustContain(t, got, "Carol Danvers", "removed SMS, Google Authenticator", "did not have webauthn")
+	if ts := types(carol); len(ts) != 1 || ts[0] != "push" {
+		t.Errorf("carol's factors after removing two: %v", ts)
+	}
+	// All of them, for every user named.
+	got = desk("reset-factors carol.danvers bob ghost")
+	mustContain(t, got, "reset every factor (Okta Verify push)", "reset every factor (SMS, Email)", "ghost")
+	if len(types(carol)) != 0 || len(types(bob)) != 0 {
+		t.Errorf("factors left: carol %v, bob %v", types(carol), types(bob))
+	}
+	// Wrong state: nothing enrolled is an answer; a deactivated user is refused.
+	n := d.okta.CallCount()
+	mustContain(t, desk("reset-factors carol.danvers"), "no factors enrolled")
+	mustContain(t, desk("reset-factors leaver"), "DEPROVISIONED")
+	if c := d.opsSince(n, "resetFactors") + d.opsSince(n, "unenrollFactor"); c != 0 {
+		t.Errorf("%d factor resets with nothing to reset", c)
+	}
+
+	// Admins and one's own account.
+	d.okta.AddFactor(d.root.ID, oktatest.Factor{FactorType: "sms", Provider: "OKTA", PhoneNumber: "+1 415 555 0100"})
+	mustContain(t, desk("reset-factors root"), "holds Okta admin roles (SUPER_ADMIN)")
+	mustContain(t, desk("reset-factors alice"), "your own Okta account")
+	if len(types(d.root.ID)) != 1 {
+		t.Error("the helpdesk reset an admin's factors")
+	}
+	mustContain(t, d.reply(uSecurity, "reset-factors root"), "reset every factor")
+	d.okta.AddFactor(carol, oktatest.Factor{FactorType: "sms", Provider: "OKTA", PhoneNumber: "+1 415 555 0142"})
+	mustContain(t, d.throttled(uAlice, "reset-factors carol.danvers"), "rate limit")
 }
