@@ -223,6 +223,18 @@ func Default() *Registry {
 			Run: runResetFactors,
 		},
 		&Action{
+			Name:            "user-activity",
+			Summary:         "Show what one user did, or had done to them, from Okta's System Log: time, event, outcome, IP, place and browser",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Params: []Param{
+				{Name: "since", Type: String, Default: "24h", Help: "how far back: 30m, 24h, 7d; at most 90d"},
+				{Name: "limit", Type: Int, Default: "20", Help: "at most this many events, newest first (at most 1000; more than 100 come as a CSV file)"},
+				{Name: "type", Type: String, Help: "only events of this type, e.g. user.session.start"},
+			},
+			Run: runUserActivity,
+		},
+		&Action{
 			Name:    "audit",
 			Summary: "Show recent audit records",
 			Local:   true,

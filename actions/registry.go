@@ -186,6 +186,9 @@ type Outcome struct {
 	// Factors are the user's enrolled factors (list-factors, get-user);
 	// never their secrets.
 	Factors []Factor
+	// Events are System Log events about the user (user-activity), newest
+	// first.
+	Events []LogEvent
 	// Done describes what happened in a few words: "suspended",
 	// "already suspended". Changed says whether Okta was changed; a target
 	// already in the wanted state is an answer, not a failure.

@@ -65,3 +65,65 @@ func factorTypes(fs []actions.Factor) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// outcomeMark marks a System Log event's outcome.
+func outcomeMark(outcome string) string {
+	switch outcome {
+	case "SUCCESS", "ALLOW":
+		return ":white_check_mark:"
+	case "FAILURE", "DENY":
+		return ":x:"
+	case "CHALLENGE":
+		return ":question:"
+	}
+	return ":white_circle:"
+}
+
+// eventLine is one System Log event: when, what, how it ended, from where.
+func eventLine(e actions.LogEvent) string {
+	l := fmt.Sprintf("%s `%s` *%s*", outcomeMark(e.Outcome), e.Published.UTC().Format("2006-01-02 15:04:05 UTC"), Esc(e.Type))
+	if e.Message != "" {
+		l += " — " + Esc(Clip(e.Message, 200))
+	}
+	if e.Outcome != "" {
+		l += " · " + Esc(e.Outcome)
+		if e.Reason != "" {
+			l += " (" + Esc(Clip(e.Reason, 100)) + ")"
+		}
+	}
+	if e.ClientIP != "" {
+		l += " · " + Code(e.ClientIP)
+	}
+	if place := strings.Join(nonEmpty(e.City, e.Country), ", "); place != "" {
+		l += " " + Esc(place)
+	}
+	if e.UserAgent != "" {
+		l += " · _" + Esc(Clip(e.UserAgent, 80)) + "_"
+	}
+	return l
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Activity is user-activity: one user's System Log events, newest first.
+// shown < total when they do not all fit; the caller sends the CSV.
+func Activity(a *actions.Action, res actions.Result) (Reply, int, int) {
+	if len(res.Outcomes) != 1 || res.Outcomes[0].Err != nil {
+		return Outcomes(a, res.Outcomes, false)
+	}
+	o := res.Outcomes[0]
+	heading := fmt.Sprintf("*%s* · %s · %s · %s", a.Name, who(o), Esc(res.Query), Plural(len(o.Events), "event", "events"))
+	lines := make([]string, len(o.Events))
+	for i, e := range o.Events {
+		lines[i] = eventLine(e)
+	}
+	return List(heading, lines, "No events in the System Log for that time.")
+}

@@ -1,7 +1,9 @@
 package blocks
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"oktabot/actions"
 )
@@ -55,4 +57,23 @@ func TestRenderAccountWrites(t *testing.T) {
 		{Target: "bob", User: &bob, Done: "removed SMS; did not have webauthn", Changed: true},
 	}}, "", false)
 	golden(t, "reset-factors", r)
+}
+
+func TestRenderActivity(t *testing.T) {
+	a := alice()
+	act := actions.Default().Lookup("user-activity")
+	evs := []actions.LogEvent{
+		{ID: "e1", Published: t0.Add(2 * time.Hour), Type: "user.session.start", Message: "User login to Okta", Outcome: "SUCCESS",
+			ClientIP: "203.0.113.7", City: "Lisbon", Country: "Portugal", UserAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)"},
+		{ID: "e2", Published: t0.Add(time.Hour), Type: "user.authentication.auth_via_mfa", Message: "Authentication of user via MFA", Outcome: "FAILURE",
+			Reason: "INVALID_CREDENTIALS", ClientIP: "198.51.100.9", Actor: actions.LogActor{Login: "alice@corp.com"}},
+	}
+	r, _, _ := Result(act, actions.Result{Query: "last 24h", Outcomes: []actions.Outcome{{Target: "alice", User: &a, Events: evs}}}, "", false)
+	golden(t, "user-activity", r)
+	r, _, _ = Result(act, actions.Result{Query: "last 7d, user.session.start only", Outcomes: []actions.Outcome{{Target: "alice", User: &a, Events: []actions.LogEvent{}}}}, "", false)
+	golden(t, "user-activity-empty", r)
+	csv := string(ResultCSV(act, actions.Result{Outcomes: []actions.Outcome{{Target: "alice", User: &a, Events: evs}}}))
+	if !strings.Contains(csv, "user.authentication.auth_via_mfa,FAILURE,INVALID_CREDENTIALS") || !strings.HasPrefix(csv, "published,event_type") {
+		t.Errorf("CSV:\n%s", csv)
+	}
 }

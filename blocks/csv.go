@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"strings"
 	"time"
@@ -41,6 +42,18 @@ func ResultCSV(a *actions.Action, res actions.Result) []byte {
 		rows = append(rows, []string{"id", "name", "type", "status", "created", "last_updated"})
 		for _, p := range res.Providers {
 			rows = append(rows, []string{p.ID, p.Name, p.Type, p.Status, csvTime(p.Created), csvTime(p.LastUpdated)})
+		}
+	case len(res.Outcomes) > 0 && res.Outcomes[0].Events != nil:
+		rows = append(rows, []string{"published", "event_type", "outcome", "reason", "message", "actor", "targets", "client_ip", "city", "country", "user_agent", "uuid"})
+		for _, o := range res.Outcomes {
+			for _, e := range o.Events {
+				var targets []string
+				for _, t := range e.Targets {
+					targets = append(targets, cmp.Or(t.Login, t.Name, t.ID))
+				}
+				rows = append(rows, []string{csvTime(e.Published), e.Type, e.Outcome, e.Reason, e.Message, e.Actor.Login,
+					strings.Join(targets, "; "), e.ClientIP, e.City, e.Country, e.UserAgent, e.ID})
+			}
 		}
 	default:
 		rows = append(rows, []string{"target", "user_id", "login", "status", "result", "item", "item_id", "error"})

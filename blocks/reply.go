@@ -236,6 +236,8 @@ func Result(a *actions.Action, res actions.Result, orgURL string, withSecrets bo
 		return Providers(res)
 	case a.Name == "get-user":
 		return UserCards(res.Outcomes), 0, 0
+	case a.Name == "user-activity":
+		return Activity(a, res)
 	case a.Name == "list-factors":
 		return Factors(a, res.Outcomes)
 	case a.Name == "list-user-groups" || a.Name == "list-roles":

@@ -19,7 +19,7 @@ import (
 const helpdeskPolicy = `roles:
   helpdesk:
     members: [U0ALICE01]
-    actions: [get-user, unlock-user, list-factors, clear-sessions, expire-password, add-to-group, remove-from-group, reset-factors]
+    actions: [get-user, unlock-user, list-factors, clear-sessions, expire-password, add-to-group, remove-from-group, reset-factors, user-activity]
   security:
     members: [U0SECURITY]
     actions: ["*"]
@@ -374,4 +374,53 @@ func TestResetFactors(t *testing.T) {
 	mustContain(t, d.reply(uSecurity, "reset-factors root"), "reset every factor")
 	d.okta.AddFactor(carol, oktatest.Factor{FactorType: "sms", Provider: "OKTA", PhoneNumber: "+1 415 555 0142"})
 	mustContain(t, d.throttled(uAlice, "reset-factors carol.danvers"), "rate limit")
+}
+
+func TestUserActivity(t *testing.T) {
+	d := newDesk(t)
+	desk := func(text string) string { t.Helper(); return d.reply(uAlice, text) }
+	carol, bob := d.w.carol.ID, d.w.bob.ID
+	now := time.Now()
+	d.okta.AddLogEvent(oktatest.LogEvent{EventType: "user.session.start", DisplayMessage: "User login to Okta", ActorID: carol, TargetIDs: []string{carol},
+		Published: now.Add(-2 * time.Hour), ClientIP: "203.0.113.7", City: "Lisbon", Country: "Portugal", UserAgent: "Mozilla/5.0 (Macintosh)"})
+	d.okta.AddLogEvent(oktatest.LogEvent{EventType: "user.authentication.auth_via_mfa", DisplayMessage: "Authentication of user via MFA", ActorID: carol,
+		Published: now.Add(-5 * time.Hour), Outcome: "FAILURE", Reason: "INVALID_CREDENTIALS", ClientIP: "198.51.100.9", City: "Ashburn", Country: "United States"})
+	d.okta.AddLogEvent(oktatest.LogEvent{EventType: "user.account.update_password", DisplayMessage: "Update password", ActorID: carol, Published: now.Add(-72 * time.Hour)})
+	d.okta.AddLogEvent(oktatest.LogEvent{EventType: "user.session.start", DisplayMessage: "Bob logs in", ActorID: bob, Published: now.Add(-time.Hour)})
+
+	// The last 24 hours by default: carol's two, not bob's, not older.
+	got := desk("user-activity carol.danvers")
+	mustContain(t, got, "Carol Danvers", "2 events", "user.session.start", "User login to Okta", "203.0.113.7", "Lisbon, Portugal",
+		"Mozilla/5.0", "user.authentication.auth_via_mfa", "FAILURE", "INVALID_CREDENTIALS", "last 24h")
+	for _, not := range []string{"Bob logs in", "Update password"} {
+		if strings.Contains(got, not) {
+			t.Errorf("%q is shown:\n%s", not, got)
+		}
+	}
+	mustContain(t, desk("user-activity carol.danvers --since 7d"), "3 events", "Update password", "last 7d")
+	got = desk("user-activity carol.danvers --since 7d --type user.session.start")
+	mustContain(t, got, "1 event", "User login to Okta")
+	mustContain(t, desk("user-activity carol.danvers --since 7d --limit 1"), "1 event", "User login to Okta")
+
+	// Bad input, not found, one user only.
+	mustContain(t, desk("user-activity carol.danvers --since 91d"), "90d")
+	mustContain(t, desk("user-activity carol.danvers --since yesterday"), "--since")
+	mustContain(t, desk("user-activity ghost"), "ghost")
+	mustContain(t, desk("user-activity carol.danvers bob"), "one user")
+
+	// More than a message shows comes whole as CSV.
+	for i := range 130 {
+		d.okta.AddLogEvent(oktatest.LogEvent{EventType: "user.session.start", DisplayMessage: "Login", ActorID: bob, Published: now.Add(-time.Duration(i+1) * time.Minute)})
+	}
+	files := len(d.slack.Files())
+	mustContain(t, desk("user-activity bob --limit 200"), "131 events", "Showing 100 of 131")
+	fs := d.slack.Files()
+	if len(fs) != files+1 || strings.Count(string(fs[len(fs)-1].Content), "user.session.start") != 131 {
+		t.Errorf("no CSV with every event: %d files", len(fs)-files)
+	}
+
+	// Reading is not guarded: an admin's activity, one's own.
+	mustContain(t, desk("user-activity root"), "Root Admin", "0 events")
+	mustContain(t, desk("user-activity alice"), "Alice Liddell")
+	mustContain(t, d.throttled(uAlice, "user-activity carol.danvers"), "rate limit")
 }
