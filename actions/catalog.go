@@ -235,6 +235,17 @@ func Default() *Registry {
 			Run: runUserActivity,
 		},
 		&Action{
+			Name:            "contain",
+			Summary:         "Contain compromised accounts in one step: suspend, end every session and revoke OAuth tokens, per user in order",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Writes:          true,
+			Params: []Param{
+				{Name: "keep-tokens", Type: Bool, Default: "false", Help: "keep the OAuth access and refresh tokens issued to them"},
+			},
+			Run: runContain,
+		},
+		&Action{
 			Name:    "audit",
 			Summary: "Show recent audit records",
 			Local:   true,

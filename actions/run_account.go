@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -183,4 +184,68 @@ func factorList(fs []Factor) string {
 		names[i] = f.Name()
 	}
 	return strings.Join(names, ", ")
+}
+
+// ContainPasswordNote is what contain says of the password: Okta expires
+// the passwords of ACTIVE (and PASSWORD_EXPIRED) users only, and suspends
+// ACTIVE users only, so a password cannot be expired once the account is
+// suspended, nor the account suspended once its password is expired.
+// Suspending comes first: it stops every sign-in at once, which expiring
+// the password does not (the old password still signs in, to choose a new
+// one).
+const ContainPasswordNote = "password not expired: Okta does not expire a suspended user's password; run expire-password when you unsuspend them"
+
+// runContain contains each user, in order: suspend (an already suspended
+// user stays so), end every session and revoke their OAuth tokens (unless
+// --keep-tokens) and remembered devices. A step that fails stops that
+// user's later steps, and the answer says what was and was not done; the
+// other users go on. The password is not expired (ContainPasswordNote).
+func runContain(ctx context.Context, env Env, req Request) (Result, error) {
+	opts := ClearSessions{OAuthTokens: !req.Bool("keep-tokens"), ForgetDevices: true}
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
+		u := o.User
+		var done []string
+		fail := func(step string, err error, left ...string) {
+			o.Done, o.Changed = strings.Join(done, "; "), slices.Contains(done, "suspended")
+			o.Err = stepFailed(step, err, left)
+		}
+		switch {
+		case u.Status == StatusSuspended:
+			done = append(done, "already suspended")
+		case u.Status != StatusActive:
+			fail("suspend", Errorf(KindInvalid, "%s is %s, and Okta suspends active users only", u.Login, u.Status), "clear sessions", "revoke tokens")
+			return
+		default:
+			if err := env.Dir.SuspendUser(ctx, u.ID); err != nil {
+				fail("suspend", err, "clear sessions", "revoke tokens")
+				return
+			}
+			done = append(done, "suspended")
+		}
+		if err := env.Dir.ClearSessions(ctx, u.ID, opts); err != nil {
+			fail("clear sessions", err)
+			return
+		}
+		done = append(done, sessionsCleared(opts), ContainPasswordNote)
+		o.Done, o.Changed = strings.Join(done, "; "), true
+	}), nil
+}
+
+// stepFailed is a contain step's failure: what failed, why, and what was
+// therefore not done, with the cause's kind and Okta code.
+func stepFailed(step string, err error, left []string) error {
+	out := &Error{Kind: KindOf(err), Err: err}
+	why := out.Kind.String()
+	var ae *Error
+	if errors.As(err, &ae) {
+		out.Code, out.RequestID, out.Causes = ae.Code, ae.RequestID, ae.Causes
+		if ae.Message != "" {
+			why = ae.Message
+		}
+	}
+	out.Message = step + " failed: " + why
+	if len(left) > 0 {
+		out.Message += "; not done: " + strings.Join(left, ", ")
+	}
+	return out
 }

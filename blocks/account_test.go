@@ -59,6 +59,17 @@ func TestRenderAccountWrites(t *testing.T) {
 	golden(t, "reset-factors", r)
 }
 
+func TestRenderContain(t *testing.T) {
+	a := alice()
+	bob := actions.User{ID: "00u2bbbbbbbbbbbbbbb2", Status: actions.StatusLockedOut, Login: "bob@corp.com", FirstName: "Bob", LastName: "Builder"}
+	r, _, _ := Result(actions.Default().Lookup("contain"), actions.Result{Outcomes: []actions.Outcome{
+		{Target: "alice", User: &a, Done: "suspended; sessions ended; OAuth tokens revoked; remembered devices forgotten; " + actions.ContainPasswordNote, Changed: true},
+		{Target: "carol", User: &a, Done: "suspended", Changed: true, Err: &actions.Error{Kind: actions.KindUnavailable, Message: "clear sessions failed: Okta did not answer in time", Code: "E0000009"}},
+		{Target: "bob", User: &bob, Err: actions.Errorf(actions.KindInvalid, "suspend failed: bob@corp.com is LOCKED_OUT, and Okta suspends active users only; not done: clear sessions, revoke tokens")},
+	}}, "", false)
+	golden(t, "contain", r)
+}
+
 func TestRenderActivity(t *testing.T) {
 	a := alice()
 	act := actions.Default().Lookup("user-activity")

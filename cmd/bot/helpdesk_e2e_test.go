@@ -5,6 +5,7 @@ package main
 // containment, through the real bot against the fakes.
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -19,7 +20,7 @@ import (
 const helpdeskPolicy = `roles:
   helpdesk:
     members: [U0ALICE01]
-    actions: [get-user, unlock-user, list-factors, clear-sessions, expire-password, add-to-group, remove-from-group, reset-factors, user-activity]
+    actions: [get-user, unlock-user, list-factors, clear-sessions, expire-password, add-to-group, remove-from-group, reset-factors, user-activity, contain]
   security:
     members: [U0SECURITY]
     actions: ["*"]
@@ -423,4 +424,109 @@ func TestUserActivity(t *testing.T) {
 	mustContain(t, desk("user-activity root"), "Root Admin", "0 events")
 	mustContain(t, desk("user-activity alice"), "Alice Liddell")
 	mustContain(t, d.throttled(uAlice, "user-activity carol.danvers"), "rate limit")
+}
+
+// stepsOf are the Okta writes made to one user, in order, by operation.
+func (h *harness) stepsOf(n int, userID string) []string {
+	var out []string
+	for _, c := range h.callsSince(n) {
+		if c.Method != "GET" && strings.Contains(c.Path, "/users/"+userID+"/") {
+			out = append(out, c.Operation)
+		}
+	}
+	return out
+}
+
+func TestContain(t *testing.T) {
+	d := newDesk(t)
+	carol := d.w.carol.ID
+	d.okta.AddSession(carol)
+	d.okta.AddOAuthClient(oktatest.OAuthClient{ID: "0oaslackapp", Name: "Slack"})
+	d.okta.AddUserToken(carol, "0oaslackapp", "openid")
+
+	n := d.okta.CallCount()
+	got := d.reply(uAlice, "contain carol.danvers bob locked.out ghost")
+	// Carol: every step, in order; what Okta does not allow is said.
+	mustContain(t, got, "Carol Danvers", "suspended", "sessions ended", "OAuth tokens revoked", "password not expired")
+	if s := d.status(carol); s != "SUSPENDED" {
+		t.Errorf("carol is %s", s)
+	}
+	if len(d.okta.Sessions(carol)) != 0 || len(d.okta.UserTokens(carol)) != 0 {
+		t.Error("carol keeps sessions or tokens")
+	}
+	if steps := d.stepsOf(n, carol); strings.Join(steps, ",") != "suspendUser,revokeUserSessions" {
+		t.Errorf("carol's steps = %v", steps)
+	}
+	// Bob was suspended already: the later steps still run.
+	mustContain(t, got, "already suspended")
+	if steps := d.stepsOf(n, d.w.bob.ID); strings.Join(steps, ",") != "revokeUserSessions" {
+		t.Errorf("bob's steps = %v", steps)
+	}
+	// A locked-out user cannot be suspended (Okta suspends active users
+	// only): the later steps do not run, and the answer says what was not
+	// done. Okta is not asked what it would refuse.
+	mustContain(t, got, "suspend failed", "not done: clear sessions")
+	if steps := d.stepsOf(n, d.w.locked.ID); len(steps) != 0 {
+		t.Errorf("the locked-out user's steps = %v", steps)
+	}
+	mustContain(t, got, "ghost")
+
+	// --keep-tokens keeps them.
+	dave := d.okta.AddUser(oktatest.User{Login: "dave@corp.com", Email: "dave@corp.com", FirstName: "Dave", LastName: "Example"})
+	d.okta.AddUserToken(dave.ID, "0oaslackapp", "openid")
+	mustContain(t, d.reply(uAlice, "contain dave --keep-tokens"), "OAuth tokens kept")
+	if len(d.okta.UserTokens(dave.ID)) != 1 {
+		t.Error("--keep-tokens revoked dave's token")
+	}
+
+	// Admins and one's own account; security may contain an admin.
+	n = d.okta.CallCount()
+	mustContain(t, d.reply(uAlice, "contain root"), "holds Okta admin roles (SUPER_ADMIN)")
+	mustContain(t, d.reply(uAlice, "contain alice"), "your own Okta account")
+	if steps := append(d.stepsOf(n, d.root.ID), d.stepsOf(n, d.w.alice.ID)...); len(steps) != 0 {
+		t.Errorf("guarded users got %v", steps)
+	}
+	mustContain(t, d.reply(uSecurity, "contain root"), "suspended", "sessions ended")
+	erin := d.okta.AddUser(oktatest.User{Login: "erin@corp.com", FirstName: "Erin", LastName: "Example"})
+	_ = erin
+	mustContain(t, d.throttled(uAlice, "contain erin"), "rate limit")
+}
+
+// contain on 50 users: each user's steps in order, a failed step stops
+// that user's later steps, the others go on, and the answer says per user
+// what was done.
+func TestContainFiftyUsers(t *testing.T) {
+	d := newDesk(t)
+	var targets []string
+	var ids []string
+	for i := range 50 {
+		status := "ACTIVE"
+		if i%10 == 3 {
+			status = "LOCKED_OUT"
+		}
+		u := d.okta.AddUser(oktatest.User{Login: fmt.Sprintf("user%02d@corp.com", i), FirstName: "User", LastName: fmt.Sprintf("%02d", i), Status: status})
+		targets = append(targets, u.Login)
+		ids = append(ids, u.ID)
+	}
+	n := d.okta.CallCount()
+	i := d.slack.SlashCommand(uAlice, chGen, "/okta", "contain "+strings.Join(targets, " "))
+	msgs, err := i.WaitReplies(1, 60*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := msgs[0].AllText()
+	mustContain(t, got, "45 done", "5 failed")
+	for k, id := range ids {
+		steps := strings.Join(d.stepsOf(n, id), ",")
+		want := "suspendUser,revokeUserSessions"
+		if k%10 == 3 {
+			want = ""
+		}
+		if steps != want {
+			t.Errorf("%s: steps %s, want %s", targets[k], steps, want)
+		}
+		if !strings.Contains(got, targets[k]) {
+			t.Errorf("the answer does not name %s", targets[k])
+		}
+	}
 }
