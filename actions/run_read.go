@@ -74,8 +74,18 @@ func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Cont
 	})}
 }
 
+// runGetUser finds each user and reads their enrolled factors; factors
+// that cannot be read leave Factors nil (unknown) and the user is still
+// shown.
 func runGetUser(ctx context.Context, env Env, req Request) (Result, error) {
-	return forEachUser(ctx, env, req, nil), nil
+	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
+		if fs, err := env.Dir.ListFactors(ctx, o.User.ID); err == nil {
+			o.Factors = fs
+			if o.Factors == nil {
+				o.Factors = []Factor{}
+			}
+		}
+	}), nil
 }
 
 func runListUsers(ctx context.Context, env Env, req Request) (Result, error) {

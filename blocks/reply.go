@@ -150,7 +150,7 @@ func UserCards(outcomes []actions.Outcome) Reply {
 	if len(outcomes) > 1 {
 		blocks = append(blocks, Context("*get-user* · "+summary))
 	}
-	blocks = append(blocks, cards(outcomes, "users", func(o actions.Outcome) slack.Block { return userCard(o.Target, *o.User) })...)
+	blocks = append(blocks, cards(outcomes, "users", func(o actions.Outcome) slack.Block { return userCard(o.Target, *o.User, o.Factors) })...)
 	return Reply{Text: "get-user: " + summary, Blocks: blocks}
 }
 
@@ -175,7 +175,9 @@ func cards(outcomes []actions.Outcome, noun string, card func(actions.Outcome) s
 	return blocks
 }
 
-func userCard(target string, u actions.User) slack.Block {
+// userCard is one user: their status (and whether they are locked out),
+// login, dates and enrolled factor types (factors nil: not read).
+func userCard(target string, u actions.User, factors []actions.Factor) slack.Block {
 	head := fmt.Sprintf("%s *%s*", statusEmoji(u.Status), Esc(u.Name()))
 	if !strings.EqualFold(target, u.Login) && target != u.ID {
 		head += " · asked as " + Code(target)
@@ -183,6 +185,13 @@ func userCard(target string, u actions.User) slack.Block {
 	status := Esc(u.Status)
 	if u.Transition != "" {
 		status += " → " + Esc(u.Transition)
+	}
+	if u.Status == actions.StatusLockedOut {
+		status += "\n:lock: locked out: `unlock-user` unlocks"
+	}
+	mfa := "could not be read"
+	if factors != nil {
+		mfa = factorTypes(factors)
 	}
 	return slack.NewSectionBlock(mrkdwn(head), fields(
 		"Status", status,
@@ -193,6 +202,7 @@ func userCard(target string, u actions.User) slack.Block {
 		"Last login", When(u.LastLogin),
 		"Password changed", When(u.PasswordChanged),
 		"Status changed", When(u.StatusChanged),
+		"MFA factors", mfa,
 		"Okta id", Code(u.ID),
 	), nil)
 }

@@ -82,9 +82,12 @@ func TestRenderUserOutcomes(t *testing.T) {
 	a := alice()
 	mallory := actions.User{ID: "00u9zzzzzzzzzzzzzz9", Status: actions.StatusSuspended, Login: "mallory@corp.com",
 		FirstName: "<!channel>", LastName: "*bold* & `tick`", Created: t0}
-	golden(t, "get-user-one", UserCards([]actions.Outcome{{Target: "alice", User: &a}}))
+	golden(t, "get-user-one", UserCards([]actions.Outcome{{Target: "alice", User: &a, Factors: []actions.Factor{
+		{Type: "push", Provider: "OKTA", Status: "ACTIVE"}, {Type: "token:software:totp", Provider: "GOOGLE", Status: "PENDING_ACTIVATION"}}}}))
+	locked := a
+	locked.Status = actions.StatusLockedOut
 	golden(t, "get-user-mixed", UserCards([]actions.Outcome{
-		{Target: "alice@corp.com", User: &a},
+		{Target: "alice@corp.com", User: &locked, Factors: []actions.Factor{}},
 		{Target: "bob", Err: actions.Errorf(actions.KindNotFound, `no Okta user matches "bob"`)},
 		{Target: "@mallory", User: &mallory},
 		{Target: "al", Err: actions.Errorf(actions.KindAmbiguous, `"al" matches several users: alice@corp.com, alan@corp.com`)},

@@ -530,3 +530,15 @@ func TestContainFiftyUsers(t *testing.T) {
 		}
 	}
 }
+
+func TestGetUserShowsLockOutFactorsAndLastLogin(t *testing.T) {
+	d := newDesk(t)
+	d.okta.AddFactor(d.w.carol.ID, oktatest.Factor{FactorType: "push", Provider: "OKTA", DeviceName: "Carol's Pixel"})
+	d.okta.AddFactor(d.w.carol.ID, oktatest.Factor{FactorType: "sms", Provider: "OKTA", PhoneNumber: "+1 415 555 0142"})
+	d.okta.LockOut(d.w.carol.ID)
+	got := d.reply(uAlice, "get-user carol.danvers alice")
+	mustContain(t, got, "Carol Danvers", "locked out", "unlock-user", "MFA factors", "Okta Verify push, SMS", "none enrolled", "Last login", "2022-07-13")
+	if strings.Contains(got, "0142") {
+		t.Error("get-user shows a factor's phone number")
+	}
+}
