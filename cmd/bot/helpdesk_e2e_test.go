@@ -542,3 +542,83 @@ func TestGetUserShowsLockOutFactorsAndLastLogin(t *testing.T) {
 		t.Error("get-user shows a factor's phone number")
 	}
 }
+
+// The new actions wait for approval like the old: nothing reaches Okta
+// before, the approved request runs as its requester.
+func TestAccountActionsWaitForApproval(t *testing.T) {
+	a := newApprovals(t, "1h")
+	a.setPolicy(`roles:
+  helpdesk:
+    members: [U0HELPDSK]
+    actions: [get-user, unlock-user, reset-factors, contain, expire-password, add-to-group]
+  security:
+    members: [U0SECURE1, S0SECURITY]
+    actions: ["*"]
+    admin_targets: true
+    assignable_roles: ["*"]
+approvals:
+  - actions: [reset-factors, contain, expire-password, add-to-group]
+    approvers: [security]
+    channel: C0APPROVALS
+    expire_after: 1h
+    require_reason: true
+`)
+	a.start("bot")
+	carol, _ := a.okta.User("carol.danvers@corp.com")
+	dave, _ := a.okta.User("dave@corp.com")
+	a.okta.AddFactor(dave.ID, oktatest.Factor{FactorType: "sms", Provider: "OKTA", PhoneNumber: "+1 415 555 0101"})
+
+	n := a.okta.CallCount()
+	_, msg := a.request(uDesk, `contain carol.danvers --reason "INC-7"`)
+	_, msg2 := a.request(uDesk, `reset-factors dave --reason "lost phone, ticket 88"`)
+	if w := oktaWrites(a.callsSince(n)); len(w) != 0 {
+		t.Fatalf("Okta was written to before approval: %+v", w)
+	}
+	mustContain(t, a.now(msg).AllText(), "contain", "carol.danvers", "INC-7")
+
+	a.click(uSec1, msg, "Approve")
+	a.waitUpdate(msg, "and run")
+	a.told(uDesk, "suspended")
+	if s := a.userStatus("carol.danvers@corp.com"); s != "SUSPENDED" {
+		t.Errorf("carol is %s after an approved contain", s)
+	}
+	a.click(uSec1, msg2, "Approve")
+	a.waitUpdate(msg2, "and run")
+	if fs := a.okta.Factors(dave.ID); len(fs) != 0 {
+		t.Errorf("dave keeps factors %v", fs)
+	}
+	_ = carol
+
+	// A temporary password from an approved request goes to its requester
+	// alone, when they ask for it.
+	_, msg3 := a.request(uDesk, `expire-password erin --temp-password --reason "ticket 91"`)
+	a.click(uSec1, msg3, "Approve")
+	run := a.runNow(uDesk)
+	replies, err := run.WaitReplies(1, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := tempPasswordRE.FindStringSubmatch(replies[0].AllText())
+	if m == nil || !replies[0].Ephemeral() {
+		t.Fatalf("the requester got no private temporary password: %+v", replies[0])
+	}
+	a.secrets = append(a.secrets, m[1])
+	erin, _ := a.okta.User("erin@corp.com")
+	if !a.okta.PasswordIs(erin.ID, m[1]) {
+		t.Error("the temporary password is not erin's")
+	}
+	for _, p := range a.posts(chApprovals) {
+		if strings.Contains(p.AllText(), m[1]) {
+			t.Error("the temporary password was posted for the approvers")
+		}
+	}
+
+	// Unlock needs no approval here.
+	a.okta.LockOut(dave.ID)
+	i := a.slack.SlashCommand(uDesk, chGen, "/okta", "unlock-user dave")
+	rs, err := i.WaitReplies(1, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, rs[0].AllText(), "unlocked")
+}
