@@ -157,8 +157,8 @@ func TestPolicyExplainUser(t *testing.T) {
 
 	out, _, _ = runCmd(t, env, "policy", "explain", "-user", uSecurity)
 	mustContain(t, out, "Roles: security",
-		"  reset-password    at once  [security]",
-		"  assign-role       at once  [security]\n                    Okta role types: every role type except SUPER_ADMIN and ORG_ADMIN",
+		"  reset-password     at once  [security]",
+		"  assign-role        at once  [security]\n                     Okta role types: every role type except SUPER_ADMIN and ORG_ADMIN",
 		"May approve (never their own requests):\n  disable-user  (approval rule at line 11, in C0APPROVALS)",
 		"Okta admins: may not act")
 
