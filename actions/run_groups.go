@@ -11,12 +11,12 @@ import (
 // letters and digits.
 var groupIDPattern = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
 
-// findGroup resolves --group: an Okta group id, or a group's exact name.
-func findGroup(ctx context.Context, env Env, ref string) (Group, error) {
+// FindGroup resolves --group: an Okta group id, or a group's exact name.
+func FindGroup(ctx context.Context, dir Directory, ref string) (Group, error) {
 	if groupIDPattern.MatchString(ref) {
-		return env.Dir.GetGroup(ctx, ref)
+		return dir.GetGroup(ctx, ref)
 	}
-	gs, err := env.Dir.FindGroupsByName(ctx, ref)
+	gs, err := dir.FindGroupsByName(ctx, ref)
 	switch {
 	case err != nil:
 		return Group{}, err
@@ -38,7 +38,7 @@ func quote(s string) string { return `"` + s + `"` }
 // members: an Okta group (OKTA_GROUP; Okta manages the others' members
 // itself), and one that env.GroupGuard lets the caller change.
 func membershipGroup(ctx context.Context, env Env, req Request) (Group, error) {
-	g, err := findGroup(ctx, env, req.Values["group"])
+	g, err := FindGroup(ctx, env.Dir, req.Values["group"])
 	if err != nil {
 		return Group{}, err
 	}

@@ -67,7 +67,20 @@ func (e *Engine) Guard(ctx context.Context, caller string, req actions.Request, 
 		}
 	}
 	if changesMembers(a) && !d.AdminTargets {
-		env.GroupGuard = e.adminGroupGuard
+		env.GroupGuard = func(ctx context.Context, g actions.Group) error {
+			if r := e.adminGroupGuard(ctx, g); r != nil {
+				return r
+			}
+			return nil
+		}
+		// Asked now too, so that nobody is asked to approve a change to an
+		// admin group; the run asks again. A group that cannot be found is
+		// left to the run, which says so.
+		if g, err := actions.FindGroup(ctx, e.Dir, req.Values["group"]); err == nil {
+			if r := e.adminGroupGuard(ctx, g); r != nil {
+				return env, &GuardError{Err: r, Audit: "a group that grants Okta admin roles"}
+			}
+		}
 	}
 	if !a.Writes || a.Targets != actions.UserTargets {
 		return env, nil
@@ -204,7 +217,7 @@ func (e *Engine) adminGuard(ctx context.Context, u actions.User) error {
 
 // adminGroupGuard refuses to change the members of a group that grants
 // Okta admin roles: its members are admins. It fails closed.
-func (e *Engine) adminGroupGuard(ctx context.Context, g actions.Group) error {
+func (e *Engine) adminGroupGuard(ctx context.Context, g actions.Group) *actions.Error {
 	roles, err := e.Dir.ListGroupRoles(ctx, g.ID)
 	if err != nil {
 		return &actions.Error{Kind: actions.KindOf(err), Err: err,

@@ -622,3 +622,38 @@ approvals:
 	}
 	mustContain(t, rs[0].AllText(), "unlocked")
 }
+
+// A request to change an admin group's members, by someone who may not
+// act on admins, is refused before anyone is asked to approve it.
+func TestAdminGroupRequestIsRefusedBeforeApproval(t *testing.T) {
+	a := newApprovals(t, "1h")
+	a.setPolicy(`roles:
+  helpdesk:
+    members: [U0HELPDSK]
+    actions: [add-to-group]
+  security:
+    members: [U0SECURE1]
+    actions: ["*"]
+    admin_targets: true
+    assignable_roles: ["*"]
+approvals:
+  - actions: [add-to-group]
+    approvers: [security]
+    channel: C0APPROVALS
+`)
+	admins := a.okta.AddGroup(oktatest.Group{Name: "Org admins"})
+	a.okta.AddGroupRole(admins.ID, oktatest.Role{Type: "ORG_ADMIN"})
+	a.start("bot")
+	i := a.slack.SlashCommand(uDesk, chGen, "/okta", `add-to-group carol.danvers --group "Org admins"`)
+	replies, err := i.WaitReplies(1, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, replies[0].AllText(), "grants Okta admin roles (ORG_ADMIN)")
+	if n := len(a.approvalMessages()); n != 0 {
+		t.Errorf("%d approval messages posted", n)
+	}
+	if n := a.oktaOps("assignUserToGroup"); n != 0 {
+		t.Errorf("Okta was asked %d times", n)
+	}
+}
