@@ -37,7 +37,7 @@ func sweepInterval(az Authorizer) time.Duration {
 // once at start and then every SweepInterval, until ctx is done. Work it
 // starts runs under workCtx, so that shutdown can drain it.
 func (b *Bot) sweepLoop(ctx, workCtx context.Context) {
-	t := time.NewTicker(b.cfg.SweepInterval)
+	t := time.NewTimer(b.sweepEvery())
 	defer t.Stop()
 	for {
 		b.sweep(workCtx)
@@ -45,8 +45,19 @@ func (b *Bot) sweepLoop(ctx, workCtx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			t.Reset(b.sweepEvery())
 		}
 	}
+}
+
+// sweepEvery is Config.SweepInterval, or, when not set, derived from the
+// policy in force now (sweepInterval), so that a reloaded policy's shorter
+// expire_after is followed.
+func (b *Bot) sweepEvery() time.Duration {
+	if b.cfg.SweepInterval > 0 {
+		return b.cfg.SweepInterval
+	}
+	return sweepInterval(b.cfg.Auth)
 }
 
 // sweep runs the lifecycle's sweep once (requests.Engine.Sweep): expiry,

@@ -81,4 +81,14 @@ approvals:
 			t.Errorf("sweepInterval(expire_after %s) = %v, want %v", expire, got, want)
 		}
 	}
+	// A reloaded policy's shorter expire_after is followed.
+	az := policy("1h").(*auth.Authorizer)
+	b := New(Config{Auth: az, Registry: actions.Default()})
+	if got := b.sweepEvery(); got != maxSweepInterval {
+		t.Fatalf("sweepEvery = %v", got)
+	}
+	az.SetPolicy(policy("1m").Policy())
+	if got := b.sweepEvery(); got != 6*time.Second {
+		t.Errorf("after a reload to expire_after 1m, sweepEvery = %v, want 6s", got)
+	}
 }

@@ -80,7 +80,8 @@ type Config struct {
 	Lease time.Duration
 	// SweepInterval is how often pending approvals are checked for expiry
 	// and approved work left behind is recovered. Zero: a tenth of the
-	// policy's shortest expire_after, between 200 ms and 15 s.
+	// shortest expire_after of the policy in force (a reloaded policy
+	// included), between 200 ms and 15 s.
 	SweepInterval time.Duration
 	// DeliveryTTL is how long an envelope id is remembered, so that Slack's
 	// redeliveries are not acted on twice.
@@ -164,9 +165,6 @@ func New(cfg Config) *Bot {
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 30 * time.Second
-	}
-	if cfg.SweepInterval <= 0 {
-		cfg.SweepInterval = sweepInterval(cfg.Auth)
 	}
 	if cfg.DeliveryTTL <= 0 {
 		cfg.DeliveryTTL = time.Hour
