@@ -84,6 +84,7 @@ type Policy struct {
 	roles  []*role // in file order
 	byName map[string]*role
 	rules  []ApprovalRule
+	verify []VerifyRule
 	known  map[string]bool
 	audit  string
 }
@@ -413,7 +414,7 @@ func (c *checker) policy(f *ast.File) *Policy {
 		c.errorf(1, "the policy is empty; it needs at least roles")
 		return p
 	}
-	top, ok := c.mapping(body, "the policy", lineOf(body), "a mapping with roles, approvals and audit", []string{"roles", "approvals", "audit"})
+	top, ok := c.mapping(body, "the policy", lineOf(body), "a mapping with roles, approvals, verify and audit", []string{"roles", "approvals", "verify", "audit"})
 	if !ok {
 		return p
 	}
@@ -433,6 +434,9 @@ func (c *checker) policy(f *ast.File) *Policy {
 	}
 	if e := get("approvals"); e != nil {
 		c.approvals(p, e)
+	}
+	if e := get("verify"); e != nil {
+		c.verifyRules(p, e)
 	}
 	if e := get("audit"); e != nil {
 		c.audit(p, e)

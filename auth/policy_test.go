@@ -328,12 +328,12 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "top level is a list",
 			src:  "- roles\n",
-			want: []string{`policy.yml:1: the policy must be a mapping with roles, approvals and audit`},
+			want: []string{`policy.yml:1: the policy must be a mapping with roles, approvals, verify and audit`},
 		},
 		{
 			name: "unknown top-level key",
 			src:  "roles:\n  a: {members: [U01], actions: [ping]}\nrole:\n  b: {}\n",
-			want: []string{`policy.yml:3: the policy: unknown key "role" (want roles, approvals, audit)`},
+			want: []string{`policy.yml:3: the policy: unknown key "role" (want roles, approvals, verify, audit)`},
 		},
 		{
 			name: "duplicate top-level key",
