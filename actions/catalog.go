@@ -223,6 +223,16 @@ func Default() *Registry {
 			Run: runResetFactors,
 		},
 		&Action{
+			Name:            "verify-user",
+			Summary:         "Have one user prove they own their account: an Okta Verify push with number matching; you read them the number",
+			Targets:         UserTargets,
+			TargetsRequired: true,
+			Params: []Param{
+				{Name: "factor", Type: String, Default: "push", Help: "push (their Okta Verify push) or the id of one of their push factors"},
+			},
+			Run: runVerifyUser,
+		},
+		&Action{
 			Name:            "user-activity",
 			Summary:         "Show what one user did, or had done to them, from Okta's System Log: time, event, outcome, IP, place and browser",
 			Targets:         UserTargets,

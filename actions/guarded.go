@@ -14,6 +14,7 @@ import (
 type guardedDir struct {
 	Directory
 	guard   func(context.Context, User) error
+	verify  func(context.Context, User, string) error // Env.Verify, or nil
 	user    User
 	asked   bool
 	refused error // the guard's refusal, if it refused
@@ -26,6 +27,11 @@ func (g *guardedDir) mayWrite(ctx context.Context, userID string) error {
 	if !g.asked {
 		g.asked = true
 		g.refused = g.guard(ctx, g.user)
+		if g.refused == nil && g.verify != nil {
+			// The target's proof comes last: nobody is sent a push for
+			// a write the guards refuse.
+			g.refused = g.verify(ctx, g.user, "")
+		}
 	}
 	if g.refused != nil {
 		return g.refused

@@ -113,6 +113,13 @@ type Env struct {
 	// whole request. The policy's protection of Okta admins is one: a
 	// group that grants admin roles makes its members admins.
 	GroupGuard func(ctx context.Context, g Group) error
+	// Verify, when set, is asked after Guard, just before the first write
+	// to a user: the user proves on their own device that they are the
+	// account's owner (an Okta Verify push with number matching), or an
+	// error refuses that user (the others still run). factor is the push
+	// factor's id, or "" for the user's Okta Verify push. verify-user
+	// asks it directly.
+	Verify func(ctx context.Context, u User, factor string) error
 }
 
 // mayChangeRole asks env.RoleGuard about a role type.

@@ -64,7 +64,7 @@ func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Cont
 			o.Err = err
 			return
 		}
-		g := &guardedDir{Directory: env.Dir, guard: env.Guard, user: u}
+		g := &guardedDir{Directory: env.Dir, guard: env.Guard, verify: env.Verify, user: u}
 		genv := env
 		genv.Dir = g
 		fn(ctx, genv, o)
