@@ -44,5 +44,9 @@ func Took(d time.Duration) string {
 	if d < time.Second {
 		return "under a second"
 	}
-	return d.Round(time.Second).String()
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	return s
 }

@@ -83,6 +83,9 @@ type Config struct {
 	// shortest expire_after of the policy in force (a reloaded policy
 	// included), between 200 ms and 15 s.
 	SweepInterval time.Duration
+	// VerifyPoll is how often a target's Okta Verify push is polled
+	// (requests.DefaultVerifyPoll when 0); tests make it short.
+	VerifyPoll time.Duration
 	// DeliveryTTL is how long an envelope id is remembered, so that Slack's
 	// redeliveries are not acted on twice.
 	DeliveryTTL time.Duration
@@ -190,7 +193,7 @@ func New(cfg Config) *Bot {
 		Registry: cfg.Registry, Auth: cfg.Auth, Store: cfg.Store,
 		Notify: slackNotifier{b}, Runner: approvedRunner{b},
 		Dir: cfg.Dir, People: slackPeople{b},
-		Now: cfg.Now, Replica: cfg.Replica, Lease: cfg.Lease, RequestTimeout: cfg.RequestTimeout,
+		Now: cfg.Now, Replica: cfg.Replica, Lease: cfg.Lease, RequestTimeout: cfg.RequestTimeout, VerifyPoll: cfg.VerifyPoll,
 		Log: cfg.Logger, Metrics: cfg.Metrics,
 	}
 	cfg.Metrics.Pool("members", b.work.workers, b.work.limit, b.work.load)

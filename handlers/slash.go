@@ -133,6 +133,7 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		b.showAudit(ctx, log, inv, req)
 		return
 	}
+	env = b.eng.Verifier(env, requests.Caller{ID: inv.caller, Channel: inv.channel, Via: inv, Request: &req}, req.Action.Name)
 	res := b.eng.RunDirect(ctx, inv.caller, inv.channel, req, func(ctx context.Context) performed { return b.eng.Perform(ctx, log, req, env) })
 	b.auditDirect(ctx, log, inv, req, res)
 	b.deliver(ctx, log, inv, req, res)

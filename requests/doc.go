@@ -10,9 +10,10 @@
 //	    │
 //	    ├────▶ needs form ─▶ received (the form, submitted)
 //	    ├────▶ running ─▶ done | failed                  (no approval needed)
+//	    ├────▶ verifying ─▶ running | failed             (the verify: rule)
 //	    └────▶ pending approval ─▶ denied | expired
 //	                 │
-//	                 └─▶ approved ─▶ running ─▶ done | failed
+//	                 └─▶ approved ─▶ (verifying ─▶) running ─▶ done | failed
 //	                        │            ▲  └─▶ approved (the lease was lost: run again)
 //	                        └────────────┴─▶ failed (closed unrun)
 //

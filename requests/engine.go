@@ -39,6 +39,10 @@ type Notifier interface {
 	// Show shows pending ap to its approvers, every target of it, before
 	// they can decide; remember keeps where its message is. nil: shown.
 	Show(ctx context.Context, ap store.Approval, remember func(ts string)) *NotShown
+	// Verified shows a target's verification to its caller alone (the
+	// number to read out, then the answer) and tells the audit channel
+	// of one that did not prove it (Engine.Verify).
+	Verified(ctx context.Context, v Verification)
 }
 
 // Runner runs an approved request against Okta as its requester (their
@@ -116,6 +120,9 @@ type Engine struct {
 	// RequestTimeout bounds recovered work.
 	RequestTimeout time.Duration
 	Log            zerolog.Logger
+	// VerifyPoll is how often a target's Okta Verify push is polled;
+	// DefaultVerifyPoll when 0.
+	VerifyPoll time.Duration
 	// Metrics counts the records and times the runs; nil counts nothing.
 	Metrics *metrics.Metrics
 }

@@ -27,6 +27,14 @@ type notes struct {
 	via     []any
 	denied  []string
 	asked   []Step
+	// verified are the verifications shown, in order.
+	verified []Verification
+}
+
+func (n *notes) Verified(ctx context.Context, v Verification) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.verified = append(n.verified, v)
 }
 
 func (n *notes) Changed(ctx context.Context, ap store.Approval) {

@@ -247,13 +247,14 @@ func changesRoles(a *actions.Action) bool {
 	return a != nil && (a.Name == auth.AssignRole || a.Name == auth.UnassignRole)
 }
 
-// performAs runs an approved request as its requester: with the guards
-// their policy roles, as they are now (d), and their Okta account call for.
-func (e *Engine) PerformAs(ctx context.Context, log zerolog.Logger, requester string, req actions.Request, d auth.Decision) Performed {
-	env, err := e.Guard(ctx, requester, req, d)
+// PerformAs runs an approved request as its requester (c): with the guards
+// their policy roles, as they are now (d), and their Okta account call for,
+// and the targets' verification the policy's verify rule wants.
+func (e *Engine) PerformAs(ctx context.Context, log zerolog.Logger, c Caller, req actions.Request, d auth.Decision) Performed {
+	env, err := e.Guard(ctx, c.ID, req, d)
 	if err != nil {
 		LogOutcome(log, err, "approved request refused before it reached Okta")
 		return Performed{Err: err}
 	}
-	return e.Perform(ctx, log, req, env)
+	return e.Perform(ctx, log, req, e.Verifier(env, c, req.Action.Name))
 }

@@ -94,5 +94,5 @@ func (e *Engine) RunAs(ctx context.Context, ap store.Approval, pw actions.Secret
 	delete(values, ContextParam) // not one of the action's parameters
 	log := e.Log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 	d, _ := e.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
-	return e.PerformAs(ctx, log, ap.RequesterID, req, d)
+	return e.PerformAs(ctx, log, Caller{ID: ap.RequesterID, Channel: ap.RequesterChannel, Approval: &ap}, req, d)
 }

@@ -35,6 +35,11 @@ const (
 	// EventOutcome: running → done | failed, or approved → failed (closed
 	// unrun): one record per target.
 	EventOutcome Event = "outcome"
+	// EventVerified: verifying → running, for one target whose proof of
+	// ownership the policy's verify rule wants (its outcome: approved,
+	// rejected, timed out, no push factor, failed). Never the number or
+	// the push's transaction.
+	EventVerified Event = "verify.push"
 )
 
 // Transition is one move in a request's life (or a refused attempt at
@@ -57,6 +62,9 @@ type Transition struct {
 	// Detail says why (a refusal, a denial) or adds what the event alone
 	// does not say.
 	Detail string
+	// Target and Outcome are the one target (its Okta id) and what became
+	// of it (EventVerified).
+	Target, Outcome string
 }
 
 // ContextParam is the audit parameter (and stored request parameter)
@@ -111,6 +119,9 @@ func Records(t Transition) []store.AuditRecord {
 			base.Params["targets_as_typed"] = strings.Join(t.Typed, " ")
 			base.Params["target_labels"] = strings.Join(t.Approval.TargetLabels, "; ")
 		}
+		return []store.AuditRecord{base}
+	case EventVerified:
+		base.Targets, base.Target, base.Outcome = nil, t.Target, t.Outcome
 		return []store.AuditRecord{base}
 	case EventOutcome:
 		base.Params = nil

@@ -26,6 +26,11 @@ const (
 	Denied State = "denied"
 	// Expired: nobody decided in time. Final.
 	Expired State = "expired"
+	// Verifying: its targets prove, each on their own device, that they
+	// own the account, before the action runs on them (the policy's
+	// verify rule). A stored request keeps its lease meanwhile; a target
+	// that does not prove it is that target's failure.
+	Verifying State = "verifying"
 	// Running: claimed by one replica, running against Okta.
 	Running State = "running"
 	// Done: it ran; each target's outcome is in the audit. Final.
@@ -35,14 +40,14 @@ const (
 )
 
 // moves lists, for each state, the states a request may move to from it.
-// The coming states (awaiting the target's verification before a reset,
-// granted until a time, revoked) are new entries here, each with its
-// event in record.go.
+// The coming states (granted until a time, revoked) are new entries here,
+// each with its event in record.go.
 var moves = map[State][]State{
-	Received:        {Refused, NeedsForm, PendingApproval, Running},
+	Received:        {Refused, NeedsForm, PendingApproval, Verifying, Running},
 	NeedsForm:       {Received},
 	PendingApproval: {Approved, Denied, Expired},
-	Approved:        {Running, Failed},
+	Approved:        {Verifying, Running, Failed},
+	Verifying:       {Running, Failed},
 	Running:         {Done, Failed, Approved},
 }
 

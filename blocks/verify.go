@@ -1,0 +1,82 @@
+package blocks
+
+import (
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"oktabot/actions"
+	"oktabot/requests"
+)
+
+// Verification is a target's proof of ownership as its caller sees it:
+// first the number to read out to the person ("ask them to tap 42"),
+// then the answer. It is for the caller alone: only the first holds the
+// number.
+func Verification(v requests.Verification) Reply {
+	who := Esc(v.Label)
+	if v.Device != "" {
+		who += " on " + Esc(v.Device)
+	}
+	var head, more string
+	switch v.Outcome {
+	case requests.VerifySent:
+		num := v.Number.Reveal()
+		if num == "" {
+			head = fmt.Sprintf(":iphone: I sent an Okta Verify push to %s. Ask them to approve it on their own device.", who)
+		} else {
+			head = fmt.Sprintf(":iphone: I sent an Okta Verify push to %s. *Ask them to tap %s* on their own device.", who, num)
+		}
+		more = fmt.Sprintf("Waiting up to %s for their answer before %s runs on them. Do not tell anyone else the number.", actions.Took(v.Timeout), Code(v.Action))
+	case requests.VerifyApproved:
+		head = fmt.Sprintf(":white_check_mark: %s approved the Okta Verify push in %s.", Esc(v.Label), actions.Took(v.Took))
+		if v.Action != requests.VerifyUser {
+			more = fmt.Sprintf("%s now runs on them.", Code(v.Action))
+		}
+	case requests.VerifyRejected:
+		head = fmt.Sprintf(":rotating_light: %s *rejected* the Okta Verify push after %s (a wrong number, or a tap on No).", Esc(v.Label), actions.Took(v.Took))
+		more = "If the person on the line says it was them, they may have picked the wrong number; if not, someone may be impersonating them. The security team was told."
+	case requests.VerifyTimedOut:
+		head = fmt.Sprintf(":hourglass: %s did not answer the Okta Verify push within %s.", Esc(v.Label), actions.Took(v.Timeout))
+	case requests.VerifyNoFactor:
+		head = fmt.Sprintf(":no_entry: %s has no active Okta Verify push factor, so they cannot prove that the account is theirs.", Esc(v.Label))
+	default:
+		_, _, why := requests.ErrorFacts(v.Err)
+		head = fmt.Sprintf(":warning: I could not verify %s: %s", Esc(v.Label), Esc(why))
+	}
+	if v.Outcome != requests.VerifySent && v.Outcome != requests.VerifyApproved && v.Action != requests.VerifyUser {
+		more = fmt.Sprintf("%s was not run on them. %s", Code(v.Action), more)
+	}
+	r := Reply{Text: Fallback(head), Blocks: []slack.Block{Section(head)}}
+	if more != "" {
+		r.Text += " " + Fallback(more)
+		r.Blocks = append(r.Blocks, Context(more))
+	}
+	return r
+}
+
+// VerificationAudit is the audit channel's line about a target that did
+// not prove ownership ("" for one that did, or a push just sent): who
+// asked, for what, on whom, and what happened. Never the number.
+func VerificationAudit(v requests.Verification) string {
+	what := fmt.Sprintf("%s asked %s for %s", Mention(v.Caller.ID), Code(v.Action), Esc(v.Label))
+	if v.Caller.Approval != nil && v.Caller.Approval.ID != "" {
+		what += " (request " + Code(v.Caller.Approval.ID) + ")"
+	}
+	notRun := ", so it was not run"
+	if v.Action == requests.VerifyUser {
+		notRun = ""
+	}
+	switch v.Outcome {
+	case requests.VerifyRejected:
+		return fmt.Sprintf(":rotating_light: *Okta Verify push rejected*: %s; the push to them was rejected after %s%s. If they did not ask for this, someone may be impersonating them.", what, actions.Took(v.Took), notRun)
+	case requests.VerifyTimedOut:
+		return fmt.Sprintf(":hourglass: %s; they did not answer the Okta Verify push within %s%s.", what, actions.Took(v.Timeout), notRun)
+	case requests.VerifyNoFactor:
+		return fmt.Sprintf(":no_entry: %s; they have no active Okta Verify push factor%s.", what, notRun)
+	case requests.VerifyFailed:
+		_, _, why := requests.ErrorFacts(v.Err)
+		return fmt.Sprintf(":warning: %s; they could not be verified (%s)%s.", what, Esc(why), notRun)
+	}
+	return ""
+}

@@ -1,0 +1,36 @@
+package blocks
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"oktabot/actions"
+	"oktabot/requests"
+)
+
+func TestVerification(t *testing.T) {
+	base := requests.Verification{Action: "reset-password", Label: "Bob Builder <bob@corp.com>", Device: "Bob's iPhone", Timeout: 2 * time.Minute}
+	for _, tt := range []struct {
+		name string
+		edit func(v *requests.Verification)
+	}{
+		{"verify-sent", func(v *requests.Verification) { v.Outcome, v.Number = requests.VerifySent, actions.NewSecret("42") }},
+		{"verify-approved", func(v *requests.Verification) { v.Outcome, v.Took = requests.VerifyApproved, 12*time.Second }},
+		{"verify-rejected", func(v *requests.Verification) { v.Outcome, v.Took = requests.VerifyRejected, 7*time.Second }},
+		{"verify-timed-out", func(v *requests.Verification) { v.Outcome = requests.VerifyTimedOut }},
+		{"verify-no-factor", func(v *requests.Verification) { v.Outcome = requests.VerifyNoFactor }},
+		{"verify-failed", func(v *requests.Verification) {
+			v.Outcome, v.Err = requests.VerifyFailed, &actions.Error{Kind: actions.KindUnavailable, Message: "Okta did not answer", Err: errors.New("dial tcp")}
+		}},
+		{"verify-user-approved", func(v *requests.Verification) {
+			v.Action, v.Outcome, v.Took = requests.VerifyUser, requests.VerifyApproved, 3*time.Second
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := base
+			tt.edit(&v)
+			golden(t, tt.name, Verification(v))
+		})
+	}
+}
