@@ -7,6 +7,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/requests"
+	"oktabot/store"
 )
 
 // Verification is a target's proof of ownership as its caller sees it:
@@ -79,4 +80,30 @@ func VerificationAudit(v requests.Verification) string {
 		return fmt.Sprintf(":warning: %s; they could not be verified (%s)%s.", what, Esc(why), notRun)
 	}
 	return ""
+}
+
+// WithVerifyNote adds to a pending or approved request's message that each
+// target proves who they are before it runs on them.
+func WithVerifyNote(r Reply, a store.Approval) Reply {
+	switch a.Status {
+	case store.StatusPending, "", store.StatusApproved, store.StatusRunning:
+	default:
+		return r
+	}
+	note := Context(":iphone: Before it runs on each target, that person must approve an Okta Verify push (number matching) on their own device; it does not run on anyone who does not.")
+	out := r
+	out.Blocks = make([]slack.Block, 0, len(r.Blocks)+1)
+	// Before the buttons, when there are any.
+	placed := false
+	for _, bl := range r.Blocks {
+		if _, ok := bl.(*slack.ActionBlock); ok && !placed {
+			out.Blocks = append(out.Blocks, note)
+			placed = true
+		}
+		out.Blocks = append(out.Blocks, bl)
+	}
+	if !placed {
+		out.Blocks = append(out.Blocks, note)
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 
 	"oktabot/actions"
 	"oktabot/requests"
+	"oktabot/store"
 )
 
 func TestVerification(t *testing.T) {
@@ -33,4 +34,11 @@ func TestVerification(t *testing.T) {
 			golden(t, tt.name, Verification(v))
 		})
 	}
+}
+
+func TestApprovalWithVerifyNote(t *testing.T) {
+	ap := store.Approval{ID: "2WJBH5FDRV4DLIQCMNGRS2XHCM", Action: "reset-factors", Targets: []string{"00u1"}, TargetLabels: []string{"Bob Builder <bob@corp.com>"},
+		RequesterID: "U0HELPDSK", RequesterChannel: "C0GEN", ApproverRoles: []string{"security"}, ApprovalChannel: "C0APPROVALS",
+		CreatedAt: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), ExpiresAt: time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC), Status: store.StatusPending}
+	golden(t, "approval-pending-verify", WithVerifyNote(Approval(ap, requests.NoStep), ap))
 }

@@ -114,7 +114,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 func (b *Bot) show(ctx context.Context, ap store.Approval, remember func(ts string)) *requests.NotShown {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	msg := blocks.Approval(ap, requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
+	msg := b.approvalView(ap)
 	whole := blocks.AllTargetsShown(ap)
 	first := msg
 	if !whole {
@@ -522,12 +522,22 @@ func (b *Bot) tellRequester(ctx context.Context, log zerolog.Logger, ap store.Ap
 	b.tellUser(ctx, log, ap.RequesterID, ap.RequesterChannel, r)
 }
 
+// approvalView is an approval's message, with a word that its targets
+// will be verified when the policy's verify rule covers its action.
+func (b *Bot) approvalView(ap store.Approval) blocks.Reply {
+	r := blocks.Approval(ap, requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
+	if b.cfg.Auth.Policy().VerifyFor(ap.Action) != nil {
+		r = blocks.WithVerifyNote(r, ap)
+	}
+	return r
+}
+
 // updateApprovalMessage shows the approval's current state in its message.
 func (b *Bot) updateApprovalMessage(ctx context.Context, log zerolog.Logger, ap store.Approval) {
 	if ap.MessageTS == "" || ap.ApprovalChannel == "" {
 		return
 	}
-	r := blocks.Approval(ap, requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
+	r := b.approvalView(ap)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if _, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ap.MessageTS, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {

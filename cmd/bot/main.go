@@ -182,6 +182,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Store:    st,
 		Replica:  replicaName(),
 		Lease:    executionLease,
+		// The push's answer is polled every VerifyPoll.
+		VerifyPoll: verifyPoll,
 
 		TeamID:       who.TeamID,
 		EnterpriseID: who.EnterpriseID,
@@ -264,6 +266,10 @@ func slackWhoami(ctx context.Context, api *slack.Client, apiURL string, hl *heal
 // executionLease is how long an approved request's execution lease lasts
 // (zero: the handlers' default, 30 s); the tests shorten it.
 var executionLease time.Duration
+
+// verifyPoll is how often a target's Okta Verify push is polled (0:
+// requests.DefaultVerifyPoll); the tests make it short.
+var verifyPoll time.Duration
 
 // replicaName names this process in execution leases: the host, the
 // process id and a random part, so that replicas sharing a database (or
