@@ -12,7 +12,7 @@ import (
 )
 
 // allActions is the registry's action list, as the bot passes it.
-var allActions = strings.Fields("ping get-user list-users list-user-groups get-group add-group list-roles assign-role unassign-role list-providers enable-user disable-user reset-password set-password unlock-user list-factors clear-sessions expire-password add-to-group remove-from-group reset-factors user-activity contain audit")
+var allActions = strings.Fields("ping get-user list-users list-user-groups get-group add-group list-roles assign-role unassign-role list-providers enable-user disable-user reset-password set-password unlock-user list-factors clear-sessions expire-password add-to-group remove-from-group reset-factors verify-user user-activity contain audit")
 
 // roleTypes are the Okta role types assign-role takes (actions.RoleTypes).
 var roleTypes = strings.Fields("ACCESS_CERTIFICATIONS_ADMIN ACCESS_REQUESTS_ADMIN API_ACCESS_MANAGEMENT_ADMIN APP_ADMIN GROUP_MEMBERSHIP_ADMIN HELP_DESK_ADMIN ORG_ADMIN READ_ONLY_ADMIN REPORT_ADMIN SUPER_ADMIN USER_ADMIN WORKFLOWS_ADMIN")
