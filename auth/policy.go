@@ -534,20 +534,24 @@ func (c *checker) checkAction(a item, what string) bool {
 	return false
 }
 
-func (c *checker) approvals(p *Policy, e *entry) {
-	if !c.plain(e.value, "approvals") {
-		return
+// ruleList reads a top-level list of rules (approvals:, verify:); an
+// empty one is none, anything but a list is reported with want.
+func (c *checker) ruleList(e *entry, name, want string) []ast.Node {
+	if !c.plain(e.value, name) {
+		return nil
 	}
-	var rules []ast.Node
 	switch s := e.value.(type) {
 	case *ast.NullNode:
-		return
+		return nil
 	case *ast.SequenceNode:
-		rules = s.Values
-	default:
-		c.errorf(e.line, "approvals must be a list of rules, each with actions, approvers and channel")
-		return
+		return s.Values
 	}
+	c.errorf(e.line, "%s must be a list of rules, each with %s", name, want)
+	return nil
+}
+
+func (c *checker) approvals(p *Policy, e *entry) {
+	rules := c.ruleList(e, "approvals", "actions, approvers and channel")
 	coveredBy := map[string]int{} // action (or Wildcard) → index into p.rules
 	for i, n := range rules {
 		what := fmt.Sprintf("approval rule %d", i+1)

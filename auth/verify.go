@@ -76,19 +76,7 @@ func (p *Policy) VerifyFor(action string) *VerifyRule {
 }
 
 func (c *checker) verifyRules(p *Policy, e *entry) {
-	if !c.plain(e.value, "verify") {
-		return
-	}
-	var rules []ast.Node
-	switch s := e.value.(type) {
-	case *ast.NullNode:
-		return
-	case *ast.SequenceNode:
-		rules = s.Values
-	default:
-		c.errorf(e.line, "verify must be a list of rules, each with actions and method")
-		return
-	}
+	rules := c.ruleList(e, "verify", "actions and method")
 	coveredBy := map[string]int{} // action → index into p.verify
 	for i, n := range rules {
 		what := fmt.Sprintf("verify rule %d", i+1)
