@@ -22,22 +22,17 @@ func membership(groupID, userID string) what {
 // AddGroupMember adds the user (id) to the group (id); already a member
 // is success.
 func (c *Client) AddGroupMember(ctx context.Context, groupID, userID string) error {
-	w := membership(groupID, userID)
-	if err := checkRef(groupID, group(groupID)); err != nil {
-		return err
-	}
-	if err := checkRef(userID, user(userID)); err != nil {
-		return err
-	}
-	cctx, cancel := c.call(ctx)
-	defer cancel()
-	resp, err := c.sdk.Group.AddUserToGroup(cctx, esc(groupID), esc(userID))
-	return mapError(err, resp, w)
+	return c.changeMembership(ctx, groupID, userID, c.sdk.Group.AddUserToGroup)
 }
 
 // RemoveGroupMember removes the user (id) from the group (id); not a
 // member is success.
 func (c *Client) RemoveGroupMember(ctx context.Context, groupID, userID string) error {
+	return c.changeMembership(ctx, groupID, userID, c.sdk.Group.RemoveUserFromGroup)
+}
+
+// changeMembership checks both ids and makes one membership call.
+func (c *Client) changeMembership(ctx context.Context, groupID, userID string, call func(context.Context, string, string) (*sdk.Response, error)) error {
 	w := membership(groupID, userID)
 	if err := checkRef(groupID, group(groupID)); err != nil {
 		return err
@@ -47,7 +42,7 @@ func (c *Client) RemoveGroupMember(ctx context.Context, groupID, userID string) 
 	}
 	cctx, cancel := c.call(ctx)
 	defer cancel()
-	resp, err := c.sdk.Group.RemoveUserFromGroup(cctx, esc(groupID), esc(userID))
+	resp, err := call(cctx, esc(groupID), esc(userID))
 	return mapError(err, resp, w)
 }
 
