@@ -155,14 +155,7 @@ func (s *Server) conversationsHistoryLocked(p params) (map[string]any, *apiErr) 
 		}
 	}
 	slices.SortFunc(found, func(a, b *posted) int { return compareTS(b.ts, a.ts) })
-	more := len(found) > w.limit
-	if more {
-		found = found[:w.limit]
-	}
-	msgs := []any{}
-	for _, m := range found {
-		msgs = append(msgs, s.botMessageObject(m))
-	}
+	msgs, more := s.pageLocked(found, w.limit)
 	return map[string]any{"ok": true, "messages": msgs, "has_more": more, "pin_count": 0}, nil
 }
 
@@ -192,15 +185,22 @@ func (s *Server) conversationsRepliesLocked(p params) (map[string]any, *apiErr) 
 		}
 	}
 	slices.SortFunc(found, func(a, b *posted) int { return compareTS(a.ts, b.ts) })
-	more := len(found) > w.limit
-	if more {
-		found = found[:w.limit]
-	}
-	msgs := []any{}
-	for _, r := range found {
-		msgs = append(msgs, s.botMessageObject(r))
-	}
+	msgs, more := s.pageLocked(found, w.limit)
 	return map[string]any{"ok": true, "messages": msgs, "has_more": more}, nil
+}
+
+// pageLocked is the first limit of found as Slack's message objects, and
+// whether there are more.
+func (s *Server) pageLocked(found []*posted, limit int) (msgs []any, more bool) {
+	more = len(found) > limit
+	if more {
+		found = found[:limit]
+	}
+	msgs = []any{}
+	for _, m := range found {
+		msgs = append(msgs, s.botMessageObject(m))
+	}
+	return msgs, more
 }
 
 // conversationsMembersLocked answers conversations.members for a
