@@ -63,7 +63,13 @@ type ApprovalRule struct {
 	Channel       string        // Slack channel id where requests are posted
 	ExpireAfter   time.Duration // how long a request waits; DefaultExpireAfter when not given
 	RequireReason bool          // the requester must give a reason
-	Line          int           // line of the rule in the policy file
+	// RemindAfter, when set, is how long a request waits before its
+	// approvers are reminded of it, once (remind_after).
+	RemindAfter time.Duration
+	// BreakGlass, when set, lets a requester in its roles run a request
+	// nobody decided on after a wait (break_glass).
+	BreakGlass *BreakGlass
+	Line       int // line of the rule in the policy file
 }
 
 // Covers reports whether the rule applies to action.
@@ -74,6 +80,11 @@ func (r *ApprovalRule) Covers(action string) bool {
 func (r ApprovalRule) clone() *ApprovalRule {
 	r.Actions = slices.Clone(r.Actions)
 	r.Approvers = slices.Clone(r.Approvers)
+	if r.BreakGlass != nil {
+		bg := *r.BreakGlass
+		bg.Roles = slices.Clone(bg.Roles)
+		r.BreakGlass = &bg
+	}
 	return &r
 }
 
@@ -556,7 +567,7 @@ func (c *checker) approvals(p *Policy, e *entry) {
 	for i, n := range rules {
 		what := fmt.Sprintf("approval rule %d", i+1)
 		line := lineOf(n)
-		fields, ok := c.mapping(n, what, line, "a mapping with actions, approvers and channel", []string{"actions", "approvers", "channel", "expire_after", "require_reason"})
+		fields, ok := c.mapping(n, what, line, "a mapping with actions, approvers and channel", []string{"actions", "approvers", "channel", "expire_after", "require_reason", "remind_after", "break_glass"})
 		if !ok {
 			continue
 		}
@@ -567,6 +578,7 @@ func (c *checker) approvals(p *Policy, e *entry) {
 		var actions, approvers []item
 		var badActions, badApprovers bool
 		hasChannel := false
+		var remind, breakGlass *entry
 		for _, fe := range fields {
 			switch fe.key {
 			case "actions":
@@ -586,6 +598,10 @@ func (c *checker) approvals(p *Policy, e *entry) {
 				rule.ExpireAfter = c.duration(fe, what)
 			case "require_reason":
 				rule.RequireReason, _ = c.boolean(fe, what+": require_reason")
+			case "remind_after":
+				remind = &fe
+			case "break_glass":
+				breakGlass = &fe
 			}
 		}
 		if len(actions) == 0 && !badActions {
@@ -610,6 +626,7 @@ func (c *checker) approvals(p *Policy, e *entry) {
 			}
 			rule.Approvers = append(rule.Approvers, a.value)
 		}
+		c.waits(p, &rule, what, remind, breakGlass)
 		idx := len(p.rules)
 		for _, a := range actions {
 			if a.value != Wildcard && !c.known[a.value] {
@@ -650,12 +667,21 @@ func overlap(coveredBy map[string]int, action string) (int, bool) {
 
 func (c *checker) duration(fe entry, what string) time.Duration {
 	what += ": expire_after"
-	if !c.plain(fe.value, what) {
-		return DefaultExpireAfter
-	}
 	if _, null := fe.value.(*ast.NullNode); null {
 		c.errorf(fe.line, "%s is empty; give a duration such as 1h or 30m, or leave it out for %v", what, DefaultExpireAfter)
 		return DefaultExpireAfter
+	}
+	if d, ok := c.positiveDuration(fe, what); ok {
+		return d
+	}
+	return DefaultExpireAfter
+}
+
+// positiveDuration reads a duration (1h, 30m) of at most MaxExpireAfter,
+// reporting anything else; ok is false when it reported.
+func (c *checker) positiveDuration(fe entry, what string) (time.Duration, bool) {
+	if !c.plain(fe.value, what) {
+		return 0, false
 	}
 	s, ok := fe.value.(*ast.StringNode)
 	var d time.Duration
@@ -673,9 +699,9 @@ func (c *checker) duration(fe entry, what string) time.Duration {
 	case d > MaxExpireAfter:
 		c.errorf(fe.line, "%s %q is longer than the maximum of 7 days (168h)", what, s.Value)
 	default:
-		return d
+		return d, true
 	}
-	return DefaultExpireAfter
+	return 0, false
 }
 
 func (c *checker) audit(p *Policy, e *entry) {

@@ -424,7 +424,7 @@ approvals:
 		{
 			name: "unknown approval key",
 			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: C01\n    expires: 1h\n",
-			want: []string{`policy.yml:7: approval rule 1: unknown key "expires" (want actions, approvers, channel, expire_after, require_reason)`},
+			want: []string{`policy.yml:7: approval rule 1: unknown key "expires" (want actions, approvers, channel, expire_after, require_reason, remind_after, break_glass)`},
 		},
 		{
 			name: "expire_after problems",
