@@ -135,6 +135,9 @@ type Approval struct {
 	// UpdatedAt is the time of the last status change: CreatedAt at first,
 	// then the "now" of each transition. SetApprovalMessage leaves it alone.
 	UpdatedAt time.Time
+
+	// While it waits, and when it ran without approval (waits.go).
+	Waits
 }
 
 // AuditRecord is one entry in the audit log. Callers redact secrets from
@@ -336,6 +339,8 @@ type Store interface {
 
 	// Recorder: one durable write per command (record.go).
 	Recorder
+	// Waiter: reminders, break-glass and its review (waits.go).
+	Waiter
 
 	// Close releases the store's connections.
 	Close() error

@@ -77,7 +77,7 @@ func New(db *sql.DB, d Dialect) *Store {
 const ApprovalColumns = `id, action, targets, params, reason, requester_id, requester_channel,
 	approver_roles, approval_channel, message_ts, status, created_at, expires_at,
 	decided_by, decided_at, deny_reason, lease_owner, lease_until, result, updated_at,
-	public_result, target_labels`
+	public_result, target_labels, ` + waitsColumns
 
 const auditColumns = `id, at, event, actor, channel, action, targets, params, approval_id,
 	target, outcome, error_kind, okta_request_id, detail`
@@ -219,7 +219,9 @@ func scanApproval(row scanner) (store.Approval, error) {
 		&a.RequesterID, &a.RequesterChannel, dbJSON{&a.ApproverRoles}, &a.ApprovalChannel,
 		&a.MessageTS, &status, dbTime{&a.CreatedAt}, dbTime{&a.ExpiresAt}, &a.DecidedBy,
 		dbTime{&a.DecidedAt}, &a.DenyReason, &a.Owner, dbTime{&a.LeaseUntil}, &a.Result,
-		dbTime{&a.UpdatedAt}, &a.PublicResult, dbJSON{&a.TargetLabels})
+		dbTime{&a.UpdatedAt}, &a.PublicResult, dbJSON{&a.TargetLabels},
+		dbTime{&a.RemindAt}, dbTime{&a.RemindedAt}, dbTime{&a.BreakGlassAt}, dbTime{&a.BreakGlassOfferedAt},
+		&a.BrokenGlass, &a.BreakGlassReason, &a.ReviewedBy, dbTime{&a.ReviewedAt}, dbTime{&a.ReviewRemindedAt})
 	a.Status = store.Status(status)
 	return a, err
 }
@@ -265,13 +267,17 @@ func (s *Store) CreateApproval(ctx context.Context, a store.Approval) error {
 		a.Owner != "" || !a.LeaseUntil.IsZero() || a.Result != "":
 		return s.invalid(op, "a new approval has no decision, owner or result")
 	}
+	if err := s.checkNewWaits(op, a); err != nil {
+		return err
+	}
 	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO approvals (`+ApprovalColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, '', NULL, '', '', NULL, '', ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, '', NULL, '', '', NULL, '', ?, ?, ?,
+			?, NULL, ?, NULL, FALSE, '', '', NULL, NULL)
 		ON CONFLICT (id) DO NOTHING`),
 		txt(a.ID), txt(a.Action), jsonList(a.Targets), jsonMap(a.Params), txt(a.Reason),
 		txt(a.RequesterID), txt(a.RequesterChannel), jsonList(a.ApproverRoles),
 		txt(a.ApprovalChannel), txt(a.MessageTS), s.t(a.CreatedAt), s.t(a.ExpiresAt), s.t(a.CreatedAt), a.PublicResult,
-		jsonList(a.TargetLabels))
+		jsonList(a.TargetLabels), s.optT(a.RemindAt), s.optT(a.BreakGlassAt))
 	return s.oneRow(op, res, err, store.ErrExists)
 }
 
