@@ -108,6 +108,9 @@ func Approval(a store.Approval, step requests.Step) Reply {
 		head = fmt.Sprintf(":hourglass: *Expired* on %s without a decision. Nothing was changed in Okta; ask again if it is still needed.", Date(a.ExpiresAt))
 		text = "Expired without a decision"
 	}
+	if a.BrokenGlass {
+		head, text = brokenGlassHead(a)
+	}
 	blocks := []slack.Block{Section(head)}
 	pairs := []string{
 		"Requested by", Mention(a.RequesterID),
@@ -146,7 +149,11 @@ func Approval(a store.Approval, step requests.Step) Reply {
 			blocks = append(blocks, Context(fmt.Sprintf("Showing %d of %d result lines; the requester has them all.", shown, len(lines))))
 		}
 	}
+	blocks = append(blocks, waitsBlocks(a)...)
 	blocks = append(blocks, Context("Request "+Code(a.ID)))
+	if b := reviewButton(a); b != nil {
+		blocks = append(blocks, b)
+	}
 	if a.Status == store.StatusPending || a.Status == "" {
 		confirm := slack.NewConfirmationBlockObject(
 			Plain("Approve this request?"),
@@ -245,6 +252,9 @@ func RequesterPrompt(a store.Approval, step requests.Step) Reply {
 			Mention(a.DecidedBy), RequestLine(a))
 		btn = slack.NewButtonBlockElement(ActRunApproved, a.ID, Plain("Run it now")).WithStyle(slack.StylePrimary)
 	}
+	if a.BrokenGlass {
+		t = breakGlassStep(a, step)
+	}
 	return Reply{
 		Text:   Fallback(t),
 		Blocks: []slack.Block{Section(t), slack.NewActionBlock("approval_requester", btn)},
@@ -310,10 +320,10 @@ func ApprovalResult(res actions.Result, err error) string {
 func ApprovedOutcome(act *actions.Action, ap store.Approval, res actions.Result, err error, orgURL string) Reply {
 	if err != nil {
 		r := ProblemReply(err)
-		r.Blocks = append([]slack.Block{Section(fmt.Sprintf(":x: Your request %s was approved by %s, but it failed:", RequestLine(ap), Mention(ap.DecidedBy)))}, r.Blocks...)
+		r.Blocks = append([]slack.Block{Section(fmt.Sprintf(":x: Your request %s was %s, but it failed:", RequestLine(ap), DecidedBy(ap)))}, r.Blocks...)
 		return r
 	}
-	head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s and run:", RequestLine(ap), Mention(ap.DecidedBy))
+	head := fmt.Sprintf(":white_check_mark: Your request %s was %s and run:", RequestLine(ap), DecidedBy(ap))
 	r, _, _ := Result(act, res, orgURL, true)
 	r.Blocks = append([]slack.Block{Section(head)}, r.Blocks...)
 	r.Text = Fallback(head)
