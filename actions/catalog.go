@@ -265,6 +265,7 @@ func Default() *Registry {
 				{Name: "limit", Type: Int, Default: "20", Help: "at most this many records"},
 				{Name: "request", Type: String, Help: "one approval request (its id): its records and every target"},
 				{Name: "record", Type: String, Help: "one record (its number, #N) in full, every target included"},
+				{Name: "break-glass", Type: Bool, Default: "false", Help: "the break-glass runs nobody has reviewed yet"},
 			},
 		},
 	)

@@ -102,6 +102,10 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	if ap.PublicResult {
 		extra += " Once it has run, its result is posted in this channel too (never a secret)."
 	}
+	if bg := b.cfg.Auth.Policy().BreakGlassFor(a.Name); bg != nil {
+		extra += fmt.Sprintf(" If nobody decides within %s and you are a member of %s, I will offer you to break glass (run it without approval) by direct message.",
+			requests.DurationText(bg.After), blocks.RolesText(bg.Roles))
+	}
 	extra += publicNote
 	b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":hourglass_flowing_sand: Your request %s is waiting for approval in %s by a member of %s; it expires %s. Nothing was run yet. I will tell you here (or by direct message) when it is decided.%s",
 		blocks.RequestLine(ap), blocks.ChannelRef(ap.ApprovalChannel), blocks.RolesText(ap.ApproverRoles), blocks.Date(ap.ExpiresAt), extra)))
@@ -187,16 +191,25 @@ func (b *Bot) onBlockActions(workCtx context.Context, sm *socketmode.Client, req
 	}
 	act := *cb.ActionCallback.BlockActions[0]
 	switch act.ActionID {
-	case blocks.ActApprove, blocks.ActDeny, blocks.ActSetPassword, blocks.ActRunApproved:
+	case blocks.ActApprove, blocks.ActDeny, blocks.ActSetPassword, blocks.ActRunApproved, blocks.ActBreakGlass, blocks.ActReviewed:
 		b.accept(workCtx, sm, req, cb.User.ID, nil, func(ctx context.Context) { b.approvalClicked(ctx, cb, act) })
 	default:
 		b.ack(sm, req, nil)
 	}
 }
 
-// approvalViewSubmitted handles the Deny-reason and set-password forms.
+// approvalViewSubmitted handles the Deny-reason, set-password and
+// break-glass forms.
 func (b *Bot) approvalViewSubmitted(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback) {
 	switch cb.View.CallbackID {
+	case blocks.CallbackBreakGlass:
+		reason := breakGlassReason(cb)
+		if reason == "" {
+			b.ack(sm, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockBreakGlassWhy: "Say why it cannot wait."}))
+			return
+		}
+		b.accept(workCtx, sm, req, cb.User.ID, slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockBreakGlassWhy: "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
+			func(ctx context.Context) { b.breakGlassSubmitted(ctx, cb.User.ID, cb.View.PrivateMetadata, reason) })
 	case blocks.CallbackDeny:
 		reason := strings.TrimSpace(cb.View.State.Values[blocks.BlockDenyReason][blocks.BlockDenyReason].Value)
 		if reason == "" {
@@ -275,9 +288,17 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 		b.requesterClicked(ctx, log, inv, ap, act.ActionID, refuse)
 		return
 	}
+	if act.ActionID == blocks.ActBreakGlass {
+		b.breakGlassClicked(ctx, log, inv, ap)
+		return
+	}
 	// Decisions are made on the request's own approval message only.
 	if channel != ap.ApprovalChannel || (ap.MessageTS != "" && cb.Container.MessageTs != ap.MessageTS) {
 		refuse(ap, "button is not on the request's approval message", ":no_entry: This button is not on the approval message of that request. Nothing was changed.")
+		return
+	}
+	if act.ActionID == blocks.ActReviewed {
+		b.reviewClicked(ctx, log, inv, ap)
 		return
 	}
 	rule := requests.RuleOf(b.cfg.Auth.Policy(), ap)
@@ -433,14 +454,19 @@ func (b *Bot) approvalStillHolds(ctx context.Context, log zerolog.Logger, ap sto
 // their step: open the password form, or run it. It goes by direct
 // message, which stays until they are back (an ephemeral one may not).
 func (b *Bot) askRequester(ctx context.Context, log zerolog.Logger, ap store.Approval, step requests.Step) {
-	r := blocks.RequesterPrompt(ap, step)
+	b.sendRequester(ctx, log, ap, blocks.RequesterPrompt(ap, step))
+}
+
+// sendRequester sends the requester of ap a message with a button of
+// theirs by direct message, else ephemeral where they asked.
+func (b *Bot) sendRequester(ctx context.Context, log zerolog.Logger, ap store.Approval, r blocks.Reply) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	_, _, err := b.cfg.Slack.PostMessageContext(ctx, ap.RequesterID, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...))
 	if err == nil {
 		return
 	}
-	log.Warn().Err(err).Msg("could not send the requester's button by direct message; trying the requester's channel")
+	log.Warn().Err(err).Msg("could not send the requester their button by direct message; trying the requester's channel")
 	if _, err := b.cfg.Slack.PostEphemeralContext(ctx, ap.RequesterChannel, ap.RequesterID, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
 		log.Error().Err(err).Msg("could not send the requester their button")
 	}
@@ -515,11 +541,12 @@ func (b *Bot) tellUserOne(ctx context.Context, log zerolog.Logger, user, channel
 	}
 }
 
-// tellRequester tells the requester of an approval what became of it, in
-// the channel they asked from (ephemeral) or by direct message. Only they
-// see it, so it may carry their one-time secrets.
+// tellRequester tells the requester of an approval what became of it, by
+// direct message: it comes later, when they may not be looking at the
+// channel they asked from, where an ephemeral message would be lost. Only
+// they see it.
 func (b *Bot) tellRequester(ctx context.Context, log zerolog.Logger, ap store.Approval, r blocks.Reply) {
-	b.tellUser(ctx, log, ap.RequesterID, ap.RequesterChannel, r)
+	b.tellUser(ctx, log, ap.RequesterID, "", r)
 }
 
 // approvalView is an approval's message, with a word that its targets

@@ -20,14 +20,22 @@ const (
 	maxSweepInterval = 15 * time.Second
 )
 
-// sweepInterval is a tenth of the policy's shortest expire_after, so that
-// an expired request is reported soon after it expires, kept between
+// sweepInterval is a tenth of the policy's shortest expire_after (or
+// remind_after, or break_glass wait), so that an expired request is
+// reported, and a reminder or break-glass offer sent, soon after its time,
+// kept between
 // minSweepInterval and maxSweepInterval.
 func sweepInterval(az Authorizer) time.Duration {
 	d := maxSweepInterval
 	if az != nil && az.Policy() != nil {
 		for _, r := range az.Policy().Rules() {
 			d = min(d, r.ExpireAfter/10)
+			if r.RemindAfter > 0 {
+				d = min(d, r.RemindAfter/10)
+			}
+			if r.BreakGlass != nil {
+				d = min(d, r.BreakGlass.After/10)
+			}
 		}
 	}
 	return max(d, minSweepInterval)
@@ -111,7 +119,7 @@ func (n slackNotifier) Expired(ctx context.Context, ap store.Approval) {
 // not run.
 func (n slackNotifier) Closed(ctx context.Context, ap store.Approval, c requests.Closure) {
 	b := n.b
-	b.auditLine(b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":x: %s — approved by %s — not run: %s", blocks.AuditRequest(ap), blocks.Mention(ap.DecidedBy), blocks.Esc(c.Why.Message)))
+	b.auditLine(b.cfg.Registry.Lookup(ap.Action), fmt.Sprintf(":x: %s — %s — not run: %s", blocks.AuditRequest(ap), blocks.DecidedBy(ap), blocks.Esc(c.Why.Message)))
 	notSet := ""
 	if c.PasswordNotSet {
 		notSet = "no password was set and "
@@ -121,6 +129,9 @@ func (n slackNotifier) Closed(ctx context.Context, ap store.Approval, c requests
 	case requests.ClosedRequesterRefused:
 		tell = fmt.Sprintf(":no_entry: You may no longer run %s under the current policy, so your approved request %s did not run: %snothing was sent to Okta. The request is now closed; ask your Okta or security team if you need this.",
 			blocks.Code(ap.Action), blocks.RequestLine(ap), notSet)
+	case requests.ClosedBreakGlassRefused:
+		tell = fmt.Sprintf(":no_entry: Your break-glass request %s did not run: the policy no longer lets you break glass on it, so %snothing was sent to Okta. The request is now closed; ask again if you still need this.",
+			blocks.RequestLine(ap), notSet)
 	case requests.ClosedApproverRefused:
 		tell = fmt.Sprintf(":no_entry: Your approved request %s did not run: %s, who approved it, may no longer approve it under the current policy, so %snothing was sent to Okta. The request is now closed; ask again if you still need this.",
 			blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy), notSet)
@@ -188,14 +199,14 @@ func (n slackNotifier) Result(ap store.Approval, p performed) string {
 func (n slackNotifier) Ran(ctx context.Context, ap store.Approval, p performed, via any) {
 	b, log := n.b, n.log(ap)
 	act := b.cfg.Registry.Lookup(ap.Action)
-	b.auditLine(act, fmt.Sprintf("%s %s — approved by %s — %s", outcomeMark(p), blocks.AuditRequest(ap), blocks.Mention(ap.DecidedBy), outcomeSummary(p)))
+	b.auditLine(act, fmt.Sprintf("%s %s — %s — %s", outcomeMark(p), blocks.AuditRequest(ap), blocks.DecidedBy(ap), outcomeSummary(p)))
 	if act != nil && act.Name == auditAction && p.Err == nil {
 		values := map[string]string{}
 		for k, v := range ap.Params {
 			values[k] = v
 		}
 		listing := b.auditListing(ctx, log, actions.Request{Action: act, Values: values})
-		head := fmt.Sprintf(":white_check_mark: Your request %s was approved by %s:", blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
+		head := fmt.Sprintf(":white_check_mark: Your request %s was %s:", blocks.RequestLine(ap), blocks.DecidedBy(ap))
 		listing.Blocks = append([]slack.Block{blocks.Section(head)}, listing.Blocks...)
 		b.tellRequester(ctx, log, ap, listing)
 		return
@@ -223,7 +234,7 @@ func (n slackNotifier) Ran(ctx context.Context, ap store.Approval, p performed, 
 // requester asked with --public. A channel the bot cannot post in is
 // reported to the requester.
 func (b *Bot) postPublicResult(ctx context.Context, log zerolog.Logger, act *actions.Action, ap store.Approval, p requests.Public) {
-	head := fmt.Sprintf("%s's request %s, approved by %s:", blocks.Mention(ap.RequesterID), blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy))
+	head := fmt.Sprintf("%s's request %s, %s:", blocks.Mention(ap.RequesterID), blocks.RequestLine(ap), blocks.DecidedBy(ap))
 	r, _, _ := blocks.Result(act, p.Result(), b.cfg.OrgURL, false)
 	r.Blocks = append([]slack.Block{blocks.Section(head)}, r.Blocks...)
 	r.Text = blocks.Fallback(head)

@@ -102,7 +102,8 @@ func (b *Bot) auditRefused(ctx context.Context, log zerolog.Logger, inv invocati
 }
 
 // showAudit answers /okta audit [--user U…] [--action A] [--limit N]: the
-// newest audit records, for someone the policy allows to see them.
+// newest audit records, for someone the policy allows to see them; with
+// --break-glass, the break-glass runs nobody has reviewed yet.
 func (b *Bot) showAudit(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request) {
 	r := b.auditListing(ctx, log, req)
 	r.Public = req.Public
@@ -114,6 +115,10 @@ func (b *Bot) showAudit(ctx context.Context, log zerolog.Logger, inv invocation,
 func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.Request) blocks.Reply {
 	if b.cfg.Store == nil {
 		return blocks.Notice(":warning: This installation of oktabot keeps no audit records.")
+	}
+	if req.Bool("break-glass") {
+		limit, _ := strconv.Atoi(req.Values["limit"])
+		return b.breakGlassListing(ctx, log, limit)
 	}
 	f := store.AuditFilter{Action: strings.ToLower(strings.TrimSpace(req.Values["action"]))}
 	if n, err := strconv.Atoi(req.Values["limit"]); err == nil {

@@ -33,6 +33,7 @@ type Authorizer interface {
 	Decide(ctx context.Context, caller, action, channel string) (auth.Decision, error)
 	Permitted(ctx context.Context, caller string, all []string) ([]string, error)
 	CanApprove(ctx context.Context, approver, requester string, rule *auth.ApprovalRule) (bool, error)
+	InRoles(ctx context.Context, user string, roles []string) (bool, error)
 	Policy() *auth.Policy
 }
 

@@ -34,7 +34,7 @@ func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req 
 			b.acceptDeferred(workCtx, sm, req, cb.User.ID, busy, func(ctx context.Context) any { return b.scopeSubmitted(ctx, cb) })
 		case blocks.CallbackAction:
 			b.actionSubmitted(workCtx, sm, req, cb)
-		case blocks.CallbackDeny, blocks.CallbackSetPassword:
+		case blocks.CallbackDeny, blocks.CallbackSetPassword, blocks.CallbackBreakGlass:
 			b.approvalViewSubmitted(workCtx, sm, req, cb)
 		default:
 			b.ack(sm, req, nil)

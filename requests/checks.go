@@ -11,6 +11,7 @@ import (
 type Authorizer interface {
 	Decide(ctx context.Context, caller, action, channel string) (auth.Decision, error)
 	CanApprove(ctx context.Context, approver, requester string, rule *auth.ApprovalRule) (bool, error)
+	InRoles(ctx context.Context, user string, roles []string) (bool, error)
 	Policy() *auth.Policy
 }
 
@@ -39,11 +40,20 @@ const (
 // runs as theirs). It is asked when Approve is clicked, and again of the
 // recorded approval whenever approved work starts later (the requester's
 // own step, recovery after a restart): one check, so that an approval
-// never runs unless it would be given now.
+// never runs unless it would be given now. A request whose requester broke
+// glass is checked as breaking glass would be now (CheckBreakGlass).
 func CheckApproval(ctx context.Context, az Authorizer, approver string, ap store.Approval) (Check, error) {
+	if ap.BrokenGlass {
+		return CheckBreakGlass(ctx, az, ap)
+	}
 	if chk, err := CheckDecider(ctx, az, approver, ap); chk != Holds {
 		return chk, err
 	}
+	return checkRequester(ctx, az, ap)
+}
+
+// checkRequester says whether ap's requester may still run its action.
+func checkRequester(ctx context.Context, az Authorizer, ap store.Approval) (Check, error) {
 	d, err := az.Decide(auth.Fresh(ctx), ap.RequesterID, ap.Action, ap.RequesterChannel)
 	switch {
 	case err != nil:
@@ -66,4 +76,23 @@ func CheckDecider(ctx context.Context, az Authorizer, decider string, ap store.A
 		return Unchecked, err
 	}
 	return ApproverRefused, nil
+}
+
+// CheckBreakGlass says whether ap's requester may break glass on it now,
+// whenever it is past its wait: the policy's rule for its action allows
+// break_glass (never for role assignment), the requester is a member of
+// one of its roles, asked of Slack afresh, and may still run the action.
+// ApproverRefused stands for "break glass is not allowed".
+func CheckBreakGlass(ctx context.Context, az Authorizer, ap store.Approval) (Check, error) {
+	bg := az.Policy().BreakGlassFor(ap.Action)
+	if bg == nil {
+		return ApproverRefused, nil
+	}
+	switch in, err := az.InRoles(auth.Fresh(ctx), ap.RequesterID, bg.Roles); {
+	case err != nil && !in:
+		return Unchecked, err
+	case !in:
+		return ApproverRefused, nil
+	}
+	return checkRequester(ctx, az, ap)
 }

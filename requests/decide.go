@@ -34,6 +34,9 @@ const (
 	DecisionAlreadyDecided
 	// DecisionFailed: the store did not answer; nothing changed.
 	DecisionFailed
+	// DecisionRefused: a rule refused it (breaking glass, reviewing);
+	// refusal recorded, and the error, an *actions.Error, says why.
+	DecisionRefused
 )
 
 // MayDecide checks, before a decision is asked for (the Deny click, which

@@ -13,9 +13,12 @@
 //	    ├────▶ verifying ─▶ running | failed             (the verify: rule)
 //	    └────▶ pending approval ─▶ denied | expired
 //	                 │
-//	                 └─▶ approved ─▶ (verifying ─▶) running ─▶ done | failed
-//	                        │            ▲  └─▶ approved (the lease was lost: run again)
-//	                        └────────────┴─▶ failed (closed unrun)
+//	                 ├─▶ approved ─▶ (verifying ─▶) running ─▶ done | failed
+//	                 │      │            ▲  └─▶ approved (the lease was lost: run again)
+//	                 │      └────────────┴─▶ failed (closed unrun)
+//	                 │                   │
+//	                 └─▶ broken glass ───┘  (its requester, after the rule's
+//	                                         break_glass wait; reviewed later)
 //
 // It depends on actions, auth and store, never on Slack: the Slack edge
 // (package handlers) turns people's input into calls here and delivers what

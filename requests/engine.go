@@ -43,6 +43,9 @@ type Notifier interface {
 	// number to read out, then the answer) and tells the audit channel
 	// of one that did not prove it (Engine.Verify).
 	Verified(ctx context.Context, v Verification)
+
+	// Waits (breakglass.go).
+	WaitNotifier
 }
 
 // Runner runs an approved request against Okta as its requester (their
@@ -71,6 +74,9 @@ const (
 	ClosedRequesterRefused
 	// ClosedApproverRefused: its approver may no longer approve it.
 	ClosedApproverRefused
+	// ClosedBreakGlassRefused: its requester, who broke glass, may no
+	// longer break glass on it.
+	ClosedBreakGlassRefused
 )
 
 // Public is a result fit for anyone but its requester: made only by
@@ -195,7 +201,9 @@ func (e *Engine) Expire(ctx context.Context, ap store.Approval) {
 }
 
 // Sweep runs once: pending approvals past their expiry are expired (each
-// reported by exactly one replica), then approved work nobody is running
+// reported by exactly one replica), the reminders and break-glass offers
+// that are due are sent and unreviewed break-glass runs reminded of
+// (sweepWaits, each by one replica), then approved work nobody is running
 // (a replica stopped between approval and execution, or during it) is
 // decided as Recover says: left waiting for its requester, closed, or,
 // when its approval still holds as a fresh one would, run.
@@ -210,6 +218,7 @@ func (e *Engine) Sweep(ctx context.Context) {
 	for _, ap := range due {
 		e.Expire(ctx, ap)
 	}
+	e.sweepWaits(ctx, log)
 
 	qctx, cancel = context.WithTimeout(ctx, 10*time.Second)
 	left, err := e.Store.Recoverable(qctx)
@@ -228,7 +237,7 @@ func (e *Engine) Sweep(ctx context.Context) {
 		case Wait:
 			continue // waiting for the requester
 		case Close:
-			if step == NoStep {
+			if step == NoStep && !ap.BrokenGlass {
 				alog.Warn().Str("event", "approval.stale").Time("approved_at", ap.DecidedAt).Msg("approved work left behind is older than its rule's expire_after; closing it unrun")
 			}
 			e.Abandon(ctx, ap, Closure{Why: actions.Errorf(actions.KindUnavailable, "%s", why), Kind: ClosedLate})
@@ -258,13 +267,18 @@ func (e *Engine) StillHolds(ctx context.Context, ap store.Approval) (Check, erro
 	chk, err := CheckApproval(ctx, e.Auth, ap.DecidedBy, ap)
 	notSet := PasswordParam(e.Registry.Lookup(ap.Action)) != nil && ap.Status == store.StatusApproved
 	log := e.Log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
-	switch chk {
-	case RequesterRefused:
+	switch {
+	case chk == RequesterRefused:
 		log.Info().Str("event", "approval.refused").Str("reason", "requester no longer allowed").Msg("requester may no longer run the action; closing the request")
 		e.Record(ctx, Transition{Event: EventDecisionRefused, Actor: ap.RequesterID, Approval: &ap, Detail: "requester no longer allowed to run the action"})
 		e.Abandon(ctx, ap, Closure{Kind: ClosedRequesterRefused, PasswordNotSet: notSet,
 			Why: actions.Errorf(actions.KindForbidden, "its requester may no longer run %s under the current policy; nothing was sent to Okta", ap.Action)})
-	case ApproverRefused:
+	case chk == ApproverRefused && ap.BrokenGlass:
+		log.Info().Str("event", "approval.refused").Str("reason", "break glass no longer allowed").Msg("its requester may no longer break glass on it; closing the request")
+		e.Record(ctx, Transition{Event: EventDecisionRefused, Actor: ap.RequesterID, Approval: &ap, Detail: "break glass no longer allowed"})
+		e.Abandon(ctx, ap, Closure{Kind: ClosedBreakGlassRefused, PasswordNotSet: notSet,
+			Why: actions.Errorf(actions.KindForbidden, "the policy no longer lets its requester break glass on %s; nothing was sent to Okta", ap.Action)})
+	case chk == ApproverRefused:
 		log.Info().Str("event", "approval.refused").Str("reason", "approver no longer allowed").Str("approved_by", ap.DecidedBy).Msg("its approver may no longer approve it; closing the request")
 		e.Record(ctx, Transition{Event: EventDecisionRefused, Actor: ap.DecidedBy, Approval: &ap, Detail: "approver no longer allowed to approve it"})
 		e.Abandon(ctx, ap, Closure{Kind: ClosedApproverRefused, PasswordNotSet: notSet,

@@ -29,6 +29,40 @@ type notes struct {
 	asked   []Step
 	// verified are the verifications shown, in order.
 	verified []Verification
+	// The waits: ids reminded, offered to break glass, broken glass,
+	// reviewed, and each daily reminder's ids.
+	reminded, offered, broke, reviewed []string
+	unreviewed                         [][]string
+}
+
+func (n *notes) Remind(ctx context.Context, ap store.Approval) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.reminded = append(n.reminded, ap.ID)
+}
+func (n *notes) OfferBreakGlass(ctx context.Context, ap store.Approval) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.offered = append(n.offered, ap.ID)
+}
+func (n *notes) BrokeGlass(ctx context.Context, ap store.Approval) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.broke = append(n.broke, ap.ID)
+}
+func (n *notes) Reviewed(ctx context.Context, ap store.Approval) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.reviewed = append(n.reviewed, ap.ReviewedBy)
+}
+func (n *notes) Unreviewed(ctx context.Context, aps []store.Approval) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var ids []string
+	for _, ap := range aps {
+		ids = append(ids, ap.ID)
+	}
+	n.unreviewed = append(n.unreviewed, ids)
 }
 
 func (n *notes) Verified(ctx context.Context, v Verification) {

@@ -205,14 +205,8 @@ func (e *Engine) adminGuard(ctx context.Context, u actions.User) error {
 	if len(roles) == 0 {
 		return nil
 	}
-	var types []string
-	for _, r := range roles {
-		if !slices.Contains(types, r.Type) {
-			types = append(types, r.Type)
-		}
-	}
 	return actions.Errorf(actions.KindForbidden, "%s holds Okta admin roles (%s), and your roles in oktabot's policy may not act on Okta admins (admin_targets); nothing was done to them",
-		u.Login, strings.Join(types, ", "))
+		u.Login, strings.Join(roleTypesOf(roles), ", "))
 }
 
 // adminGroupGuard refuses to change the members of a group that grants
@@ -226,14 +220,8 @@ func (e *Engine) adminGroupGuard(ctx context.Context, g actions.Group) *actions.
 	if len(roles) == 0 {
 		return nil
 	}
-	var types []string
-	for _, r := range roles {
-		if !slices.Contains(types, r.Type) {
-			types = append(types, r.Type)
-		}
-	}
 	return actions.Errorf(actions.KindForbidden, "the group %s grants Okta admin roles (%s) to its members, and your roles in oktabot's policy may not act on Okta admins (admin_targets); nothing was done",
-		g.Name, strings.Join(types, ", "))
+		g.Name, strings.Join(roleTypesOf(roles), ", "))
 }
 
 // changesMembers reports whether a changes a group's members.

@@ -83,7 +83,8 @@ func UserLabel(u actions.User) string {
 // they are now (a target may have become an Okta admin since the request;
 // a failed check is a Deny: no admins, no role types) and their guards. Its
 // targets are the Okta ids resolved when it was requested: it runs on
-// exactly the users approved.
+// exactly the users approved. A request whose requester broke glass never
+// acts on an Okta admin, whatever their roles.
 func (e *Engine) RunAs(ctx context.Context, ap store.Approval, pw actions.Secret) Performed {
 	act := e.Registry.Lookup(ap.Action)
 	values := map[string]string{}
@@ -94,5 +95,9 @@ func (e *Engine) RunAs(ctx context.Context, ap store.Approval, pw actions.Secret
 	delete(values, ContextParam) // not one of the action's parameters
 	log := e.Log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 	d, _ := e.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
+	if ap.BrokenGlass {
+		// Break-glass never acts on Okta admins, whatever the roles.
+		d.AdminTargets = false
+	}
 	return e.PerformAs(ctx, log, Caller{ID: ap.RequesterID, Channel: ap.RequesterChannel, Approval: &ap}, req, d)
 }

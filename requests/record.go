@@ -27,6 +27,17 @@ const (
 	EventDenied Event = "approval.denied"
 	// EventExpired: pending approval → expired.
 	EventExpired Event = "approval.expired"
+	// EventBrokeGlass: pending approval → broken glass, by its requester
+	// (Detail: their reason).
+	EventBrokeGlass Event = "approval.break_glass"
+	// EventReviewed: an approver reviewed a broken-glass request.
+	EventReviewed Event = "approval.reviewed"
+	// EventReminded: a pending request's approvers were reminded of it
+	// (the rule's remind_after).
+	EventReminded Event = "approval.reminded"
+	// EventBreakGlassOffered: a pending request's requester was offered
+	// to break glass (the rule's break_glass).
+	EventBreakGlassOffered Event = "approval.break_glass_offered"
 	// EventDecisionRefused: a click on a stored request that was not let
 	// through (not an approver, not the requester, a forged button, the
 	// policy changed); the request's state is unchanged, unless the

@@ -87,6 +87,7 @@ func (e *Engine) Request(ctx context.Context, p Pending) (Asked, store.Approval,
 		PublicResult:     p.Public,
 		CreatedAt:        now,
 		ExpiresAt:        now.Add(p.Rule.ExpireAfter),
+		Waits:            waitsOf(p.Rule, a.Name, now),
 	}
 	if p.Request.Context != "" {
 		ap.Params[ContextParam] = p.Request.Context

@@ -30,6 +30,8 @@ approvals:
     channel: C0APPROVALS
     expire_after: 1h
     require_reason: true
+    remind_after: 10m
+    break_glass: {after: 15m, roles: [oncall]}
 `
 
 // members is a Slack user-group directory that counts its lookups and can
@@ -86,6 +88,15 @@ func TestMovesFollowTheLifecycle(t *testing.T) {
 		{Running, Done, true},
 		{Running, Failed, true},
 		{Running, Approved, true}, // its lease lapsed: whoever claims it next runs it
+		{PendingApproval, BrokenGlass, true},
+		{BrokenGlass, Running, true},
+		{BrokenGlass, Verifying, true},
+		{BrokenGlass, Failed, true}, // closed unrun
+		{Running, BrokenGlass, true},
+		{BrokenGlass, Done, false},
+		{Approved, BrokenGlass, false},
+		{Denied, BrokenGlass, false},
+		{Expired, BrokenGlass, false},
 		{PendingApproval, Running, false},
 		{Received, Approved, false},
 		{Denied, Approved, false},
@@ -105,7 +116,7 @@ func TestMovesFollowTheLifecycle(t *testing.T) {
 			t.Errorf("%s is not final", s)
 		}
 	}
-	for _, s := range []State{Received, NeedsForm, PendingApproval, Approved, Running} {
+	for _, s := range []State{Received, NeedsForm, PendingApproval, Approved, Running, BrokenGlass} {
 		if s.Final() {
 			t.Errorf("%s is final", s)
 		}
@@ -123,6 +134,22 @@ func TestEveryStoredStatusIsAState(t *testing.T) {
 		if st.Final() != s.Final() {
 			t.Errorf("status %s final=%v, state %s final=%v", s, s.Final(), st, st.Final())
 		}
+	}
+}
+
+func TestStateOfApproval(t *testing.T) {
+	broken := store.Approval{Status: store.StatusApproved, Waits: store.Waits{BrokenGlass: true}}
+	if got := StateOfApproval(broken); got != BrokenGlass {
+		t.Errorf("a broken-glass request not yet running is %s, want %s", got, BrokenGlass)
+	}
+	for _, s := range []store.Status{store.StatusRunning, store.StatusDone, store.StatusFailed} {
+		broken.Status = s
+		if got, want := StateOfApproval(broken), StateOf(s); got != want {
+			t.Errorf("a broken-glass request %s is %s, want %s", s, got, want)
+		}
+	}
+	if got := StateOfApproval(store.Approval{Status: store.StatusApproved}); got != Approved {
+		t.Errorf("an approved request is %s", got)
 	}
 }
 

@@ -37,6 +37,11 @@ const (
 	Done State = "done"
 	// Failed: it failed as a whole, or was closed unrun. Final.
 	Failed State = "failed"
+	// BrokenGlass: nobody decided in time, and its requester, allowed by
+	// the rule's break_glass, ran it without approval, saying why; it runs
+	// as an approved request does, and an approver reviews it afterwards
+	// (EventReviewed, at any state after this one).
+	BrokenGlass State = "broken glass"
 )
 
 // moves lists, for each state, the states a request may move to from it.
@@ -45,10 +50,11 @@ const (
 var moves = map[State][]State{
 	Received:        {Refused, NeedsForm, PendingApproval, Verifying, Running},
 	NeedsForm:       {Received},
-	PendingApproval: {Approved, Denied, Expired},
+	PendingApproval: {Approved, Denied, Expired, BrokenGlass},
 	Approved:        {Verifying, Running, Failed},
+	BrokenGlass:     {Verifying, Running, Failed},
 	Verifying:       {Running, Failed},
-	Running:         {Done, Failed, Approved},
+	Running:         {Done, Failed, Approved, BrokenGlass},
 }
 
 // CanMove reports whether a request may move from one state to another.
@@ -85,4 +91,14 @@ func StateOf(s store.Status) State {
 		return Expired
 	}
 	return Received
+}
+
+// StateOfApproval is the state of a stored request: StateOf its status,
+// but BrokenGlass for one whose requester broke glass that is not running
+// or finished yet.
+func StateOfApproval(ap store.Approval) State {
+	if ap.BrokenGlass && ap.Status == store.StatusApproved {
+		return BrokenGlass
+	}
+	return StateOf(ap.Status)
 }
