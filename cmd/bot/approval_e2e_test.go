@@ -650,8 +650,8 @@ func TestApproveRunsOnceAndEveryoneLearnsTheOutcome(t *testing.T) {
 		t.Errorf("carol is %s", s)
 	}
 	told := a.told(uAlice, "was approved by <@U0SECURE1> and run")
-	if told.Channel != chGen || !told.Ephemeral() {
-		t.Errorf("requester told %+v, want ephemeral in #general", told)
+	if told.Channel != "D"+uAlice[1:] || told.Ephemeral() {
+		t.Errorf("requester told %+v, want a direct message (it may come long after they asked)", told)
 	}
 	mustContain(t, told.AllText(), "suspended")
 

@@ -184,6 +184,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Lease:    executionLease,
 		// The push's answer is polled every VerifyPoll.
 		VerifyPoll: verifyPoll,
+		// Both nil and zero but in the tests.
+		Now:           clock,
+		SweepInterval: sweepEvery,
 
 		TeamID:       who.TeamID,
 		EnterpriseID: who.EnterpriseID,
@@ -270,6 +273,14 @@ var executionLease time.Duration
 // verifyPoll is how often a target's Okta Verify push is polled (0:
 // requests.DefaultVerifyPoll); the tests make it short.
 var verifyPoll time.Duration
+
+// clock is the bot's clock (nil: time.Now); the tests set a fake one, to
+// reach a request's reminder, break-glass and expiry without waiting.
+var clock func() time.Time
+
+// sweepEvery is how often approvals are swept (0: derived from the
+// policy); the tests make it short.
+var sweepEvery time.Duration
 
 // replicaName names this process in execution leases: the host, the
 // process id and a random part, so that replicas sharing a database (or
