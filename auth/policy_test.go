@@ -49,15 +49,26 @@ func TestParseExample(t *testing.T) {
 	if got, want := p.Roles(), []string{"oncall", "helpdesk", "security"}; !cmp.Equal(got, want) {
 		t.Errorf("Roles() = %q, want %q", got, want)
 	}
-	wantRule := ApprovalRule{
-		Actions:       []string{"disable-user", "set-password", "assign-role", "unassign-role"},
+	disableRule := ApprovalRule{
+		Actions:       []string{"disable-user"},
 		Approvers:     []string{"security"},
 		Channel:       "C0APPROVALS",
 		ExpireAfter:   time.Hour,
 		RequireReason: true,
-		Line:          exampleLine(t, "  - actions: [disable-user, set-password"),
+		RemindAfter:   10 * time.Minute,
+		BreakGlass:    &BreakGlass{After: 15 * time.Minute, Roles: []string{"oncall"}, Line: exampleLine(t, "    break_glass:")},
+		Line:          exampleLine(t, "  - actions: [disable-user]"),
 	}
-	if diff := cmp.Diff([]ApprovalRule{wantRule}, p.Rules()); diff != "" {
+	wantRule := ApprovalRule{
+		Actions:       []string{"set-password", "assign-role", "unassign-role"},
+		Approvers:     []string{"security"},
+		Channel:       "C0APPROVALS",
+		ExpireAfter:   time.Hour,
+		RequireReason: true,
+		RemindAfter:   10 * time.Minute,
+		Line:          exampleLine(t, "  - actions: [set-password, assign-role"),
+	}
+	if diff := cmp.Diff([]ApprovalRule{disableRule, wantRule}, p.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
 	}
 	if got := p.AuditChannel(); got != "C0AUDIT" {

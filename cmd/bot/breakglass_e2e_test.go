@@ -506,3 +506,17 @@ func TestRequesterIsToldEachChangeByDirectMessage(t *testing.T) {
 	a.waitUpdate(expired, "Expired")
 	a.dm(uAlice, "expired without a decision")
 }
+
+func TestPolicyExplainSaysRemindersAndBreakGlass(t *testing.T) {
+	file := writeFile(t, "policy.yml", glassPolicy)
+	out, _, err := runCmd(t, map[string]string{"OKTABOT_POLICY_FILE": file}, "policy", "explain", "-action", "disable-user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, out, "the approvers are reminded after 10m; after 15m, a requester in oncall may break glass (run it without approval, reviewed afterwards)")
+	out, _, err = runCmd(t, map[string]string{"OKTABOT_POLICY_FILE": file}, "policy", "explain", "-action", "assign-role")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustNotContain(t, out, "break glass", "reminded")
+}

@@ -201,6 +201,12 @@ func ruleText(r *auth.ApprovalRule) string {
 	if r.RequireReason {
 		s += "; a reason is required"
 	}
+	if r.RemindAfter > 0 {
+		s += "; the approvers are reminded after " + shortDuration(r.RemindAfter)
+	}
+	if bg := r.BreakGlass; bg != nil {
+		s += fmt.Sprintf("; after %s, a requester in %s may break glass (run it without approval, reviewed afterwards)", shortDuration(bg.After), strings.Join(bg.Roles, " or "))
+	}
 	return s
 }
 
