@@ -352,6 +352,10 @@ func alreadyDecided(ap store.Approval, clicker string) string {
 	if ap.DecidedBy == clicker {
 		by = "you"
 	}
+	switch {
+	case ap.BrokenGlass:
+		return fmt.Sprintf(":information_source: %s broke glass on this request: it ran without approval. Nothing more was done; an approver reviews it with *Reviewed*.", by)
+	}
 	switch ap.Status {
 	case store.StatusApproved, store.StatusRunning, store.StatusDone, store.StatusFailed:
 		return fmt.Sprintf(":information_source: This request was already approved by %s. Nothing more was done.", by)

@@ -182,6 +182,11 @@ func TestBreakGlassAfterTheWait(t *testing.T) {
 	id := approvalID(t, msg)
 	mustContain(t, msg.AllText(), "may break glass")
 
+	template := a.click(uMallory, msg, "Deny") // refused; an approver's stale click is made of it below
+	if _, err := template.WaitReplies(1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+
 	// After remind_after, the approvers are reminded, once, in the
 	// message's thread, by their user group and names.
 	c.add(10 * time.Minute)
@@ -227,12 +232,23 @@ func TestBreakGlassAfterTheWait(t *testing.T) {
 		return strings.Contains(l, "break glass by <@U0ALICE01>") && strings.Contains(l, "run by <@U0ALICE01> with break glass")
 	})
 	want := []string{"approval.requested", "approval.reminded", "approval.break_glass_offered", "approval.break_glass", "outcome"}
-	if got := events(a.auditOf(id)); !slices.Equal(got, want) {
+	if got := withoutRefusals(events(a.auditOf(id))); !slices.Equal(got, want) {
 		t.Errorf("records %q, want %q", got, want)
 	}
 
 	// Again: nothing more runs.
 	mustContain(t, a.clickReply(uAlice, a.now(offer), "Break glass"), "already broke glass", "Nothing more was run")
+	// An approver whose Slack still shows the pending message approves.
+	stale := forge(t, a.slack, template, func(p map[string]any) {
+		p["user"] = map[string]any{"id": uSec1, "name": "sec1", "username": "sec1", "team_id": a.slack.TeamID()}
+		act := p["actions"].([]any)[0].(map[string]any)
+		act["action_id"], act["value"] = "approval_approve", id
+	})
+	replies, err := stale.WaitReplies(2, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, replies[1].AllText(), "<@U0ALICE01> broke glass on this request", "Nothing more was done")
 
 	// Reviewed: never by the requester, only by an approver, once.
 	mustContain(t, a.clickReply(uAlice, msg, "Reviewed"), "can't review your own")
