@@ -219,6 +219,7 @@ func Default() *Registry {
 			Writes:          true,
 			Params: []Param{
 				{Name: "factor", Type: String, Multi: true, Help: "factor types (push, sms, call, email, token:software:totp, webauthn, …) or factor ids; default every factor"},
+				{Name: "device-lost", Type: Bool, Default: "false", Help: "their phone is lost: no push is sent; the reset waits for approval instead"},
 			},
 			Run: runResetFactors,
 		},

@@ -168,3 +168,17 @@ func (c *checker) verifyTimeout(fe entry, what string) time.Duration {
 	}
 	return DefaultVerifyTimeout
 }
+
+// verifyWarnings: a verify rule with fallback: approval whose action no
+// approval rule covers cannot fall back: its targets without a usable push
+// factor are refused.
+func (p *Policy) verifyWarnings() []string {
+	var out []string
+	for _, r := range p.verify {
+		if r.Fallback == FallbackApproval && r.Covers(FallbackAction) && p.RuleFor(FallbackAction) == nil {
+			out = append(out, fmt.Sprintf("%s:%d: fallback: approval cannot work: no approval rule covers %s, so its targets without a usable Okta Verify push factor (or with --device-lost) are refused; add %s to an approval rule",
+				p.file, r.Line, FallbackAction, FallbackAction))
+		}
+	}
+	return out
+}

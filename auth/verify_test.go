@@ -78,3 +78,29 @@ func TestVerifyErrors(t *testing.T) {
 		})
 	}
 }
+
+// A fallback with no approval rule to go through is valid, but cannot
+// work: `policy check` warns of it.
+func TestFallbackWithoutApprovalRuleWarns(t *testing.T) {
+	src := verifyRoles + `verify:
+  - actions: [reset-factors]
+    fallback: approval
+`
+	p, err := Parse("p.yml", []byte(src), known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"p.yml:4: fallback: approval cannot work: no approval rule covers reset-factors, so its targets without a usable Okta Verify push factor (or with --device-lost) are refused; add reset-factors to an approval rule"}
+	if diff := cmp.Diff(want, p.Warnings()); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	p, err = Parse("p.yml", []byte(src+"approvals:\n  - actions: [reset-factors]\n    approvers: [helpdesk]\n    channel: C0APPROVALS\n"), known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range p.Warnings() {
+		if strings.Contains(w, "fallback") {
+			t.Errorf("warned with an approval rule for reset-factors: %s", w)
+		}
+	}
+}

@@ -11,7 +11,8 @@ import (
 // meant, as "file:line: problem" lines to log at start. Today: an approval
 // rule whose only possible approver is a single person who may also request
 // what the rule covers: nobody approves their own request, so that person's
-// requests would wait until they expire.
+// requests would wait until they expire; and a verify rule whose fallback
+// has no approval rule to go through (verifyWarnings).
 //
 // Members given as Slack user groups are counted as more than one person:
 // their membership is known only at decision time.
@@ -52,7 +53,7 @@ func (p *Policy) Warnings() []string {
 		out = append(out, fmt.Sprintf("%s:%d: %s's requests for %s can never be approved: %s is the rule's only approver, and nobody approves their own request; add another approver",
 			p.file, rule.Line, only, listWords(stuck), only))
 	}
-	return out
+	return append(out, p.verifyWarnings()...)
 }
 
 // ruleActions are the known actions a rule covers, sorted.

@@ -37,12 +37,15 @@ const (
 
 // paramsText lists an approval's parameters, one per line.
 func paramsText(params map[string]string) string {
-	if len(params) == 0 {
-		return "–"
-	}
 	keys := make([]string, 0, len(params))
 	for k := range params {
+		if k == requests.FallbackParam {
+			continue // the verify note names them (WithVerifyNote)
+		}
 		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return "–"
 	}
 	sort.Strings(keys)
 	var lines []string

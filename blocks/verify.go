@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -36,16 +37,26 @@ func Verification(v requests.Verification) Reply {
 		}
 	case requests.VerifyRejected:
 		head = fmt.Sprintf(":rotating_light: %s *rejected* the Okta Verify push after %s (a wrong number, or a tap on No).", Esc(v.Label), actions.Took(v.Took))
-		more = "If the person on the line says it was them, they may have picked the wrong number; if not, someone may be impersonating them. The security team was told."
+		more = "If the person on the line says it was them, they may have picked the wrong number; if not, someone may be impersonating them."
+		if v.Alerted {
+			more += " The security team was told."
+		}
 	case requests.VerifyTimedOut:
 		head = fmt.Sprintf(":hourglass: %s did not answer the Okta Verify push within %s.", Esc(v.Label), actions.Took(v.Timeout))
 	case requests.VerifyNoFactor:
 		head = fmt.Sprintf(":no_entry: %s has no active Okta Verify push factor, so they cannot prove that the account is theirs.", Esc(v.Label))
+	case requests.VerifyByApproval:
+		why := "has no active Okta Verify push factor"
+		if v.DeviceLost {
+			why = "lost their device, the request says"
+		}
+		head = fmt.Sprintf(":ballot_box_with_check: No push for %s, who %s: %s's approval stands in for it (the policy's fallback).", Esc(v.Label), why, Mention(v.Caller.Approval.DecidedBy))
+		more = fmt.Sprintf("%s now runs on them.", Code(v.Action))
 	default:
 		_, _, why := requests.ErrorFacts(v.Err)
 		head = fmt.Sprintf(":warning: I could not verify %s: %s", Esc(v.Label), Esc(why))
 	}
-	if v.Outcome != requests.VerifySent && v.Outcome != requests.VerifyApproved && v.Action != requests.VerifyUser {
+	if v.Outcome != requests.VerifySent && v.Outcome != requests.VerifyApproved && v.Outcome != requests.VerifyByApproval && v.Action != requests.VerifyUser {
 		more = fmt.Sprintf("%s was not run on them. %s", Code(v.Action), more)
 	}
 	r := Reply{Text: Fallback(head), Blocks: []slack.Block{Section(head)}}
@@ -83,14 +94,29 @@ func VerificationAudit(v requests.Verification) string {
 }
 
 // WithVerifyNote adds to a pending or approved request's message that each
-// target proves who they are before it runs on them.
-func WithVerifyNote(r Reply, a store.Approval) Reply {
+// target proves who they are before it runs on them, and, when the verify
+// rule falls back to approval (fallback), on whom the approval stands in
+// for the push: every target when the requester says the device is lost,
+// else those without a push factor (FallbackParam, when it was asked).
+func WithVerifyNote(r Reply, a store.Approval, fallback bool) Reply {
 	switch a.Status {
 	case store.StatusPending, "", store.StatusApproved, store.StatusRunning:
 	default:
 		return r
 	}
-	note := Context(":iphone: Before it runs on each target, that person must approve an Okta Verify push (number matching) on their own device; it does not run on anyone who does not.")
+	text := ":iphone: Before it runs on each target, that person must approve an Okta Verify push (number matching) on their own device; it does not run on anyone who does not."
+	switch {
+	case fallback && a.Params[requests.DeviceLostParam] == "true":
+		text = ":iphone: *No Okta Verify push is sent:* the requester says the targets' device is lost. Approving resets their factors on your approval alone (the policy's fallback): make sure it is really them."
+	case fallback:
+		text = ":iphone: Before it runs on each target, that person must approve an Okta Verify push (number matching) on their own device; it does not run on anyone who rejects it or does not answer."
+		text += " A target without an active Okta Verify push factor is reset on your approval alone (the policy's fallback)"
+		if ids := a.Params[requests.FallbackParam]; ids != "" {
+			text += ": when asked, " + noPushLabels(a, strings.Split(ids, ","))
+		}
+		text += "."
+	}
+	note := Context(text)
 	out := r
 	out.Blocks = make([]slack.Block, 0, len(r.Blocks)+1)
 	// Before the buttons, when there are any.
@@ -106,4 +132,20 @@ func WithVerifyNote(r Reply, a store.Approval) Reply {
 		out.Blocks = append(out.Blocks, note)
 	}
 	return out
+}
+
+// noPushLabels names the targets ids of an approval, as its approvers see
+// them, at most five.
+func noPushLabels(a store.Approval, ids []string) string {
+	refs := ApprovalTargetRefs(a)
+	var named []string
+	for _, id := range ids {
+		for i, t := range a.Targets {
+			if t == id {
+				named = append(named, refs[i])
+				break
+			}
+		}
+	}
+	return summarize(named[:min(len(named), 5)], len(named))
 }

@@ -79,7 +79,10 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		req.Public = false
 		publicNote = " You asked for `--public`, but oktabot is not part of this direct message and cannot post in it once the request has run, so the result will come to you alone."
 	}
-	asked, ap, err := b.eng.Request(ctx, requests.Pending{Requester: inv.caller, Channel: inv.channel, Request: req, Targets: targets, Labels: labels, Rule: rule, Public: req.Public})
+	// With the verify rule's fallback, approvers see on whom their
+	// approval stands in for the push.
+	noPush := b.eng.NoPushTargets(ctx, a.Name, req.Values, targets)
+	asked, ap, err := b.eng.Request(ctx, requests.Pending{Requester: inv.caller, Channel: inv.channel, Request: req, Targets: targets, Labels: labels, Rule: rule, Public: req.Public, NoPush: noPush})
 	var ns *requests.NotShown
 	switch {
 	case asked == requests.AskedNotStored:
@@ -98,6 +101,14 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 		extra = " Once it is approved, I will ask you for the password: it is never stored."
 	case requests.CollectStep:
 		extra = " Once it is approved, I will ask you to run it, so that its one-time links reach you while you are here."
+	}
+	switch n := len(noPush); {
+	case n > 0 && req.Values[requests.DeviceLostParam] == "true":
+		extra += " You say their device is lost: no Okta Verify push is sent, and the approval stands in for it (the policy's fallback)."
+	case n == 1:
+		extra += " 1 target has no active Okta Verify push factor: for them the approval stands in for the push (the policy's fallback)."
+	case n > 1:
+		extra += fmt.Sprintf(" %d targets have no active Okta Verify push factor: for them the approval stands in for the push (the policy's fallback).", n)
 	}
 	if ap.PublicResult {
 		extra += " Once it has run, its result is posted in this channel too (never a secret)."
@@ -313,6 +324,9 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 		}
 		return
 	}
+	// Approving runs it at once: its targets' pushes get their time.
+	ctx, cancel := b.longer(ctx, b.eng.VerifyTime(ap.Action, len(ap.Targets)))
+	defer cancel()
 	d, decided, err := b.eng.Approve(ctx, inv.caller, channel, ap)
 	if d != requests.DecisionUnchecked && d != requests.DecisionNotApprover && d != requests.DecisionOwnRequest {
 		b.insiders.saw(inv.caller)
@@ -431,6 +445,8 @@ func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invo
 		if !b.approvalStillHolds(ctx, log, ap, "click *Run it now* again", func(r blocks.Reply) { b.respond(ctx, log, inv, r) }) {
 			return
 		}
+		ctx, cancel := b.longer(ctx, b.eng.VerifyTime(ap.Action, len(ap.Targets)))
+		defer cancel()
 		if !b.runApproved(ctx, ap, actions.Secret{}, &inv) {
 			b.respond(ctx, log, inv, blocks.Notice(":information_source: This request was already run. Nothing more was run."))
 		}
@@ -514,6 +530,8 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, p
 	if !blocks.IsSlackID(channel, "CGD") {
 		to = nil
 	}
+	ctx, cancel := b.longer(ctx, b.eng.VerifyTime(ap.Action, len(ap.Targets)))
+	defer cancel()
 	if !b.runApproved(ctx, ap, pw, to) {
 		b.tellUser(ctx, log, user, ap.RequesterChannel, blocks.Notice(":information_source: This password form was already used. Nothing more was run."))
 	}
@@ -557,8 +575,8 @@ func (b *Bot) tellRequester(ctx context.Context, log zerolog.Logger, ap store.Ap
 // will be verified when the policy's verify rule covers its action.
 func (b *Bot) approvalView(ap store.Approval) blocks.Reply {
 	r := blocks.Approval(ap, requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
-	if b.cfg.Auth.Policy().VerifyFor(ap.Action) != nil {
-		r = blocks.WithVerifyNote(r, ap)
+	if rule := b.cfg.Auth.Policy().VerifyFor(ap.Action); rule != nil {
+		r = blocks.WithVerifyNote(r, ap, rule.FallsBackToApproval(ap.Action))
 	}
 	return r
 }

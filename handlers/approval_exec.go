@@ -155,20 +155,22 @@ func (n slackNotifier) Denied(ctx context.Context, ap store.Approval) {
 	b.tellRequester(ctx, log, ap, blocks.Notice(fmt.Sprintf(":no_entry_sign: Your request %s was denied by %s: %s\nNothing was run.", blocks.RequestLine(ap), blocks.Mention(ap.DecidedBy), blocks.Esc(ap.DenyReason))))
 }
 
-// Verified shows a target's verification to its caller alone, as an
-// ephemeral message (never through the response_url, whose few uses the
-// result needs), and tells the audit channel of one that did not prove it:
-// a rejected push during a reset may be an attack. verify-user's approval
-// is its result, which follows.
-func (n slackNotifier) Verified(ctx context.Context, v requests.Verification) {
+// Verified shows a target's verification to its caller alone, in one
+// message updated in place as it goes (showLive: the number, then the
+// answer), and tells the audit channel of one that did not prove it: a
+// rejected push during a reset may be an attack.
+func (n slackNotifier) Verified(ctx context.Context, v requests.Verification) any {
 	b := n.b
 	log := b.log.With().Str("user", v.Caller.ID).Str("action", v.Action).Str("target", v.User.ID).Logger()
-	if v.Outcome != requests.VerifyApproved || v.Action != requests.VerifyUser {
-		b.tellUser(ctx, log, v.Caller.ID, v.Caller.Channel, blocks.Verification(v))
-	}
+	live, _ := v.Live.(*liveMessage)
+	live = b.showLive(ctx, log, v.Caller.ID, v.Caller.Channel, live, blocks.Verification(v))
 	if line := blocks.VerificationAudit(v); line != "" {
 		b.auditCh.line(line)
 	}
+	if live == nil {
+		return nil // a nil *liveMessage would be a non-nil any
+	}
+	return live
 }
 
 // Ask sends the requester of an approved request the button for their

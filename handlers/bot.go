@@ -473,6 +473,7 @@ func (b *Bot) admit(workCtx context.Context, sm *socketmode.Client, req *socketm
 		}
 		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
 		defer cancel()
+		ctx = context.WithValue(ctx, workTimeKey{}, workTime{work: workCtx, deadline: time.Now().Add(b.cfg.RequestTimeout)})
 		b.safely(req.EnvelopeID, func() {
 			if b.firstDelivery(ctx, req.EnvelopeID) {
 				a.work(ctx)
@@ -502,6 +503,30 @@ func (b *Bot) admit(workCtx context.Context, sm *socketmode.Client, req *socketm
 	}
 	close(acked)
 	return true
+}
+
+// workTime is what admitted work's context was made from: the context
+// that shutdown cancels, and the request's own deadline (RequestTimeout
+// from when it started), for longer to extend.
+type workTime struct {
+	work     context.Context
+	deadline time.Time
+}
+
+type workTimeKey struct{}
+
+// longer is admitted work's ctx with extra time beyond its deadline, for
+// work that waits on people (an Okta Verify push's answer); shutdown still
+// ends it as it ends ctx. Without extra time, or outside admitted work, it
+// is ctx.
+func (b *Bot) longer(ctx context.Context, extra time.Duration) (context.Context, context.CancelFunc) {
+	wt, ok := ctx.Value(workTimeKey{}).(workTime)
+	if !ok || extra <= 0 {
+		return ctx, func() {}
+	}
+	longer, cancel := context.WithDeadline(context.WithoutCancel(ctx), wt.deadline.Add(extra))
+	stop := context.AfterFunc(wt.work, cancel)
+	return longer, func() { stop(); cancel() }
 }
 
 // safely runs one envelope's work, turning a panic into an error log line

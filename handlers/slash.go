@@ -118,6 +118,12 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		b.respond(ctx, log, inv, blocks.Notice(fmt.Sprintf(":no_entry: Your command mentions %d people in Slack; I look up at most %d mentions in one command. Nothing was run. Split it, or name people by their Okta login or email.", n, MaxMentions)))
 		return
 	}
+	if r := requests.FallbackRefusal(b.cfg.Auth.Policy(), req.Action.Name, req.Values, decision.Verdict); r != nil {
+		log.Info().Str("event", "request.refused").Str("reason", "device lost, no fallback").Msg("a lost device and no approval to stand in for the push")
+		b.auditRefused(ctx, log, inv, req, "the device is lost (--device-lost), and no approval can stand in for the push")
+		b.respond(ctx, log, inv, blocks.ProblemReply(r))
+		return
+	}
 	env, ok := b.guardRequest(ctx, log, inv, req, decision)
 	if !ok {
 		return
@@ -134,6 +140,10 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		return
 	}
 	env = b.eng.Verifier(env, requests.Caller{ID: inv.caller, Channel: inv.channel, Via: inv, Request: &req}, req.Action.Name)
+	// Its targets' pushes wait for their answer: the request has their
+	// time beside its own.
+	ctx, cancel := b.longer(ctx, b.eng.VerifyTime(req.Action.Name, len(req.Targets)))
+	defer cancel()
 	res := b.eng.RunDirect(ctx, inv.caller, inv.channel, req, func(ctx context.Context) performed { return b.eng.Perform(ctx, log, req, env) })
 	b.auditDirect(ctx, log, inv, req, res)
 	b.deliver(ctx, log, inv, req, res)

@@ -50,7 +50,7 @@ func TestARequestIsStoredRecordedAndShown(t *testing.T) {
 // notShown is a Notifier whose approvers cannot be shown a request.
 type notShown struct{ *notes }
 
-func (notShown) Verified(context.Context, Verification) {}
+func (notShown) Verified(context.Context, Verification) any { return nil }
 
 func (notShown) Show(ctx context.Context, ap store.Approval, remember func(string)) *NotShown {
 	return &NotShown{Why: "the approval request could not be posted to C0APPROVALS", Err: errors.New("not_in_channel")}

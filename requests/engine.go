@@ -41,8 +41,10 @@ type Notifier interface {
 	Show(ctx context.Context, ap store.Approval, remember func(ts string)) *NotShown
 	// Verified shows a target's verification to its caller alone (the
 	// number to read out, then the answer) and tells the audit channel
-	// of one that did not prove it (Engine.Verify).
-	Verified(ctx context.Context, v Verification)
+	// of one that did not prove it (Engine.Verify). It returns where it
+	// showed v, which the next state of the same verification carries in
+	// its Live, so that it is shown in the same place.
+	Verified(ctx context.Context, v Verification) (live any)
 
 	// Waits (breakglass.go).
 	WaitNotifier
@@ -123,7 +125,8 @@ type Engine struct {
 	// Lease is how long an execution lease lasts; it is extended every
 	// third of it while the work runs.
 	Lease time.Duration
-	// RequestTimeout bounds recovered work.
+	// RequestTimeout bounds recovered work, beside the time its targets'
+	// verification may take (VerifyTime).
 	RequestTimeout time.Duration
 	Log            zerolog.Logger
 	// VerifyPoll is how often a target's Okta Verify push is polled;
@@ -251,7 +254,7 @@ func (e *Engine) Sweep(ctx context.Context) {
 			}
 			continue
 		}
-		wctx, cancel := context.WithTimeout(ctx, e.RequestTimeout)
+		wctx, cancel := context.WithTimeout(ctx, e.RequestTimeout+e.VerifyTime(ap.Action, len(ap.Targets)))
 		if e.RunApproved(wctx, ap, actions.Secret{}, nil) {
 			alog.Info().Str("event", "approval.recovered").Msg("ran an approved request left unfinished")
 		}

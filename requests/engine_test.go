@@ -65,10 +65,11 @@ func (n *notes) Unreviewed(ctx context.Context, aps []store.Approval) {
 	n.unreviewed = append(n.unreviewed, ids)
 }
 
-func (n *notes) Verified(ctx context.Context, v Verification) {
+func (n *notes) Verified(ctx context.Context, v Verification) any {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.verified = append(n.verified, v)
+	return len(n.verified)
 }
 
 func (n *notes) Changed(ctx context.Context, ap store.Approval) {

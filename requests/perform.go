@@ -92,7 +92,9 @@ func (e *Engine) RunAs(ctx context.Context, ap store.Approval, pw actions.Secret
 		values[k] = v
 	}
 	req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason, Context: values[ContextParam]}
-	delete(values, ContextParam) // not one of the action's parameters
+	// Not the action's parameters: what the approval keeps for people.
+	delete(values, ContextParam)
+	delete(values, FallbackParam)
 	log := e.Log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 	d, _ := e.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
 	if ap.BrokenGlass {

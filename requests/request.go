@@ -41,6 +41,9 @@ type Pending struct {
 	Rule            *auth.ApprovalRule
 	// Public: post the result, without secrets, where it was asked.
 	Public bool
+	// NoPush are the targets whose Okta Verify push this approval stands
+	// in for (NoPushTargets), kept for its approvers (FallbackParam).
+	NoPush []string
 }
 
 // Asked is what became of sending a request for approval.
@@ -91,6 +94,9 @@ func (e *Engine) Request(ctx context.Context, p Pending) (Asked, store.Approval,
 	}
 	if p.Request.Context != "" {
 		ap.Params[ContextParam] = p.Request.Context
+	}
+	if len(p.NoPush) > 0 {
+		ap.Params[FallbackParam] = strings.Join(p.NoPush, ",")
 	}
 	log := e.Log.With().Str("user", p.Requester).Str("action", a.Name).Str("approval_id", ap.ID).Logger()
 	if err := e.Store.CreateApproval(ctx, ap); err != nil {

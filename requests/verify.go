@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"oktabot/actions"
@@ -34,7 +36,24 @@ const (
 	VerifyNoFactor VerifyOutcome = "no push factor"
 	// VerifyFailed: Okta could not be asked, or the request was stopped.
 	VerifyFailed VerifyOutcome = "failed"
+	// VerifyByApproval: the target cannot prove it by push (no push
+	// factor, or the requester said the device is lost), and the
+	// approval the request went through stands in for the push: the
+	// rule's fallback: approval (reset-factors only).
+	VerifyByApproval VerifyOutcome = "approval instead"
 )
+
+// DeviceLostParam is reset-factors' flag for a target whose device is
+// lost: no push is sent, and with the verify rule's fallback the approval
+// stands in for it.
+const DeviceLostParam = "device-lost"
+
+// FallbackParam is the stored request parameter that lists (comma
+// separated Okta ids) the targets that had no active Okta Verify push
+// factor when the request was made: its approvers are told that the
+// approval stands in for their push. It is for people only: whether a
+// target is pushed is decided again when it runs.
+const FallbackParam = "verify-fallback"
 
 // Caller is who a verification is for and where they are: the requester,
 // the channel they asked from, and Via, what the Slack edge reaches them
@@ -44,6 +63,19 @@ type Caller struct {
 	Via         any
 	Request     *actions.Request
 	Approval    *store.Approval
+}
+
+// deviceLost reports whether the caller's request says the targets'
+// device is lost (--device-lost).
+func (c Caller) deviceLost() bool {
+	v := ""
+	switch {
+	case c.Approval != nil:
+		v = c.Approval.Params[DeviceLostParam]
+	case c.Request != nil:
+		v = c.Request.Values[DeviceLostParam]
+	}
+	return v == "true"
 }
 
 // Verification is one target's proof of ownership, as its caller sees it.
@@ -60,6 +92,16 @@ type Verification struct {
 	Outcome VerifyOutcome
 	Took    time.Duration // from the push to its answer
 	Err     error         // VerifyFailed: why
+	// DeviceLost: VerifyByApproval because the requester said the device
+	// is lost (else: no push factor).
+	DeviceLost bool
+	// Alerted: the policy has an audit channel, which is told of a target
+	// that did not prove it (the caller may be told so).
+	Alerted bool
+	// Live is where the Slack edge shows this verification to its caller
+	// (Notifier.Verified returns it), handed back with each later state
+	// of the same verification, so that one message shows it as it goes.
+	Live any
 }
 
 // Verifier returns env with its Verify set for c's request of action:
@@ -84,19 +126,53 @@ func (e *Engine) Verifier(env actions.Env, c Caller, action string) actions.Env 
 // with number matching, to factor (or their active Okta Verify push). The
 // caller is shown the number and then the answer; a rejection, a timeout
 // or no push factor refuses the user, and is recorded and told to the
-// audit channel. Nil: the user approved.
+// audit channel. Under a rule with fallback: approval (reset-factors), an
+// approved request runs on a target without a push factor, or whose
+// device its requester said is lost, on its approval instead. Nil: the
+// user approved, or the approval stands in.
 func (e *Engine) Verify(ctx context.Context, c Caller, action string, rule *auth.VerifyRule, u actions.User, factor string) error {
-	v := Verification{Caller: c, Action: action, User: u, Label: UserLabel(u), Timeout: rule.Timeout}
+	v := Verification{Caller: c, Action: action, User: u, Label: UserLabel(u), Timeout: rule.Timeout, Alerted: e.Auth.Policy().AuditChannel() != ""}
+	// The fallback goes through the approval rule: only a request that
+	// went through it (was approved) may use it.
+	byApproval := rule.FallsBackToApproval(action) && c.Approval != nil
+	switch {
+	case c.deviceLost() && !byApproval:
+		// Refused before it ran (FallbackRefusal); kept here so that
+		// no path runs it unverified.
+		return actions.Errorf(actions.KindForbidden, "not run: the request says %s's device is lost, so no push can prove the account is theirs, and the policy lets no approval stand in for it", v.Label)
+	case c.deviceLost():
+		v.Outcome, v.DeviceLost = VerifyByApproval, true
+	default:
+		v = e.verify(ctx, v, factor)
+		if v.Outcome == VerifyNoFactor && byApproval {
+			v.Outcome = VerifyByApproval
+		}
+	}
 	log := e.Log.With().Str("user", c.ID).Str("action", action).Str("target", u.ID).Logger()
-	v = e.verify(ctx, v, factor)
 	log.Info().Str("event", string(EventVerified)).Str("outcome", string(v.Outcome)).Dur("took", v.Took).Msg("target verification finished")
 	t := Transition{Event: EventVerified, Actor: c.ID, Channel: c.Channel, Request: c.Request, Approval: c.Approval, Target: u.ID, Outcome: string(v.Outcome), Detail: v.detail()}
 	e.Record(ctx, t)
 	e.Notify.Verified(ctx, v)
-	if v.Outcome == VerifyApproved {
+	if v.Outcome == VerifyApproved || v.Outcome == VerifyByApproval {
 		return nil
 	}
-	return v.refusal()
+	return v.refusal(rule)
+}
+
+// VerifyTime is the longest that verifying n targets of action can take
+// under the policy in force: its verify rule's timeout for each round of
+// pushes (actions.MaxConcurrentTargets at a time); 0 when no rule covers
+// it. A request's time to run is this much longer.
+func (e *Engine) VerifyTime(action string, n int) time.Duration {
+	rule := e.Auth.Policy().VerifyFor(action)
+	if action == VerifyUser {
+		rule = &auth.VerifyRule{Timeout: auth.DefaultVerifyTimeout}
+	}
+	if rule == nil || n <= 0 {
+		return 0
+	}
+	rounds := (n + actions.MaxConcurrentTargets - 1) / actions.MaxConcurrentTargets
+	return time.Duration(rounds) * rule.Timeout
 }
 
 // verify sends the push and polls it until it is answered, the rule's
@@ -131,7 +207,7 @@ func (e *Engine) verify(ctx context.Context, v Verification, factor string) Veri
 	}
 	start := time.Now()
 	v.Outcome, v.Number = VerifySent, ch.Number
-	e.Notify.Verified(ctx, v)
+	v.Live = e.Notify.Verified(ctx, v)
 	v.Number = actions.Secret{}
 	poll := e.VerifyPoll
 	if poll <= 0 {
@@ -184,14 +260,20 @@ func (v Verification) detail() string {
 		return "did not answer the Okta Verify push in " + actions.Took(v.Timeout)
 	case VerifyNoFactor:
 		return "has no active Okta Verify push factor"
+	case VerifyByApproval:
+		why := "has no active Okta Verify push factor"
+		if v.DeviceLost {
+			why = "their device is lost, the requester said (no push sent)"
+		}
+		return why + "; the approval by " + v.Caller.Approval.DecidedBy + " stands in for the push (fallback: approval)"
 	}
 	_, _, d := ErrorFacts(v.Err)
 	return "could not be verified: " + d
 }
 
 // refusal is why the action did not run on a user who did not prove it
-// (for verify-user, why they were not verified).
-func (v Verification) refusal() error {
+// (for verify-user, why they were not verified), under rule.
+func (v Verification) refusal(rule *auth.VerifyRule) error {
 	notRun := "not run: "
 	if v.Action == VerifyUser {
 		notRun = ""
@@ -199,11 +281,17 @@ func (v Verification) refusal() error {
 	var msg string
 	switch v.Outcome {
 	case VerifyRejected:
-		msg = fmt.Sprintf("%s%s rejected the Okta Verify push (a wrong number, or a tap on No). If they did not mean to, someone else may be asking for this; the security team was told", notRun, v.Label)
+		msg = fmt.Sprintf("%s%s rejected the Okta Verify push (a wrong number, or a tap on No). If they did not mean to, someone else may be asking for this", notRun, v.Label)
+		if v.Alerted {
+			msg += "; the security team was told"
+		}
 	case VerifyTimedOut:
 		msg = fmt.Sprintf("%s%s did not answer the Okta Verify push within %s", notRun, v.Label, actions.Took(v.Timeout))
 	case VerifyNoFactor:
 		msg = fmt.Sprintf("%s%s has no active Okta Verify push factor, so they cannot prove that the account is theirs", notRun, v.Label)
+		if rule.FallsBackToApproval(v.Action) {
+			msg += fmt.Sprintf(". The policy would have %s wait for approval instead, but no approval rule covers %s: tell oktabot's operators", v.Action, v.Action)
+		}
 	default:
 		var e *actions.Error
 		if errors.As(v.Err, &e) {
@@ -212,4 +300,62 @@ func (v Verification) refusal() error {
 		return actions.Errorf(actions.KindInternal, "%s%s could not be verified", notRun, v.Label)
 	}
 	return &actions.Error{Kind: actions.KindForbidden, Message: msg}
+}
+
+// FallbackRefusal refuses, before anything runs or anyone is asked, a
+// request whose requester says the targets' device is lost
+// (--device-lost) when no approval can stand in for the push: the
+// action's verify rule has no fallback: approval, or the request would
+// not go through an approval rule. Nil: it may go on.
+func FallbackRefusal(p *auth.Policy, action string, values map[string]string, verdict auth.Verdict) *actions.Error {
+	if values[DeviceLostParam] != "true" {
+		return nil
+	}
+	rule := p.VerifyFor(action)
+	switch {
+	case rule == nil:
+		return nil // nobody is sent a push anyway
+	case !rule.FallsBackToApproval(action):
+		return actions.Errorf(actions.KindForbidden, "--device-lost: the policy wants every target of %s to approve an Okta Verify push, and has no fallback for a lost device; nothing was done. Ask your security team", action)
+	case verdict != auth.NeedsApproval:
+		return actions.Errorf(actions.KindForbidden, "--device-lost: without a push, %s goes through its approval rule instead (the policy's fallback), but no approval rule covers %s; nothing was done. Tell oktabot's operators", action, action)
+	}
+	return nil
+}
+
+// NoPushTargets are the targets (Okta ids) of a request of action that
+// cannot prove it by push when it is made: every one when the requester
+// says the device is lost, else those without an active Okta Verify push
+// factor; none unless action's verify rule falls back to approval. Its
+// approvers are told that their approval stands in for these targets'
+// push.
+func (e *Engine) NoPushTargets(ctx context.Context, action string, values map[string]string, ids []string) []string {
+	if !e.Auth.Policy().VerifyFor(action).FallsBackToApproval(action) {
+		return nil
+	}
+	if values[DeviceLostParam] == "true" {
+		return ids
+	}
+	noPush := make([]bool, len(ids))
+	sem := make(chan struct{}, actions.MaxConcurrentTargets)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			// Factors that cannot be read are left to the run, which
+			// reads them again.
+			fs, err := e.Dir.ListFactors(ctx, id)
+			noPush[i] = err == nil && !slices.ContainsFunc(fs, actions.Factor.IsOktaVerifyPush)
+		}()
+	}
+	wg.Wait()
+	var out []string
+	for i, id := range ids {
+		if noPush[i] {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -264,12 +264,13 @@ func (a *ah) waitUpdate(msg slackfake.Message, want string) slackfake.Message {
 	return m
 }
 
-// told waits for a private message to user (ephemeral or direct) with want.
+// told waits for a private message to user (ephemeral, or direct: posted
+// or updated in place) with want.
 func (a *ah) told(user, want string) slackfake.Message {
 	a.t.Helper()
 	dm := "D" + user[1:]
 	m, err := a.slack.WaitMessage(5*time.Second, func(m slackfake.Message) bool {
-		private := (m.Ephemeral() && m.User == user) || (m.Channel == dm && m.Via == "chat.postMessage")
+		private := (m.Ephemeral() && m.User == user) || (m.Channel == dm && (m.Via == "chat.postMessage" || m.Via == "chat.update"))
 		return private && strings.Contains(m.AllText(), want)
 	})
 	if err != nil {

@@ -183,7 +183,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Replica:  replicaName(),
 		Lease:    executionLease,
 		// The push's answer is polled every VerifyPoll.
-		VerifyPoll: verifyPoll,
+		VerifyPoll:     verifyPoll,
+		RequestTimeout: requestTimeout,
 		// Both nil and zero but in the tests.
 		Now:           clock,
 		SweepInterval: sweepEvery,
@@ -281,6 +282,10 @@ var clock func() time.Time
 // sweepEvery is how often approvals are swept (0: derived from the
 // policy); the tests make it short.
 var sweepEvery time.Duration
+
+// requestTimeout bounds one request's own work (0: the handlers' default,
+// 2 minutes); the tests shorten it.
+var requestTimeout time.Duration
 
 // replicaName names this process in execution leases: the host, the
 // process id and a random part, so that replicas sharing a database (or

@@ -55,8 +55,14 @@ type vh struct {
 
 func newVerify(t *testing.T) *vh {
 	t.Helper()
+	return newVerifyUnder(t, verifyPolicy)
+}
+
+// newVerifyUnder is newVerify with another policy.
+func newVerifyUnder(t *testing.T, policy string) *vh {
+	t.Helper()
 	a := newApprovals(t, "1h")
-	a.setPolicy(verifyPolicy)
+	a.setPolicy(policy)
 	a.start("a")
 	return &vh{ah: a}
 }
@@ -188,8 +194,8 @@ func TestVerifyRejectedDoesNotRunAndAlerts(t *testing.T) {
 	i := v.ask(uDesk, "unlock-user erin.v")
 	tx := v.push(erin)
 	v.okta.AnswerPush(tx.ID, oktatest.PushWrongNumber)
-	mustContain(t, v.result(i), "not run", "rejected the Okta Verify push")
-	v.told(uDesk, "rejected")
+	mustContain(t, v.result(i), "not run", "rejected the Okta Verify push", "the security team was told")
+	v.told(uDesk, "The security team was told")
 	if s := v.userStatus(erin.Login); s != "LOCKED_OUT" || v.oktaOps("unlockUser") != n {
 		t.Errorf("erin is %s after she rejected the push; Okta unlocks: %d", s, v.oktaOps("unlockUser")-n)
 	}
@@ -322,4 +328,83 @@ func TestVerifyUser(t *testing.T) {
 	}
 	mustContain(t, v.result(v.ask(uDesk, "verify-user kim.v frank")), "one user")
 	v.checkNumbers(uDesk)
+}
+
+// Without an audit channel nobody is told of a rejected push, and the
+// caller is not told that anyone was.
+func TestRejectedPushWithoutAuditChannelClaimsNoAlert(t *testing.T) {
+	v := newVerifyUnder(t, strings.Replace(verifyPolicy, "audit:\n  channel: C0AUDIT\n", "", 1))
+	erin := v.person("Erin")
+	i := v.ask(uDesk, "unlock-user erin.v")
+	tx := v.push(erin)
+	status := v.told(uDesk, fmt.Sprintf("Ask them to tap %d", tx.CorrectAnswer))
+	v.okta.AnswerPush(tx.ID, oktatest.PushReject)
+	got := v.result(i)
+	mustContain(t, got, "not run", "rejected the Okta Verify push")
+	waitFor(t, 5*time.Second, "the status to show the rejection", func() bool { return strings.Contains(v.now(status).AllText(), "rejected") })
+	for _, text := range []string{got, v.now(status).AllText()} {
+		if strings.Contains(strings.ToLower(text), "security team was told") {
+			t.Errorf("the caller is told the security team was told, with no audit channel: %s", text)
+		}
+	}
+}
+
+// The push's status is one private message, in the caller's direct
+// message with oktabot, updated in place: the number, then the answer
+// (which no longer shows the number).
+func TestVerifyStatusIsOneMessageUpdatedInPlace(t *testing.T) {
+	v := newVerify(t)
+	dave := v.person("Dave")
+	i := v.ask(uDesk, "unlock-user dave.v")
+	tx := v.push(dave)
+	status := v.told(uDesk, fmt.Sprintf("Ask them to tap %d", tx.CorrectAnswer))
+	if dm := "D" + uDesk[1:]; status.Channel != dm || status.Via != "chat.postMessage" {
+		t.Errorf("the status is a %s in %s, want a message in the caller's direct message %s", status.Via, status.Channel, dm)
+	}
+	v.okta.AnswerPush(tx.ID, oktatest.PushApprove)
+	mustContain(t, v.result(i), "unlocked")
+	waitFor(t, 5*time.Second, "the status to show the answer", func() bool {
+		return strings.Contains(v.now(status).AllText(), "approved the Okta Verify push")
+	})
+	now := dateRE.ReplaceAllString(v.now(status).AllText(), " ")
+	if regexp.MustCompile(`\b` + fmt.Sprint(tx.CorrectAnswer) + `\b`).MatchString(now) {
+		t.Errorf("the answered status still shows the number %d: %s", tx.CorrectAnswer, now)
+	}
+	for _, m := range v.slack.Messages() {
+		if m.TS != status.TS && strings.Contains(m.AllText(), "Okta Verify push") {
+			t.Errorf("a second message about the push (%s in %s): %s", m.Via, m.Channel, m.AllText())
+		}
+	}
+	v.checkNumbers(uDesk)
+}
+
+// A push may take longer to answer than a request's own time: the run
+// waits for it, directly and after approval, and then goes on.
+func TestVerifyOutlivesTheRequestTime(t *testing.T) {
+	defer func(d time.Duration) { requestTimeout = d }(requestTimeout)
+	requestTimeout = time.Second
+	v := newVerify(t) // the verify rule's timeout is 60s
+	// Polled every 25 ms, 80 polls take two seconds at least: the run is
+	// still waiting past its request's second.
+	outlive := func(tx oktatest.PushTransaction) {
+		t.Helper()
+		n := v.oktaOps("getFactorTransactionStatus")
+		waitFor(t, 30*time.Second, "the bot to wait for the push past its request's time", func() bool {
+			return v.oktaOps("getFactorTransactionStatus") >= n+80
+		})
+		v.okta.AnswerPush(tx.ID, oktatest.PushApprove)
+	}
+	dave := v.person("Dave")
+	i := v.ask(uDesk, "unlock-user dave.v")
+	outlive(v.push(dave))
+	mustContain(t, v.result(i), "unlocked")
+
+	hank := v.person("Hank")
+	_, msg := v.request(uDesk, `reset-password hank.v --send-email --reason "called in"`)
+	v.click(uSec1, msg, "Approve")
+	outlive(v.push(hank))
+	mustContain(t, v.waitUpdate(msg, "and run").AllText(), "Hank Verified")
+	if v.userStatus(dave.Login) != "ACTIVE" || v.oktaOps("resetPassword") != 1 {
+		t.Errorf("dave is %s, resetPassword calls %d", v.userStatus(dave.Login), v.oktaOps("resetPassword"))
+	}
 }
