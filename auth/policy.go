@@ -69,7 +69,10 @@ type ApprovalRule struct {
 	// BreakGlass, when set, lets a requester in its roles run a request
 	// nobody decided on after a wait (break_glass).
 	BreakGlass *BreakGlass
-	Line       int // line of the rule in the policy file
+	// StepUp is "" or StepUpPush: a decision counts once its clicker
+	// approves an Okta Verify push (step_up).
+	StepUp string
+	Line   int // line of the rule in the policy file
 }
 
 // Covers reports whether the rule applies to action.
@@ -98,6 +101,7 @@ type Policy struct {
 	verify []VerifyRule
 	known  map[string]bool
 	audit  string
+	people map[string]string // Slack user id → Okta login (people:)
 }
 
 type role struct {
@@ -425,7 +429,7 @@ func (c *checker) policy(f *ast.File) *Policy {
 		c.errorf(1, "the policy is empty; it needs at least roles")
 		return p
 	}
-	top, ok := c.mapping(body, "the policy", lineOf(body), "a mapping with roles, approvals, verify and audit", []string{"roles", "approvals", "verify", "audit"})
+	top, ok := c.mapping(body, "the policy", lineOf(body), "a mapping with roles, approvals, verify, people and audit", []string{"roles", "approvals", "verify", "people", "audit"})
 	if !ok {
 		return p
 	}
@@ -448,6 +452,9 @@ func (c *checker) policy(f *ast.File) *Policy {
 	}
 	if e := get("verify"); e != nil {
 		c.verifyRules(p, e)
+	}
+	if e := get("people"); e != nil {
+		c.people(p, e)
 	}
 	if e := get("audit"); e != nil {
 		c.audit(p, e)
@@ -567,7 +574,7 @@ func (c *checker) approvals(p *Policy, e *entry) {
 	for i, n := range rules {
 		what := fmt.Sprintf("approval rule %d", i+1)
 		line := lineOf(n)
-		fields, ok := c.mapping(n, what, line, "a mapping with actions, approvers and channel", []string{"actions", "approvers", "channel", "expire_after", "require_reason", "remind_after", "break_glass"})
+		fields, ok := c.mapping(n, what, line, "a mapping with actions, approvers and channel", []string{"actions", "approvers", "channel", "expire_after", "require_reason", "remind_after", "break_glass", "step_up"})
 		if !ok {
 			continue
 		}
@@ -602,6 +609,8 @@ func (c *checker) approvals(p *Policy, e *entry) {
 				remind = &fe
 			case "break_glass":
 				breakGlass = &fe
+			case "step_up":
+				rule.StepUp = c.stepUp(fe, what)
 			}
 		}
 		if len(actions) == 0 && !badActions {

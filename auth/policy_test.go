@@ -339,12 +339,12 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "top level is a list",
 			src:  "- roles\n",
-			want: []string{`policy.yml:1: the policy must be a mapping with roles, approvals, verify and audit`},
+			want: []string{`policy.yml:1: the policy must be a mapping with roles, approvals, verify, people and audit`},
 		},
 		{
 			name: "unknown top-level key",
 			src:  "roles:\n  a: {members: [U01], actions: [ping]}\nrole:\n  b: {}\n",
-			want: []string{`policy.yml:3: the policy: unknown key "role" (want roles, approvals, verify, audit)`},
+			want: []string{`policy.yml:3: the policy: unknown key "role" (want roles, approvals, verify, people, audit)`},
 		},
 		{
 			name: "duplicate top-level key",
@@ -435,7 +435,7 @@ approvals:
 		{
 			name: "unknown approval key",
 			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: C01\n    expires: 1h\n",
-			want: []string{`policy.yml:7: approval rule 1: unknown key "expires" (want actions, approvers, channel, expire_after, require_reason, remind_after, break_glass)`},
+			want: []string{`policy.yml:7: approval rule 1: unknown key "expires" (want actions, approvers, channel, expire_after, require_reason, remind_after, break_glass, step_up)`},
 		},
 		{
 			name: "expire_after problems",

@@ -39,8 +39,8 @@ const (
 func paramsText(params map[string]string) string {
 	keys := make([]string, 0, len(params))
 	for k := range params {
-		if k == requests.FallbackParam {
-			continue // the verify note names them (WithVerifyNote)
+		if requests.InternalParam(k) {
+			continue // the lifecycle's, said in notes of their own
 		}
 		keys = append(keys, k)
 	}

@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -16,6 +17,9 @@ import (
 // then the answer. It is for the caller alone: only the first holds the
 // number.
 func Verification(v requests.Verification) Reply {
+	if v.StepUp != "" {
+		return stepUp(v)
+	}
 	who := Esc(v.Label)
 	if v.Device != "" {
 		who += " on " + Esc(v.Device)
@@ -71,6 +75,9 @@ func Verification(v requests.Verification) Reply {
 // not prove ownership ("" for one that did, or a push just sent): who
 // asked, for what, on whom, and what happened. Never the number.
 func VerificationAudit(v requests.Verification) string {
+	if v.StepUp != "" {
+		return stepUpAudit(v)
+	}
 	what := fmt.Sprintf("%s asked %s for %s", Mention(v.Caller.ID), Code(v.Action), Esc(v.Label))
 	if v.Caller.Approval != nil && v.Caller.Approval.ID != "" {
 		what += " (request " + Code(v.Caller.Approval.ID) + ")"
@@ -148,4 +155,104 @@ func noPushLabels(a store.Approval, ids []string) string {
 		}
 	}
 	return summarize(named[:min(len(named), 5)], len(named))
+}
+
+// stepUp is a clicker's own push (requests.Engine.StepUp) as they see it:
+// the number to pick on their device, then whether their click counts.
+func stepUp(v requests.Verification) Reply {
+	ap := v.Caller.Approval
+	noun := v.StepUp.Noun()
+	what := fmt.Sprintf("Your %s of %s (request %s)", noun, RequestLine(*ap), Code(ap.ID))
+	if v.StepUp == requests.ClickRun {
+		what = fmt.Sprintf("Running your approved %s (request %s)", RequestLine(*ap), Code(ap.ID))
+	}
+	var head, more string
+	switch v.Outcome {
+	case requests.VerifySent:
+		device := ""
+		if v.Device != "" {
+			device = " on " + Esc(v.Device)
+		}
+		tap := "*Approve it* on your own device."
+		if n := v.Number.Reveal(); n != "" {
+			tap = "*Tap " + n + "* on your own device."
+		}
+		head = fmt.Sprintf(":closed_lock_with_key: %s needs Okta Verify: I sent a push to your Okta account %s%s. %s", what, Code(v.Label), device, tap)
+		more = fmt.Sprintf("Waiting up to %s; it counts only once you approve the push. If you did not click, reject it: someone else may be using your Slack.", actions.Took(v.Timeout))
+	case requests.VerifyApproved:
+		head = fmt.Sprintf(":white_check_mark: You approved the Okta Verify push in %s: your %s counts.", actions.Took(v.Took), noun)
+		more = what + "."
+	case requests.VerifyRejected:
+		head = fmt.Sprintf(":rotating_light: You *rejected* the Okta Verify push (a wrong number, or a tap on No): your %s did not count, and nothing was changed.", noun)
+		more = what + ". If you did not click, someone else may be using your Slack session."
+		if v.Alerted {
+			more += " The security team was told."
+		}
+	case requests.VerifyTimedOut:
+		head = fmt.Sprintf(":hourglass: No answer to the Okta Verify push within %s: your %s did not count, and nothing was changed. Click again to retry.", actions.Took(v.Timeout), noun)
+		more = what + "."
+	case requests.VerifyNoFactor:
+		head = fmt.Sprintf(":no_entry: Your Okta account %s has no active Okta Verify push factor, so your %s cannot be proven and did not count.", Code(v.Label), noun)
+		more = what + " needs Okta Verify. Enroll Okta Verify, or ask someone else."
+	default:
+		_, _, why := requests.ErrorFacts(v.Err)
+		head = fmt.Sprintf(":warning: I could not check your %s with Okta Verify (%s): it did not count, and nothing was changed. Click again to retry.", noun, Esc(why))
+		more = what + "."
+	}
+	return Reply{Text: Fallback(head), Blocks: []slack.Block{Section(head), Context(more)}}
+}
+
+// stepUpAudit is the audit channel's line about a click that did not count
+// because its clicker's push was not approved ("" for one that counts).
+func stepUpAudit(v requests.Verification) string {
+	ap := v.Caller.Approval
+	what := fmt.Sprintf("%s's %s of %s (request %s) did not count", Mention(v.Caller.ID), v.StepUp.Noun(), RequestLine(*ap), Code(ap.ID))
+	switch v.Outcome {
+	case requests.VerifyRejected:
+		return fmt.Sprintf(":rotating_light: *Okta Verify step-up rejected*: %s: the push to %s was rejected after %s. If they did not click, someone may be using their Slack session.", what, Code(v.Label), actions.Took(v.Took))
+	case requests.VerifyTimedOut:
+		return fmt.Sprintf(":hourglass: %s: no answer to the Okta Verify push to %s within %s.", what, Code(v.Label), actions.Took(v.Timeout))
+	case requests.VerifyNoFactor:
+		return fmt.Sprintf(":no_entry: %s: their Okta account %s has no active Okta Verify push factor.", what, Code(v.Label))
+	case requests.VerifyFailed:
+		_, _, why := requests.ErrorFacts(v.Err)
+		return fmt.Sprintf(":warning: %s: it could not be checked with Okta Verify (%s).", what, Esc(why))
+	}
+	return ""
+}
+
+// WithStepUpNote adds to a request's message that its rule needs MFA
+// (needed: its decisions count only with the clicker's Okta Verify push)
+// while it is pending, and, once decided, that its decider proved it
+// (requests.SteppedUp: it was asked under step_up, so every decision on it
+// was proven).
+func WithStepUpNote(r Reply, a store.Approval, needed bool) Reply {
+	var text string
+	switch a.Status {
+	case store.StatusPending, "":
+		if !needed {
+			return r
+		}
+		text = ":closed_lock_with_key: *This rule needs MFA:* an Approve or Deny counts only once its clicker approves an Okta Verify push (number matching) on their own device."
+	case store.StatusApproved, store.StatusRunning, store.StatusDone, store.StatusFailed:
+		if !requests.SteppedUp(a) {
+			return r
+		}
+		text = fmt.Sprintf(":closed_lock_with_key: Approved by %s with Okta Verify.", Mention(a.DecidedBy))
+	case store.StatusDenied:
+		if !requests.SteppedUp(a) {
+			return r
+		}
+		verb := "Denied"
+		if a.DecidedBy == a.RequesterID {
+			verb = "Withdrawn"
+		}
+		text = fmt.Sprintf(":closed_lock_with_key: %s by %s with Okta Verify.", verb, Mention(a.DecidedBy))
+	default:
+		return r
+	}
+	// Right under the message's first line.
+	out := r
+	out.Blocks = append(append(slices.Clone(r.Blocks[:1]), Context(text)), r.Blocks[1:]...)
+	return out
 }

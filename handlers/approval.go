@@ -324,16 +324,24 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 		}
 		return
 	}
-	// Approving runs it at once: its targets' pushes get their time.
-	ctx, cancel := b.longer(ctx, b.eng.VerifyTime(ap.Action, len(ap.Targets)))
+	// The approver's own push, and then its targets' (approving runs it
+	// at once), get their time.
+	ctx, cancel := b.longer(ctx, b.eng.StepUpTime(ap)+b.eng.VerifyTime(ap.Action, len(ap.Targets)))
 	defer cancel()
 	d, decided, err := b.eng.Approve(ctx, inv.caller, channel, ap)
 	if d != requests.DecisionUnchecked && d != requests.DecisionNotApprover && d != requests.DecisionOwnRequest {
 		b.insiders.saw(inv.caller)
 	}
-	if d != requests.DecisionMade {
+	if d != requests.DecisionMade && !stepUpShown(err) {
 		b.respond(ctx, log, inv, blocks.Notice(decisionText(d, "approved", decided, inv.caller, rule, err, log)))
 	}
+}
+
+// stepUpShown reports whether err is a step-up refusal its clicker was
+// already shown, in the status of their push.
+func stepUpShown(err error) bool {
+	var r *requests.StepUpRefused
+	return errors.As(err, &r) && r.Shown
 }
 
 // decisionText tells a decider why their decision was not made (d is not
@@ -356,6 +364,12 @@ func decisionText(d requests.Decided, verb string, ap store.Approval, decider st
 		return ":hourglass: This request expired before it was " + verb + ". Nothing was run."
 	case requests.DecisionAlreadyDecided:
 		return alreadyDecided(ap, decider)
+	case requests.DecisionStepUpRefused:
+		var r *requests.StepUpRefused
+		if errors.As(err, &r) {
+			log.Info().Str("event", "approval.refused").Str("reason", "step-up").Msg("decision not counted")
+			return ":no_entry: " + blocks.Esc(r.Err.Message) + ". Nothing was changed; the request is still " + string(ap.Status) + "."
+		}
 	}
 	return ":warning: I could not record your decision (the bot's database did not answer). Nothing was changed; please try again."
 }
@@ -409,8 +423,10 @@ func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
 		return
 	}
 	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+	ctx, cancel := b.longer(ctx, b.eng.StepUpTime(ap))
+	defer cancel()
 	d, decided, err := b.eng.Deny(ctx, user, ap.ApprovalChannel, ap, reason)
-	if d != requests.DecisionMade {
+	if d != requests.DecisionMade && !stepUpShown(err) {
 		text := decisionText(d, "denied", decided, user, requests.RuleOf(b.cfg.Auth.Policy(), ap), err, log)
 		b.tellUser(ctx, log, user, ap.ApprovalChannel, blocks.Notice(text))
 	}
@@ -445,8 +461,14 @@ func (b *Bot) requesterClicked(ctx context.Context, log zerolog.Logger, inv invo
 		if !b.approvalStillHolds(ctx, log, ap, "click *Run it now* again", func(r blocks.Reply) { b.respond(ctx, log, inv, r) }) {
 			return
 		}
-		ctx, cancel := b.longer(ctx, b.eng.VerifyTime(ap.Action, len(ap.Targets)))
+		ctx, cancel := b.longer(ctx, b.eng.StepUpTime(ap)+b.eng.VerifyTime(ap.Action, len(ap.Targets)))
 		defer cancel()
+		if r := b.eng.StepUp(ctx, inv.caller, inv.channel, ap, requests.ClickRun); r != nil {
+			if !r.Shown {
+				b.respond(ctx, log, inv, blocks.Notice(":no_entry: "+blocks.Esc(r.Err.Message)+". Nothing was run; the request is still approved."))
+			}
+			return
+		}
 		if !b.runApproved(ctx, ap, actions.Secret{}, &inv) {
 			b.respond(ctx, log, inv, blocks.Notice(":information_source: This request was already run. Nothing more was run."))
 		}
@@ -530,8 +552,14 @@ func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, p
 	if !blocks.IsSlackID(channel, "CGD") {
 		to = nil
 	}
-	ctx, cancel := b.longer(ctx, b.eng.VerifyTime(ap.Action, len(ap.Targets)))
+	ctx, cancel := b.longer(ctx, b.eng.StepUpTime(ap)+b.eng.VerifyTime(ap.Action, len(ap.Targets)))
 	defer cancel()
+	if r := b.eng.StepUp(ctx, user, ap.RequesterChannel, ap, requests.ClickRun); r != nil {
+		if !r.Shown {
+			b.tellUser(ctx, log, user, ap.RequesterChannel, blocks.Notice(":no_entry: "+blocks.Esc(r.Err.Message)+". No password was set; open the form again to retry."))
+		}
+		return
+	}
 	if !b.runApproved(ctx, ap, pw, to) {
 		b.tellUser(ctx, log, user, ap.RequesterChannel, blocks.Notice(":information_source: This password form was already used. Nothing more was run."))
 	}
@@ -572,13 +600,14 @@ func (b *Bot) tellRequester(ctx context.Context, log zerolog.Logger, ap store.Ap
 }
 
 // approvalView is an approval's message, with a word that its targets
-// will be verified when the policy's verify rule covers its action.
+// will be verified when the policy's verify rule covers its action, and
+// that its rule needs MFA (then: that its decider proved it).
 func (b *Bot) approvalView(ap store.Approval) blocks.Reply {
 	r := blocks.Approval(ap, requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
 	if rule := b.cfg.Auth.Policy().VerifyFor(ap.Action); rule != nil {
 		r = blocks.WithVerifyNote(r, ap, rule.FallsBackToApproval(ap.Action))
 	}
-	return r
+	return blocks.WithStepUpNote(r, ap, requests.NeedsStepUp(b.cfg.Auth.Policy(), ap))
 }
 
 // updateApprovalMessage shows the approval's current state in its message.

@@ -3,6 +3,7 @@ package requests
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -134,6 +135,10 @@ type Engine struct {
 	VerifyPoll time.Duration
 	// Metrics counts the records and times the runs; nil counts nothing.
 	Metrics *metrics.Metrics
+
+	// stepUps holds the step-ups whose push waits, by request and
+	// clicker (StepUp).
+	stepUps sync.Map
 }
 
 // Record writes the audit record(s) of a transition (Records, the one

@@ -85,13 +85,13 @@ func (e *Engine) Guard(ctx context.Context, caller string, req actions.Request, 
 	if !a.Writes || a.Targets != actions.UserTargets {
 		return env, nil
 	}
-	self, unknown, err := e.callerAccount(ctx, caller)
+	self, err := e.callerAccount(ctx, caller)
 	switch {
 	case err != nil:
 		return env, err
-	case unknown != "" && changesRoles(a):
+	case self.User == nil && changesRoles(a):
 		return env, &GuardError{
-			Err:   actions.Errorf(actions.KindForbidden, "I could not tell which Okta account is yours (%s), so I cannot make sure you are not changing your own roles: role changes are refused until the email of your Slack profile is that of your Okta account. Nothing was sent to Okta", unknown),
+			Err:   actions.Errorf(actions.KindForbidden, "I could not tell which Okta account is yours (%s), so I cannot make sure you are not changing your own roles: role changes are refused until the email of your Slack profile is that of your Okta account. Nothing was sent to Okta", self.Unknown),
 			Audit: "the caller's own Okta account could not be told, and role changes need it",
 		}
 	}
@@ -127,51 +127,73 @@ func roleRefusal(a *actions.Action, allowed auth.RoleTypes, typ string) *actions
 	return &actions.Error{Kind: actions.KindForbidden, Message: msg + ". Nothing was sent to Okta for it"}
 }
 
-// account is what is known of a caller's own Okta account.
-type account struct {
-	email string // their Slack profile's email, or ""
-	id    string // their Okta user id, or "" when none was found
+// Account is who a Slack user is in Okta, as far as it can be told.
+type Account struct {
+	Email string // their Slack profile's email, or ""
+	// User is their Okta user; nil when it cannot be told (Unknown says
+	// why).
+	User    *actions.User
+	Unknown string
+}
+
+// AccountOf finds a Slack user's own Okta account: the user with the login
+// the policy's people: map gives them, which wins, else the Okta user
+// whose login or primary email is their Slack profile's email (as a
+// mention of them resolves). Slack is asked for the email either way. An
+// error: Slack or Okta did not answer, so nothing is known.
+func (e *Engine) AccountOf(ctx context.Context, user string) (Account, error) {
+	var a Account
+	t := e.People.Whois(ctx, user)
+	var ae *actions.Error
+	switch {
+	case t.Err != nil && errors.As(t.Err, &ae) && ae.Err != nil:
+		// Slack did not answer: the profile may well have an email.
+		return a, &actions.Error{Kind: actions.KindUnavailable, Message: messageOf(t.Err), Err: t.Err}
+	case t.Err == nil:
+		a.Email = t.Value
+	}
+	login, mapped := e.Auth.Policy().OktaLogin(user)
+	ref := login
+	if !mapped {
+		if t.Err != nil {
+			a.Unknown = messageOf(t.Err)
+			return a, nil
+		}
+		ref = a.Email
+	}
+	u, err := e.Dir.FindUser(ctx, ref)
+	switch {
+	case err != nil && !actions.IsKind(err, actions.KindNotFound) && !actions.IsKind(err, actions.KindAmbiguous):
+		return a, err
+	case mapped && (err != nil || !strings.EqualFold(u.Login, login)):
+		a.Unknown = fmt.Sprintf("the policy's people: map gives %s as your Okta login, and no Okta user has exactly that login", login)
+	case !mapped && (err != nil || !(strings.EqualFold(u.Login, a.Email) || strings.EqualFold(u.Email, a.Email))):
+		a.Unknown = "no single Okta user has the email of your Slack profile"
+	default:
+		a.User = &u
+	}
+	return a, nil
 }
 
 // guard refuses to act on the caller's own Okta user: the one found for
 // them, or any user whose login or email is their Slack email.
-func (c account) guard(_ context.Context, u actions.User) error {
-	self := (c.id != "" && u.ID == c.id) ||
-		(c.email != "" && (strings.EqualFold(u.Login, c.email) || strings.EqualFold(u.Email, c.email)))
+func (a Account) guard(_ context.Context, u actions.User) error {
+	self := (a.User != nil && u.ID == a.User.ID) ||
+		(a.Email != "" && (strings.EqualFold(u.Login, a.Email) || strings.EqualFold(u.Email, a.Email)))
 	if !self {
 		return nil
 	}
 	return actions.Errorf(actions.KindForbidden, "%s is your own Okta account, and nobody changes their own account through oktabot; ask a colleague. Nothing was done to it", u.Login)
 }
 
-// callerAccount finds the caller's own Okta account, as a mention of them
-// would be resolved: their Slack profile's email, then the Okta user with
-// it. When it cannot be told (Slack shows no email, no single Okta user has
-// it), unknown says why and the account holds what is known. A failed
-// Slack or Okta lookup is an error: nothing should run.
-func (e *Engine) callerAccount(ctx context.Context, caller string) (c account, unknown string, err error) {
-	t := e.People.Whois(ctx, caller)
-	var ae *actions.Error
-	switch {
-	case t.Err != nil && errors.As(t.Err, &ae) && ae.Err != nil:
-		// Slack did not answer: the profile may well have an email.
-		return c, "", &GuardError{
-			Err:   &actions.Error{Kind: actions.KindUnavailable, Err: t.Err, Message: "I could not check which Okta account is yours (" + messageOf(t.Err) + "), and nobody may change their own account through oktabot, so nothing was done. Please try again"},
-			Audit: "the caller's own Okta account could not be looked up",
-		}
-	case t.Err != nil:
-		return c, messageOf(t.Err), nil
+// callerAccount finds the caller's own Okta account (AccountOf). A failed
+// Slack or Okta lookup is a GuardError: nothing should run.
+func (e *Engine) callerAccount(ctx context.Context, caller string) (Account, error) {
+	a, err := e.AccountOf(ctx, caller)
+	if err == nil {
+		return a, nil
 	}
-	c.email = t.Value
-	u, err := e.Dir.FindUser(ctx, t.Value)
-	switch {
-	case err == nil:
-		c.id = u.ID
-		return c, "", nil
-	case actions.IsKind(err, actions.KindNotFound), actions.IsKind(err, actions.KindAmbiguous):
-		return c, "no single Okta user has the email of your Slack profile", nil
-	}
-	return c, "", &GuardError{
+	return a, &GuardError{
 		Err: &actions.Error{Kind: actions.KindOf(err), Err: err,
 			Message: "I could not check which Okta account is yours (" + messageOf(err) + "), and nobody may change their own account through oktabot, so nothing was done. Please try again"},
 		Audit: "the caller's own Okta account could not be looked up",

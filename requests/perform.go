@@ -92,9 +92,13 @@ func (e *Engine) RunAs(ctx context.Context, ap store.Approval, pw actions.Secret
 		values[k] = v
 	}
 	req := actions.Request{Action: act, Targets: ap.Targets, Values: values, Password: pw, Reason: ap.Reason, Context: values[ContextParam]}
-	// Not the action's parameters: what the approval keeps for people.
+	// Not the action's parameters: what the approval keeps for itself.
 	delete(values, ContextParam)
-	delete(values, FallbackParam)
+	for k := range values {
+		if InternalParam(k) {
+			delete(values, k)
+		}
+	}
 	log := e.Log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 	d, _ := e.Auth.Decide(ctx, ap.RequesterID, ap.Action, ap.RequesterChannel)
 	if ap.BrokenGlass {

@@ -51,6 +51,11 @@ const (
 	// rejected, timed out, no push factor, failed). Never the number or
 	// the push's transaction.
 	EventVerified Event = "verify.push"
+	// EventStepUp: a click on a stored request (approve, deny, run),
+	// proven or not with its clicker's own Okta Verify push (Engine.StepUp;
+	// its outcome as a verification's, or "no okta account"). Never the
+	// number or the push's transaction.
+	EventStepUp Event = "approval.step_up"
 )
 
 // Transition is one move in a request's life (or a refused attempt at
@@ -131,7 +136,7 @@ func Records(t Transition) []store.AuditRecord {
 			base.Params["target_labels"] = strings.Join(t.Approval.TargetLabels, "; ")
 		}
 		return []store.AuditRecord{base}
-	case EventVerified:
+	case EventVerified, EventStepUp:
 		base.Targets, base.Target, base.Outcome = nil, t.Target, t.Outcome
 		return []store.AuditRecord{base}
 	case EventOutcome:

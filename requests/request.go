@@ -98,6 +98,9 @@ func (e *Engine) Request(ctx context.Context, p Pending) (Asked, store.Approval,
 	if len(p.NoPush) > 0 {
 		ap.Params[FallbackParam] = strings.Join(p.NoPush, ",")
 	}
+	if p.Rule.NeedsStepUp() {
+		ap.Params[StepUpParam] = p.Rule.StepUp
+	}
 	log := e.Log.With().Str("user", p.Requester).Str("action", a.Name).Str("approval_id", ap.ID).Logger()
 	if err := e.Store.CreateApproval(ctx, ap); err != nil {
 		log.Error().Err(err).Msg("could not store an approval request")

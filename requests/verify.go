@@ -98,6 +98,9 @@ type Verification struct {
 	// Alerted: the policy has an audit channel, which is told of a target
 	// that did not prove it (the caller may be told so).
 	Alerted bool
+	// StepUp, when set, is the click this verification proves: the
+	// clicker's own push (Engine.StepUp), User their Okta account.
+	StepUp Click
 	// Live is where the Slack edge shows this verification to its caller
 	// (Notifier.Verified returns it), handed back with each later state
 	// of the same verification, so that one message shows it as it goes.

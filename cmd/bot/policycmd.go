@@ -207,6 +207,9 @@ func ruleText(r *auth.ApprovalRule) string {
 	if bg := r.BreakGlass; bg != nil {
 		s += fmt.Sprintf("; after %s, a requester in %s may break glass (run it without approval, reviewed afterwards)", shortDuration(bg.After), strings.Join(bg.Roles, " or "))
 	}
+	if r.NeedsStepUp() {
+		s += "; each decision counts only with its clicker's Okta Verify push (step_up)"
+	}
 	return s
 }
 
