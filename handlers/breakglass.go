@@ -160,6 +160,9 @@ func (b *Bot) breakGlassSubmitted(ctx context.Context, user, id, reason string) 
 		return
 	}
 	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
+	// It runs at once: its targets' pushes get their time.
+	ctx, cancel := b.longer(ctx, b.eng.VerifyTime(ap.Action, len(ap.Targets)))
+	defer cancel()
 	if d, decided, err := b.eng.BreakGlass(ctx, user, "", ap, reason); d != requests.DecisionMade {
 		b.tellUser(ctx, log, user, "", blocks.Notice(b.breakGlassText(d, decided, user, err, log)))
 	}
