@@ -1,5 +1,6 @@
 // Package store is oktabot's persistence: pending two-person approvals, the
-// keys of Slack envelopes already processed, and the audit log. It declares
+// keys of Slack envelopes already processed, the audit log, and time-boxed
+// grants (grants.go). It declares
 // the domain types and the Store interface only; the drivers live in
 // store/sqlite (embedded, the default) and store/postgres (several replicas
 // on one database), and store/storeopen picks one from a URL. Both drivers
@@ -341,6 +342,9 @@ type Store interface {
 	Recorder
 	// Waiter: reminders, break-glass and its review (waits.go).
 	Waiter
+
+	// Grants: time-boxed access (grants.go).
+	Grants
 
 	// Close releases the store's connections.
 	Close() error
