@@ -53,6 +53,9 @@ type Decision struct {
 	// Roles let the caller assign and unassign (their assignable_roles
 	// together); zero for other actions.
 	RoleTypes RoleTypes
+	// Timebox, for assign-role and add-to-group, is what the policy says
+	// of their --for (timebox.go); zero for other actions.
+	Timebox Timebox
 }
 
 // Default values of the Authorizer's options.
@@ -181,8 +184,10 @@ func (a *Authorizer) Decide(ctx context.Context, caller, action, channel string)
 	}
 	l := a.lookup()
 	d := Decision{Verdict: Allow}
+	var granting []*role
 	for _, r := range p.roles {
 		if r.allows(action) && l.isMember(ctx, caller, r) {
+			granting = append(granting, r)
 			d.Roles = append(d.Roles, r.name)
 			d.AdminTargets = d.AdminTargets || r.adminTargets
 			if changesRoles(action) {
@@ -195,6 +200,9 @@ func (a *Authorizer) Decide(ctx context.Context, caller, action, channel string)
 	}
 	if d.Rule = p.RuleFor(action); d.Rule != nil {
 		d.Verdict = NeedsApproval
+	}
+	if Timeboxed(action) {
+		d.Timebox = timebox(granting, d.Rule)
 	}
 	return d, nil
 }

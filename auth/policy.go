@@ -72,11 +72,19 @@ type ApprovalRule struct {
 	// StepUp is "" or StepUpPush: a decision counts once its clicker
 	// approves an Okta Verify push (step_up).
 	StepUp string
-	Line   int // line of the rule in the policy file
+	// MaxDuration bounds --for of the time-boxed actions it covers (0:
+	// no bound of its own); RequireDuration makes --for required
+	// (timebox.go).
+	MaxDuration     time.Duration
+	RequireDuration bool
+	Line            int // line of the rule in the policy file
 }
 
 // Covers reports whether the rule applies to action.
 func (r *ApprovalRule) Covers(action string) bool {
+	if NeverApproved(action) {
+		return false
+	}
 	return slices.Contains(r.Actions, action) || slices.Contains(r.Actions, Wildcard)
 }
 
@@ -117,7 +125,11 @@ type role struct {
 	// unassign (assignable_roles), for a role that grants assign-role or
 	// unassign-role.
 	assignable RoleTypes
-	line       int
+	// maxDuration and requireDuration: the role's max_duration and
+	// require_duration, for the time-boxed actions it grants (timebox.go).
+	maxDuration     time.Duration
+	requireDuration bool
+	line            int
 }
 
 func (r *role) allows(action string) bool { return r.actions[action] || r.actions[Wildcard] }
@@ -481,13 +493,14 @@ func (c *checker) roles(p *Policy, e *entry) {
 		p.roles = append(p.roles, r)
 		p.byName[r.name] = r
 		what := fmt.Sprintf("role %q", re.key)
-		fields, ok := c.mapping(re.value, what, re.line, "a mapping with members and actions", []string{"members", "actions", "admin_targets", "assignable_roles"})
+		fields, ok := c.mapping(re.value, what, re.line, "a mapping with members and actions", []string{"members", "actions", "admin_targets", "assignable_roles", "max_duration", "require_duration"})
 		if !ok {
 			continue
 		}
 		var members, actions []item
 		var badMembers, badActions bool
 		var assignable *entry
+		var maxLine, requireLine int
 		for _, fe := range fields {
 			switch fe.key {
 			case "members":
@@ -498,6 +511,11 @@ func (c *checker) roles(p *Policy, e *entry) {
 				r.adminTargets, _ = c.boolean(fe, what+": admin_targets")
 			case "assignable_roles":
 				assignable = &fe
+			case "max_duration":
+				maxLine, r.maxDuration = fe.line, c.grantDuration(fe, what)
+			case "require_duration":
+				requireLine = fe.line
+				r.requireDuration, _ = c.boolean(fe, what+": require_duration")
 			}
 		}
 		if len(members) == 0 && !badMembers {
@@ -523,6 +541,7 @@ func (c *checker) roles(p *Policy, e *entry) {
 		}
 		if !badActions {
 			c.assignableRoles(r, re.line, what, assignable)
+			c.timeboxKeys(what, maxLine, requireLine, func(a string) bool { return c.known[a] && r.allows(a) })
 		}
 	}
 }
@@ -574,7 +593,7 @@ func (c *checker) approvals(p *Policy, e *entry) {
 	for i, n := range rules {
 		what := fmt.Sprintf("approval rule %d", i+1)
 		line := lineOf(n)
-		fields, ok := c.mapping(n, what, line, "a mapping with actions, approvers and channel", []string{"actions", "approvers", "channel", "expire_after", "require_reason", "remind_after", "break_glass", "step_up"})
+		fields, ok := c.mapping(n, what, line, "a mapping with actions, approvers and channel", []string{"actions", "approvers", "channel", "expire_after", "require_reason", "remind_after", "break_glass", "step_up", "max_duration", "require_duration"})
 		if !ok {
 			continue
 		}
@@ -586,6 +605,7 @@ func (c *checker) approvals(p *Policy, e *entry) {
 		var badActions, badApprovers bool
 		hasChannel := false
 		var remind, breakGlass *entry
+		var maxLine, requireLine int
 		for _, fe := range fields {
 			switch fe.key {
 			case "actions":
@@ -611,6 +631,11 @@ func (c *checker) approvals(p *Policy, e *entry) {
 				breakGlass = &fe
 			case "step_up":
 				rule.StepUp = c.stepUp(fe, what)
+			case "max_duration":
+				maxLine, rule.MaxDuration = fe.line, c.grantDuration(fe, what)
+			case "require_duration":
+				requireLine = fe.line
+				rule.RequireDuration, _ = c.boolean(fe, what+": require_duration")
 			}
 		}
 		if len(actions) == 0 && !badActions {
@@ -623,10 +648,13 @@ func (c *checker) approvals(p *Policy, e *entry) {
 			c.errorf(line, "%s has no channel: give the Slack channel id (C…/G…) where requests are posted", what)
 		}
 		for _, a := range actions {
-			if !c.checkAction(a, what) {
+			if !c.checkAction(a, what) || c.neverApproved(a, what) {
 				continue
 			}
 			rule.Actions = append(rule.Actions, a.value)
+		}
+		if !badActions {
+			c.timeboxKeys(what, maxLine, requireLine, func(a string) bool { return c.known[a] && rule.Covers(a) })
 		}
 		for _, a := range approvers {
 			if p.byName[a.value] == nil {

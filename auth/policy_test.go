@@ -12,7 +12,7 @@ import (
 )
 
 // allActions is the registry's action list, as the bot passes it.
-var allActions = strings.Fields("ping get-user list-users list-user-groups get-group add-group list-roles assign-role unassign-role list-providers enable-user disable-user reset-password set-password unlock-user list-factors clear-sessions expire-password add-to-group remove-from-group reset-factors verify-user user-activity contain audit")
+var allActions = strings.Fields("ping get-user list-users list-user-groups get-group add-group list-roles assign-role unassign-role list-providers enable-user disable-user reset-password set-password unlock-user list-factors clear-sessions expire-password add-to-group remove-from-group reset-factors verify-user user-activity contain audit grants revoke")
 
 // roleTypes are the Okta role types assign-role takes (actions.RoleTypes).
 var roleTypes = strings.Fields("ACCESS_CERTIFICATIONS_ADMIN ACCESS_REQUESTS_ADMIN API_ACCESS_MANAGEMENT_ADMIN APP_ADMIN GROUP_MEMBERSHIP_ADMIN HELP_DESK_ADMIN ORG_ADMIN READ_ONLY_ADMIN REPORT_ADMIN SUPER_ADMIN USER_ADMIN WORKFLOWS_ADMIN")
@@ -192,6 +192,12 @@ approvals:
 		t.Fatalf("Parse: %v", err)
 	}
 	for _, a := range allActions {
+		if NeverApproved(a) {
+			if r := p.RuleFor(a); r != nil {
+				t.Errorf("RuleFor(%q) = %+v, want nil: it never waits for approval", a, r)
+			}
+			continue
+		}
 		if r := p.RuleFor(a); r == nil || r.Line != 4 {
 			t.Errorf("RuleFor(%q) = %+v, want the rule on line 4", a, r)
 		}
@@ -290,7 +296,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown role key",
 			src:  "roles:\n  oncall:\n    members: [U01]\n    actions: [ping]\n    channels: [C01]\n",
-			want: []string{`policy.yml:5: role "oncall": unknown key "channels" (want members, actions, admin_targets, assignable_roles)`},
+			want: []string{`policy.yml:5: role "oncall": unknown key "channels" (want members, actions, admin_targets, assignable_roles, max_duration, require_duration)`},
 		},
 		{
 			name: "duplicate role key",
@@ -435,7 +441,7 @@ approvals:
 		{
 			name: "unknown approval key",
 			src:  "roles:\n  oncall: {members: [U01], actions: [\"*\"], assignable_roles: [\"*\"]}\napprovals:\n  - actions: [disable-user]\n    approvers: [oncall]\n    channel: C01\n    expires: 1h\n",
-			want: []string{`policy.yml:7: approval rule 1: unknown key "expires" (want actions, approvers, channel, expire_after, require_reason, remind_after, break_glass, step_up)`},
+			want: []string{`policy.yml:7: approval rule 1: unknown key "expires" (want actions, approvers, channel, expire_after, require_reason, remind_after, break_glass, step_up, max_duration, require_duration)`},
 		},
 		{
 			name: "expire_after problems",
