@@ -12,10 +12,11 @@ import (
 // allowed lists, per package, the non-standard import path prefixes it may
 // use besides the standard library.
 var allowed = map[string][]string{
-	"oktabot/actions":          {"oktabot/internal/suggest"},
-	"oktabot/blocks":           {"github.com/slack-go/slack", "oktabot/actions", "oktabot/auth", "oktabot/store", "oktabot/requests"},
-	"oktabot/auth":             {"github.com/goccy/go-yaml", "oktabot/internal/suggest"},
-	"oktabot/internal/suggest": {},
+	"oktabot/actions":           {"oktabot/internal/suggest", "oktabot/internal/duration"},
+	"oktabot/blocks":            {"github.com/slack-go/slack", "oktabot/actions", "oktabot/auth", "oktabot/store", "oktabot/requests"},
+	"oktabot/auth":              {"github.com/goccy/go-yaml", "oktabot/internal/suggest", "oktabot/internal/duration"},
+	"oktabot/internal/suggest":  {},
+	"oktabot/internal/duration": {},
 	// The metrics package is the only one (with cmd/bot, which makes the
 	// registry and serves it) that imports the Prometheus client library.
 	"oktabot/metrics":       {"github.com/prometheus/client_golang/prometheus"},

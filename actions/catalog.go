@@ -75,6 +75,7 @@ func Default() *Registry {
 			Writes:          true,
 			Params: []Param{
 				{Name: "role", Seed: "Role Types", Type: Choice, Multi: true, Required: true, Choices: RoleTypes, Help: "role types to assign"},
+				forParam, extendParam,
 			},
 			Run: runAssignRole,
 		},
@@ -197,6 +198,7 @@ func Default() *Registry {
 			Writes:          true,
 			Params: []Param{
 				{Name: "group", Type: String, Required: true, Help: "the group's exact name or its id"},
+				forParam, extendParam,
 			},
 			Run: runAddToGroup,
 		},
@@ -269,5 +271,28 @@ func Default() *Registry {
 				{Name: "break-glass", Type: Bool, Default: "false", Help: "the break-glass runs nobody has reviewed yet"},
 			},
 		},
+		&Action{
+			Name:    "grants",
+			Summary: "List time-boxed grants (--for) that are still on, with their end times: yours, or everyone's with --all",
+			Local:   true,
+			Params: []Param{
+				{Name: "user", Type: String, Help: "only grants to this Okta user (login, email or @mention)"},
+				{Name: "all", Type: Bool, Default: "false", Help: "everyone's grants, not only those you asked for"},
+			},
+		},
+		&Action{
+			Name:            "revoke",
+			Summary:         "End a time-boxed grant now: its role or group membership is removed",
+			Targets:         NameTarget,
+			TargetName:      "grant",
+			TargetsRequired: true,
+			Local:           true,
+		},
 	)
 }
+
+// forParam and extendParam make assign-role and add-to-group time-boxed.
+var (
+	forParam    = Param{Name: "for", Type: Duration, Help: "give it for this long only (30m, 2h, 7d); it is removed by itself at the end"}
+	extendParam = Param{Name: "extend", Type: Bool, Default: "false", Help: "with --for: extend oktabot's grant of what the user already has"}
+)

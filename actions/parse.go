@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"oktabot/internal/duration"
 	"oktabot/internal/suggest"
 )
 
@@ -241,6 +242,12 @@ func (p *Param) normalize(value string) (string, error) {
 
 func (p *Param) normalizeValue(value string) (string, error) {
 	switch p.Type {
+	case Duration:
+		d, err := duration.Parse(value)
+		if err != nil || d <= 0 {
+			return "", Errorf(KindInvalid, "--%s takes a duration such as 30m, 2h or 7d, not %q", p.Name, value)
+		}
+		return duration.Text(d), nil
 	case Int:
 		n, err := strconv.Atoi(value)
 		if err != nil || n < 1 {

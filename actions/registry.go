@@ -36,6 +36,9 @@ const (
 	Choice
 	// Password is a secret typed only into a modal, never a command line.
 	Password
+	// Duration is a length of time: 30m, 2h, 1h30m, 7d (kept as
+	// duration.Text writes it).
+	Duration
 )
 
 // Param is one flag of an action, after a parameter of the seed.
@@ -58,7 +61,10 @@ type Action struct {
 	Targets Targets
 	// TargetsRequired: at least one target must be given.
 	TargetsRequired bool
-	Params          []Param
+	// TargetName, for a NameTarget action, is what its one target is, in
+	// lower case ("grant"); "" is a group's name (add-group).
+	TargetName string
+	Params     []Param
 	// Writes: the action changes Okta (policy and audit treat it as risky).
 	Writes bool
 	// Local: the action reads the bot's own state, not Okta (audit).
@@ -120,6 +126,9 @@ type Env struct {
 	// factor's id, or "" for the user's Okta Verify push. verify-user
 	// asks it directly.
 	Verify func(ctx context.Context, u User, factor string) error
+	// Timebox, when set, makes assign-role and add-to-group give what
+	// they give for a time only (--for): see Timebox.
+	Timebox *Timebox
 }
 
 // mayChangeRole asks env.RoleGuard about a role type.

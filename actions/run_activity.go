@@ -4,8 +4,9 @@ import (
 	"context"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
+
+	"oktabot/internal/duration"
 )
 
 // System Log bounds of user-activity: Okta keeps 90 days of events.
@@ -21,22 +22,9 @@ var eventTypePattern = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)+$`)
 // ParseSince reads --since: a Go duration (30m, 24h) or a number of days
 // (7d), positive and at most 90 days.
 func ParseSince(s string) (time.Duration, error) {
-	bad := &Error{Kind: KindInvalid, Field: "since", Message: "--since takes a duration such as 30m, 24h or 7d, at most 90d; got " + strconv.Quote(s)}
-	var d time.Duration
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil {
-			return 0, bad
-		}
-		d = time.Duration(n) * 24 * time.Hour
-	} else {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			return 0, bad
-		}
-	}
-	if d <= 0 || d > MaxActivitySince {
-		return 0, bad
+	d, err := duration.Parse(s)
+	if err != nil || d <= 0 || d > MaxActivitySince {
+		return 0, &Error{Kind: KindInvalid, Field: "since", Message: "--since takes a duration such as 30m, 24h or 7d, at most 90d; got " + strconv.Quote(s)}
 	}
 	return d, nil
 }

@@ -66,6 +66,13 @@ func runRemoveFromGroup(ctx context.Context, env Env, req Request) (Result, erro
 }
 
 func changeMembership(ctx context.Context, env Env, req Request, add bool) (Result, error) {
+	var tb *Timebox
+	if add {
+		var err error
+		if tb, err = timeboxOf(env, req); err != nil {
+			return Result{}, err
+		}
+	}
 	g, err := membershipGroup(ctx, env, req)
 	if err != nil {
 		return Result{}, err
@@ -78,6 +85,13 @@ func changeMembership(ctx context.Context, env Env, req Request, add bool) (Resu
 			return
 		}
 		member := slices.ContainsFunc(groups, func(h Group) bool { return h.ID == g.ID })
+		if tb != nil {
+			// For a time (--for): a member already is extended or refused.
+			o.Done, o.Changed, o.Err = timeboxed(ctx, env, tb, Access{User: *o.User, Group: &g}, member, func() (string, error) {
+				return "", env.Dir.AddGroupMember(ctx, g.ID, o.User.ID)
+			})
+			return
+		}
 		switch {
 		case add && member:
 			o.Done = "already in " + g.Name

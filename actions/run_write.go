@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"math/big"
+	"slices"
 	"strings"
 )
 
@@ -38,6 +39,15 @@ func runAssignRole(ctx context.Context, env Env, req Request) (Result, error) {
 			return Result{}, err
 		}
 	}
+	tb, err := timeboxOf(env, req)
+	if err != nil {
+		return Result{}, err
+	}
+	if tb != nil {
+		return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
+			assignFor(ctx, env, tb, types, o)
+		}), nil
+	}
 	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
 		var done, already []string
 		for _, typ := range types {
@@ -57,6 +67,47 @@ func runAssignRole(ctx context.Context, env Env, req Request) (Result, error) {
 		o.Done = summary("assigned", done, "already had", already)
 		o.Changed = len(done) > 0
 	}), nil
+}
+
+// assignFor assigns role types to one user for a time (--for): a type the
+// user already holds directly is extended if a grant of oktabot's gave it
+// and --extend was given, else refused; the others are given, each its
+// own grant.
+func assignFor(ctx context.Context, env Env, tb *Timebox, types []string, o *Outcome) {
+	roles, err := env.Dir.ListRoles(ctx, o.User.ID)
+	if err != nil {
+		o.Err = err
+		return
+	}
+	var parts []string
+	defer func() { o.Done = joinDone(parts) }()
+	for _, typ := range types {
+		a := Access{User: *o.User, Role: strings.ToUpper(typ)}
+		held := slices.ContainsFunc(roles, func(r Role) bool {
+			return strings.EqualFold(r.Type, a.Role) && (r.AssignmentType == "" || r.AssignmentType == "USER")
+		})
+		raced := false
+		assign := func() (string, error) {
+			r, err := env.Dir.AssignRole(ctx, o.User.ID, a.Role)
+			switch {
+			case IsKind(err, KindConflict):
+				raced = true // assigned by someone else since it was read
+			case err == nil:
+				o.Roles = append(o.Roles, r)
+			}
+			return r.ID, err
+		}
+		done, changed, err := timeboxed(ctx, env, tb, a, held, assign)
+		if raced {
+			done, changed, err = timeboxed(ctx, env, tb, a, true, nil)
+		}
+		if err != nil {
+			o.Err = err
+			return
+		}
+		parts = append(parts, done)
+		o.Changed = o.Changed || changed
+	}
 }
 
 func runUnassignRole(ctx context.Context, env Env, req Request) (Result, error) {

@@ -2,11 +2,12 @@ package auth
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"oktabot/internal/duration"
 )
 
 // Time-boxed access. assign-role and add-to-group take --for DURATION:
@@ -103,21 +104,11 @@ func timebox(roles []*role, rule *ApprovalRule) Timebox {
 // MinGrantDuration and MaxGrantDuration. The error says what is wrong, to
 // go after the name of what was given.
 func ParseGrantDuration(s string) (time.Duration, error) {
+	d, err := duration.Parse(s)
 	s = strings.TrimSpace(s)
-	var d time.Duration
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n > 1000 {
-			return 0, fmt.Errorf("%q is not a duration such as 30m, 2h or 7d", s)
-		}
-		d = time.Duration(n) * 24 * time.Hour
-	} else {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			return 0, fmt.Errorf("%q is not a duration such as 30m, 2h or 7d (a unit is required)", s)
-		}
-	}
 	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%q is not a duration such as 30m, 2h or 7d (a unit is required)", s)
 	case d < MinGrantDuration:
 		return 0, fmt.Errorf("%q is shorter than the minimum of %s", s, DurationText(MinGrantDuration))
 	case d > MaxGrantDuration:
@@ -127,19 +118,7 @@ func ParseGrantDuration(s string) (time.Duration, error) {
 }
 
 // DurationText is d as people write it: "2h", "1h30m", "45m", "7d".
-func DurationText(d time.Duration) string {
-	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
-		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+func DurationText(d time.Duration) string { return duration.Text(d) }
 
 // grantDuration reads a max_duration.
 func (c *checker) grantDuration(fe entry, what string) time.Duration {

@@ -146,7 +146,7 @@ func TestParseGrantDuration(t *testing.T) {
 			t.Errorf("ParseGrantDuration(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for in, msg := range map[string]string{"2": "a unit is required", "4m": "shorter than the minimum of 5m", "31d": "longer than the maximum of 30d", "xd": "not a duration", "-1h": "shorter", "": "not a duration"} {
+	for in, msg := range map[string]string{"2": "a unit is required", "4m": "shorter than the minimum of 5m", "31d": "longer than the maximum of 30d", "xd": "not a duration", "4d4h": "not a duration", "-1h": "shorter", "": "not a duration"} {
 		if _, err := ParseGrantDuration(in); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("ParseGrantDuration(%q) = %v, want an error saying %q", in, err, msg)
 		}
