@@ -20,6 +20,11 @@
 //	                 └─▶ broken glass ───┘  (its requester, after the rule's
 //	                                         break_glass wait; reviewed later)
 //
+// A request that gives access for a time (assign-role and add-to-group
+// with --for) leaves grants behind it, each with a life of its own
+// (grants.go): given, then removed at its end (or ended early, or
+// extended), by exactly one replica, retried until Okta takes it.
+//
 // It depends on actions, auth and store, never on Slack: the Slack edge
 // (package handlers) turns people's input into calls here and delivers what
 // comes back.

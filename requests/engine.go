@@ -135,6 +135,8 @@ type Engine struct {
 	VerifyPoll time.Duration
 	// Metrics counts the records and times the runs; nil counts nothing.
 	Metrics *metrics.Metrics
+	// GrantNotify tells people of time-boxed grants' ends (grants.go).
+	GrantNotify GrantNotifier
 
 	// stepUps holds the step-ups whose push waits, by request and
 	// clicker (StepUp).

@@ -50,6 +50,13 @@ func (e *GuardError) Unwrap() error { return e.Err }
 func (e *Engine) Guard(ctx context.Context, caller string, req actions.Request, d auth.Decision) (actions.Env, error) {
 	a := req.Action
 	env := actions.Env{Dir: e.Dir, Now: e.Now}
+	if r := TimeboxRefusal(req, d); r != nil {
+		return env, &GuardError{Err: r, Audit: "a --for the policy does not allow (max_duration, require_duration)"}
+	}
+	if grantFor(req) > 0 && e.Store == nil {
+		return env, &GuardError{Err: actions.Errorf(actions.KindUnavailable, "this installation of oktabot keeps no grants, so it gives nothing for a time (--for). Nothing was run"),
+			Audit: "--for without a store to keep grants"}
+	}
 	if changesRoles(a) {
 		env.RoleGuard = func(typ string) error {
 			if r := roleRefusal(a, d.RoleTypes, typ); r != nil {
@@ -266,5 +273,5 @@ func (e *Engine) PerformAs(ctx context.Context, log zerolog.Logger, c Caller, re
 		LogOutcome(log, err, "approved request refused before it reached Okta")
 		return Performed{Err: err}
 	}
-	return e.Perform(ctx, log, req, e.Verifier(env, c, req.Action.Name))
+	return e.Perform(ctx, log, req, e.Granting(e.Verifier(env, c, req.Action.Name), c, req))
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"oktabot/actions"
+	"oktabot/auth"
 	"oktabot/store"
 )
 
@@ -56,6 +58,18 @@ const (
 	// its outcome as a verification's, or "no okta account"). Never the
 	// number or the push's transaction.
 	EventStepUp Event = "approval.step_up"
+	// EventGranted: time-boxed access was given (grants.go): one record
+	// per grant, its end time in its params.
+	EventGranted Event = "grant.given"
+	// EventGrantExtended: a grant's end moved later (--extend).
+	EventGrantExtended Event = "grant.extended"
+	// EventGrantRevoked: a grant's access was removed (outcome changed),
+	// found gone (unchanged), or could not be removed this time (failed:
+	// it is tried again).
+	EventGrantRevoked Event = "grant.revoked"
+	// EventGrantOverdue: a grant's access is still there well past its
+	// end (recorded once, and told to the audit channel).
+	EventGrantOverdue Event = "grant.overdue"
 )
 
 // Transition is one move in a request's life (or a refused attempt at
@@ -79,8 +93,12 @@ type Transition struct {
 	// does not say.
 	Detail string
 	// Target and Outcome are the one target (its Okta id) and what became
-	// of it (EventVerified).
+	// of it (EventVerified, EventGrantRevoked).
 	Target, Outcome string
+	// Grant is the time-boxed grant a grant event is about; Err why its
+	// removal failed (EventGrantRevoked).
+	Grant *store.Grant
+	Err   error
 }
 
 // ContextParam is the audit parameter (and stored request parameter)
@@ -122,6 +140,9 @@ func Records(t Transition) []store.AuditRecord {
 			}
 		}
 	}
+	if t.Grant != nil {
+		return []store.AuditRecord{grantRecord(base, t)}
+	}
 	switch t.Event {
 	case EventRefused:
 		if t.Request != nil {
@@ -148,6 +169,41 @@ func Records(t Transition) []store.AuditRecord {
 		return outcomeRecords(base, p)
 	}
 	return []store.AuditRecord{base}
+}
+
+// grantRecord is the one record of a grant event: the grant's access, its
+// user as target, its end and who asked for it in its params.
+func grantRecord(base store.AuditRecord, t Transition) store.AuditRecord {
+	g := t.Grant
+	base.Action, base.Targets, base.Target, base.ApprovalID = g.Action, nil, g.UserID, g.ApprovalID
+	base.Outcome = t.Outcome
+	base.Params = map[string]string{
+		"grant":     g.ID,
+		"ends_at":   g.EndsAt.UTC().Format(time.RFC3339),
+		"for":       auth.DurationText(g.Duration),
+		"requester": g.RequesterID,
+		"login":     g.UserLabel,
+	}
+	if g.GroupID != "" {
+		base.Params["okta_group_id"], base.Params["group"] = g.GroupID, g.GroupName
+	} else {
+		base.Params["role"] = g.Role
+	}
+	if g.EndedBy != "" {
+		base.Params["ended_by"] = g.EndedBy
+	}
+	if g.Reason != "" {
+		base.Params["reason"] = g.Reason
+	}
+	if t.Err != nil {
+		var detail string
+		base.ErrorKind, base.OktaRequestID, detail = ErrorFacts(t.Err)
+		if base.Detail != "" {
+			detail = base.Detail + ": " + detail
+		}
+		base.Detail = detail
+	}
+	return base
 }
 
 // approvalParams are what the audit keeps of a stored request's

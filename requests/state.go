@@ -45,8 +45,8 @@ const (
 )
 
 // moves lists, for each state, the states a request may move to from it.
-// The coming states (granted until a time, revoked) are new entries here,
-// each with its event in record.go.
+// The access a done request gave for a time (--for) lives on as grants,
+// whose own moves are grants.go's.
 var moves = map[State][]State{
 	Received:        {Refused, NeedsForm, PendingApproval, Verifying, Running},
 	NeedsForm:       {Received},
