@@ -169,11 +169,15 @@ func targetsInput(a *actions.Action, prefill []string, labels map[string]string)
 		label, placeholder = "Groups", "Type a group name"
 	case actions.NameTarget:
 		in := slack.NewPlainTextInputBlockElement(Plain("e.g. On-call rota"), BlockTargets)
+		label := "Group name"
+		if a.TargetName != "" {
+			in.Placeholder, label = nil, strings.ToUpper(a.TargetName[:1])+a.TargetName[1:]
+		}
 		if len(prefill) > 0 {
 			in.InitialValue = prefill[0]
 		}
 		in.MaxLength = 255
-		return slack.NewInputBlock(BlockTargets, Plain("Group name"), nil, in)
+		return slack.NewInputBlock(BlockTargets, Plain(label), nil, in)
 	}
 	sel := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, Plain(placeholder), BlockTargets)
 	minLen := SuggestMinChars

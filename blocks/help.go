@@ -18,7 +18,11 @@ func Usage(command string, a *actions.Action) string {
 	case actions.GroupTargets:
 		parts = append(parts, "GROUP…")
 	case actions.NameTarget:
-		parts = append(parts, "NAME")
+		name := "NAME"
+		if a.TargetName != "" {
+			name = strings.ToUpper(a.TargetName)
+		}
+		parts = append(parts, name)
 	}
 	for _, p := range a.Params {
 		if p.Type == actions.Password {
@@ -30,6 +34,8 @@ func Usage(command string, a *actions.Action) string {
 			f += " " + strings.ToUpper(strings.ReplaceAll(p.Name, "-", "_"))
 		case actions.Int:
 			f += " N"
+		case actions.Duration:
+			f += " DURATION"
 		}
 		if !p.Required {
 			f = "[" + f + "]"

@@ -174,7 +174,9 @@ func TestUsage(t *testing.T) {
 	tests := map[string]string{
 		"ping":         "/okta ping",
 		"get-user":     "/okta get-user USER…",
-		"assign-role":  "/okta assign-role USER… --role ROLE",
+		"assign-role":  "/okta assign-role USER… --role ROLE [--for DURATION] [--extend]",
+		"revoke":       "/okta revoke GRANT",
+		"grants":       "/okta grants [--user USER] [--all]",
 		"list-users":   "/okta list-users [--query QUERY] [--filter FILTER] [--search SEARCH] [--limit N]",
 		"set-password": "/okta set-password USER… [--add-random-chars]",
 		"add-group":    "/okta add-group NAME [--description DESCRIPTION]",
