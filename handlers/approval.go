@@ -204,6 +204,8 @@ func (b *Bot) onBlockActions(workCtx context.Context, sm *socketmode.Client, req
 	switch act.ActionID {
 	case blocks.ActApprove, blocks.ActDeny, blocks.ActSetPassword, blocks.ActRunApproved, blocks.ActBreakGlass, blocks.ActReviewed:
 		b.accept(workCtx, sm, req, cb.User.ID, nil, func(ctx context.Context) { b.approvalClicked(ctx, cb, act) })
+	case blocks.ActGrantExtend, blocks.ActGrantEnd:
+		b.accept(workCtx, sm, req, cb.User.ID, nil, func(ctx context.Context) { b.grantClicked(ctx, cb, act) })
 	default:
 		b.ack(sm, req, nil)
 	}
@@ -607,7 +609,8 @@ func (b *Bot) approvalView(ap store.Approval) blocks.Reply {
 	if rule := b.cfg.Auth.Policy().VerifyFor(ap.Action); rule != nil {
 		r = blocks.WithVerifyNote(r, ap, rule.FallsBackToApproval(ap.Action))
 	}
-	return blocks.WithStepUpNote(r, ap, requests.NeedsStepUp(b.cfg.Auth.Policy(), ap))
+	r = blocks.WithStepUpNote(r, ap, requests.NeedsStepUp(b.cfg.Auth.Policy(), ap))
+	return blocks.WithGrantNote(r, ap)
 }
 
 // updateApprovalMessage shows the approval's current state in its message.

@@ -84,6 +84,9 @@ type Config struct {
 	// shortest expire_after of the policy in force (a reloaded policy
 	// included), between 200 ms and 15 s.
 	SweepInterval time.Duration
+	// GrantSweepInterval is how often time-boxed grants are checked for
+	// their warning and their end. Zero: DefaultGrantSweep.
+	GrantSweepInterval time.Duration
 	// VerifyPoll is how often a target's Okta Verify push is polled
 	// (requests.DefaultVerifyPoll when 0); tests make it short.
 	VerifyPoll time.Duration
@@ -197,6 +200,7 @@ func New(cfg Config) *Bot {
 		Now: cfg.Now, Replica: cfg.Replica, Lease: cfg.Lease, RequestTimeout: cfg.RequestTimeout, VerifyPoll: cfg.VerifyPoll,
 		Log: cfg.Logger, Metrics: cfg.Metrics,
 	}
+	b.eng.GrantNotify = slackGrants{b}
 	cfg.Metrics.Pool("members", b.work.workers, b.work.limit, b.work.load)
 	cfg.Metrics.Pool("outsiders", b.outsiders.workers, b.outsiders.limit, b.outsiders.load)
 	return b
@@ -259,10 +263,16 @@ func (b *Bot) Run(ctx context.Context, sm *socketmode.Client) error {
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	if b.cfg.Store != nil {
-		b.wg.Add(1)
+		b.wg.Add(2)
 		go func() {
 			defer b.wg.Done()
 			b.sweepLoop(sweepCtx, workCtx)
+		}()
+		// Grants end on their own loop: approved work the sweep runs
+		// never holds up a grant's end.
+		go func() {
+			defer b.wg.Done()
+			b.grantLoop(sweepCtx, workCtx)
 		}()
 	}
 

@@ -134,6 +134,9 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 	b.accept(workCtx, sm, req, cb.User.ID, slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(a): "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
 		func(ctx context.Context) {
 			log := inv.logger(b.log).With().Str("action", a.Name).Str("via", "modal").Logger()
+			if b.localGrantCommand(ctx, log, inv, parsed.Request) {
+				return
+			}
 			decision, ok := b.authorize(ctx, log, inv, parsed.Request)
 			if !ok {
 				return

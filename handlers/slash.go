@@ -62,6 +62,9 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
 	}
 	req := parsed.Request
 	log = log.With().Str("action", req.Action.Name).Logger()
+	if b.localGrantCommand(ctx, log, inv, req) {
+		return
+	}
 	decision, ok := b.authorize(ctx, log, inv, req)
 	if !ok {
 		return
@@ -139,7 +142,8 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		b.showAudit(ctx, log, inv, req)
 		return
 	}
-	env = b.eng.Verifier(env, requests.Caller{ID: inv.caller, Channel: inv.channel, Via: inv, Request: &req}, req.Action.Name)
+	caller := requests.Caller{ID: inv.caller, Channel: inv.channel, Via: inv, Request: &req}
+	env = b.eng.Granting(b.eng.Verifier(env, caller, req.Action.Name), caller, req)
 	// Its targets' pushes wait for their answer: the request has their
 	// time beside its own.
 	ctx, cancel := b.longer(ctx, b.eng.VerifyTime(req.Action.Name, len(req.Targets)))

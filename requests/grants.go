@@ -464,6 +464,20 @@ func (e *Engine) EndGrant(ctx context.Context, by, channel string, g store.Grant
 	return ended, EndRetrying, nil
 }
 
+// GrantUser is the Okta user --user of /okta grants names (a login, an
+// email, an @mention), or why none is.
+func (e *Engine) GrantUser(ctx context.Context, typed string) (string, error) {
+	a := &actions.Action{Name: auth.GrantsAction, Targets: actions.UserTargets}
+	ids, _, failed := e.ResolveUsers(ctx, actions.Env{Dir: e.Dir, Now: e.Now}, a, []string{typed})
+	switch {
+	case len(failed) > 0:
+		return "", failed[0].Err
+	case len(ids) != 1:
+		return "", actions.Errorf(actions.KindNotFound, "no Okta user is %q", typed)
+	}
+	return ids[0], nil
+}
+
 // MaySeeAllGrants reports whether caller may list everyone's grants (the
 // policy lets them run grants); their own they may always see.
 func (e *Engine) MaySeeAllGrants(ctx context.Context, caller, channel string) (bool, error) {

@@ -185,9 +185,10 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		// The push's answer is polled every VerifyPoll.
 		VerifyPoll:     verifyPoll,
 		RequestTimeout: requestTimeout,
-		// Both nil and zero but in the tests.
-		Now:           clock,
-		SweepInterval: sweepEvery,
+		// All nil and zero but in the tests.
+		Now:                clock,
+		SweepInterval:      sweepEvery,
+		GrantSweepInterval: grantSweep,
 
 		TeamID:       who.TeamID,
 		EnterpriseID: who.EnterpriseID,
@@ -286,6 +287,10 @@ var sweepEvery time.Duration
 // requestTimeout bounds one request's own work (0: the handlers' default,
 // 2 minutes); the tests shorten it.
 var requestTimeout time.Duration
+
+// grantSweep is how often time-boxed grants are checked for their end (0:
+// the handlers' default); the tests make it short.
+var grantSweep time.Duration
 
 // replicaName names this process in execution leases: the host, the
 // process id and a random part, so that replicas sharing a database (or
