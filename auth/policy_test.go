@@ -60,13 +60,15 @@ func TestParseExample(t *testing.T) {
 		Line:          exampleLine(t, "  - actions: [disable-user]"),
 	}
 	wantRule := ApprovalRule{
-		Actions:       []string{"set-password", "assign-role", "unassign-role"},
-		Approvers:     []string{"security"},
-		Channel:       "C0APPROVALS",
-		ExpireAfter:   time.Hour,
-		RequireReason: true,
-		RemindAfter:   10 * time.Minute,
-		Line:          exampleLine(t, "  - actions: [set-password, assign-role"),
+		Actions:         []string{"set-password", "assign-role", "unassign-role"},
+		Approvers:       []string{"security"},
+		Channel:         "C0APPROVALS",
+		ExpireAfter:     time.Hour,
+		RequireReason:   true,
+		RemindAfter:     10 * time.Minute,
+		MaxDuration:     8 * time.Hour,
+		RequireDuration: true,
+		Line:            exampleLine(t, "  - actions: [set-password, assign-role"),
 	}
 	if diff := cmp.Diff([]ApprovalRule{disableRule, wantRule}, p.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
