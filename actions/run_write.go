@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"math/big"
-	"slices"
 	"strings"
 )
 
@@ -83,9 +82,7 @@ func assignFor(ctx context.Context, env Env, tb *Timebox, types []string, o *Out
 	defer func() { o.Done = joinDone(parts) }()
 	for _, typ := range types {
 		a := Access{User: *o.User, Role: strings.ToUpper(typ)}
-		held := slices.ContainsFunc(roles, func(r Role) bool {
-			return strings.EqualFold(r.Type, a.Role) && (r.AssignmentType == "" || r.AssignmentType == "USER")
-		})
+		held := HoldsRole(roles, a.Role)
 		raced := false
 		assign := func() (string, error) {
 			r, err := env.Dir.AssignRole(ctx, o.User.ID, a.Role)

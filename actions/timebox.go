@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -54,6 +55,15 @@ func timeboxOf(env Env, req Request) (*Timebox, error) {
 		return nil, Errorf(KindInternal, "this request cannot keep time-boxed grants, so nothing was given (--for)")
 	}
 	return env.Timebox, nil
+}
+
+// HoldsRole reports whether roles (a user's) assign them typ directly: the
+// assignment a time-boxed assign-role would make and remove. One through a
+// group is the group's, not the user's.
+func HoldsRole(roles []Role, typ string) bool {
+	return slices.ContainsFunc(roles, func(r Role) bool {
+		return strings.EqualFold(r.Type, typ) && (r.AssignmentType == "" || r.AssignmentType == "USER")
+	})
 }
 
 // Until is an end time as outcomes and the audit say it.

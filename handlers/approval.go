@@ -73,6 +73,11 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 			return
 		}
 		log = log.With().Strs("okta_user_ids", targets).Logger()
+		// Nobody is asked to approve a grant that would be refused.
+		if held := b.eng.GrantRefusals(ctx, req, targets, labels); len(held) > 0 {
+			b.refuseHeld(ctx, log, inv, req, held)
+			return
+		}
 	}
 	publicNote := ""
 	if req.Public && !b.canPostLater(ctx, log, inv) {

@@ -170,6 +170,20 @@ func (b *Bot) lookupGrant(ctx context.Context, log zerolog.Logger, inv invocatio
 	return g, true
 }
 
+// refuseHeld answers a time-boxed request that would be refused when it
+// ran, because targets already have the access: nothing was sent for
+// approval.
+func (b *Bot) refuseHeld(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, held []actions.Outcome) {
+	log.Info().Str("event", "request.refused").Str("reason", "access already held").Int("held", len(held)).Msg("time-boxed access the targets already have; not sent for approval")
+	b.auditRefused(ctx, log, inv, req, fmt.Sprintf("not sent for approval: %s already had the access, and not through a grant oktabot may extend", blocks.Plural(len(held), "target", "targets")))
+	lines := make([]string, len(held))
+	for i, o := range held {
+		lines[i] = blocks.OutcomeError(o.Target, o.Err)
+	}
+	r, _, _ := blocks.List(":no_entry_sign: *Nothing was sent for approval*, and nothing was run: a time-boxed grant would take away at its end access it did not give.", lines, "")
+	b.respond(ctx, log, inv, r)
+}
+
 // grantClicked handles Extend and End now.
 func (b *Bot) grantClicked(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
 	channel := cb.Container.ChannelID

@@ -134,24 +134,35 @@ func accessKey(a actions.Access) string {
 	return store.Grant{Role: a.Role}.Access()
 }
 
+// heldGrant is the active grant of oktabot's that gave a (which the user
+// already has) and that --extend (extend) may extend, or the refusal: a
+// grant of access oktabot did not give would take it away at its end.
+func (e *Engine) heldGrant(ctx context.Context, a actions.Access, extend bool) (store.Grant, error) {
+	g, err := e.Store.LiveGrant(ctx, a.User.ID, accessKey(a))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return g, actions.Errorf(actions.KindConflict,
+			"%s already has %s, and not through a grant of oktabot's: a time-boxed grant would take it away at its end, although oktabot did not give it. Nothing was changed", a.User.Login, a.Name())
+	case err != nil:
+		return g, &actions.Error{Kind: actions.KindUnavailable, Err: err,
+			Message: "could not look up oktabot's grants (its database did not answer), so nothing was changed for " + a.User.Login}
+	case g.Status != store.GrantActive:
+		return g, actions.Errorf(actions.KindConflict,
+			"oktabot's grant %s of %s to %s is being %s right now; nothing was changed. Try again in a moment", g.ID, a.Name(), a.User.Login, grantMove(g.Status))
+	case !extend:
+		return g, actions.Errorf(actions.KindConflict,
+			"%s already has %s through oktabot's grant %s, %s; add --extend to extend it. Nothing was changed", a.User.Login, a.Name(), g.ID, actions.Until(g.EndsAt))
+	}
+	return g, nil
+}
+
 // extend answers access the user already has: it extends the active grant
 // of oktabot's that gave it, when --extend says so (its end becomes d from
 // now, or stays if later), and refuses otherwise.
 func (e *Engine) extend(ctx context.Context, c Caller, a actions.Access, d time.Duration, extend bool) (time.Time, error) {
-	g, err := e.Store.LiveGrant(ctx, a.User.ID, accessKey(a))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return time.Time{}, actions.Errorf(actions.KindConflict,
-			"%s already has %s, and not through a grant of oktabot's: a time-boxed grant would take it away at its end, although oktabot did not give it. Nothing was changed", a.User.Login, a.Name())
-	case err != nil:
-		return time.Time{}, &actions.Error{Kind: actions.KindUnavailable, Err: err,
-			Message: "could not look up oktabot's grants (its database did not answer), so nothing was changed for " + a.User.Login}
-	case g.Status != store.GrantActive:
-		return time.Time{}, actions.Errorf(actions.KindConflict,
-			"oktabot's grant %s of %s to %s is being %s right now; nothing was changed. Try again in a moment", g.ID, a.Name(), a.User.Login, grantMove(g.Status))
-	case !extend:
-		return time.Time{}, actions.Errorf(actions.KindConflict,
-			"%s already has %s through oktabot's grant %s, %s; add --extend to extend it. Nothing was changed", a.User.Login, a.Name(), g.ID, actions.Until(g.EndsAt))
+	g, err := e.heldGrant(ctx, a, extend)
+	if err != nil {
+		return time.Time{}, err
 	}
 	now := e.Now()
 	end := now.Add(d)
@@ -173,6 +184,53 @@ func (e *Engine) extend(ctx context.Context, c Caller, a actions.Access, d time.
 	return ext.EndsAt, nil
 }
 
+// GrantRefusals is what a time-boxed request (--for) of users (their Okta
+// ids, labels beside) would be refused when it runs because a user already
+// has the access (heldGrant): asked before it is sent for approval, so that
+// nobody approves what cannot run. What cannot be read now is left to the
+// run, which asks again.
+func (e *Engine) GrantRefusals(ctx context.Context, req actions.Request, users, labels []string) []actions.Outcome {
+	if grantFor(req) == 0 || e.Store == nil {
+		return nil
+	}
+	var group *actions.Group
+	if req.Action.Name == auth.AddToGroup {
+		g, err := actions.FindGroup(ctx, e.Dir, req.Values["group"])
+		if err != nil {
+			return nil
+		}
+		group = &g
+	}
+	var out []actions.Outcome
+	for i, id := range users {
+		u := actions.User{ID: id, Login: id}
+		if i < len(labels) {
+			u.Login = labels[i]
+		}
+		var held []actions.Access
+		if group != nil {
+			groups, err := e.Dir.ListUserGroups(ctx, id)
+			if err == nil && slices.ContainsFunc(groups, func(h actions.Group) bool { return h.ID == group.ID }) {
+				held = append(held, actions.Access{User: u, Group: group})
+			}
+		} else if roles, err := e.Dir.ListRoles(ctx, id); err == nil {
+			for _, typ := range req.List("role") {
+				if actions.HoldsRole(roles, typ) {
+					held = append(held, actions.Access{User: u, Role: strings.ToUpper(typ)})
+				}
+			}
+		}
+		for _, a := range held {
+			if _, err := e.heldGrant(ctx, a, req.Bool("extend")); err != nil {
+				out = append(out, actions.Outcome{Target: u.Login, Err: err})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// grantMove is what a grant that is not active is having done to it.
 func grantMove(s store.GrantStatus) string {
 	if s == store.GrantGiving {
 		return "given"
@@ -253,7 +311,11 @@ func (e *Engine) SweepGrants(ctx context.Context) {
 		log.Error().Err(err).Msg("could not look for grants about to end")
 	}
 	for _, g := range ending {
-		e.GrantNotify.GrantEnding(ctx, g)
+		// A grant hardly longer than the warning is not warned of: its
+		// requester has just been told its end.
+		if g.EndsAt.Sub(g.CreatedAt) > GrantWarning+time.Minute {
+			e.GrantNotify.GrantEnding(ctx, g)
+		}
 	}
 	qctx, cancel = context.WithTimeout(ctx, 10*time.Second)
 	due, err := e.Store.DueGrants(qctx, e.Now())

@@ -34,6 +34,7 @@ const grantPolicyE2E = `roles:
     members: [U0SECURE1, S0SECURITY]
     actions: ["*"]
     assignable_roles: ["*"]
+    admin_targets: true
 approvals:
   - actions: [assign-role]
     approvers: [security]
@@ -209,7 +210,7 @@ func TestTimeboxedRoleAfterApproval(t *testing.T) {
 	mustContain(t, g.reply(uAlice, "assign-role dave@corp.com --role HELP_DESK_ADMIN"),
 		"the policy gives assign-role for a time only", "add --for", "at most 4h")
 	mustContain(t, g.reply(uAlice, "assign-role dave@corp.com --role HELP_DESK_ADMIN --for 6h"),
-		"--for 6h is longer than the policy lets you give assign-role: at most 4h (max_duration of the approval rule on line 12)")
+		"--for 6h is longer than the policy lets you give assign-role: at most 4h (max_duration of the approval rule on line 13)")
 	mustContain(t, g.reply(uAlice, "add-to-group dave@corp.com --group Responders --for 9h"), "at most 8h (max_duration of role \"oncall\")")
 	mustContain(t, g.reply(uAlice, "add-to-group dave@corp.com --group Responders --for 2"), "--for takes a duration such as 30m, 2h or 7d")
 	if len(g.approvalMessages()) != 0 || len(g.grants()) != 0 {
@@ -410,4 +411,18 @@ func TestTimeboxedGrantRefusesExistingAccess(t *testing.T) {
 	}
 	// Without --for, as ever: already a member.
 	mustContain(t, g.reply(uAlice, "add-to-group dave@corp.com --group Responders"), "already in Responders")
+
+	// Through an approval: refused before anyone is asked to approve it
+	// (by security, who may act on Okta admins).
+	g.okta.AddUser(oktatest.User{Login: "sam@corp.com", Email: "sam@corp.com", FirstName: "Sam", LastName: "Secure"})
+	erin, _ := g.okta.User("erin@corp.com")
+	g.okta.AddRole(erin.ID, oktatest.Role{Type: "READ_ONLY_ADMIN"})
+	got = g.reply(uSec1, "assign-role erin@corp.com frank@corp.com --role READ_ONLY_ADMIN --for 2h")
+	mustContain(t, got, "Nothing was sent for approval", "Erin Example", "already has READ_ONLY_ADMIN, and not through a grant of oktabot's")
+	if strings.Contains(got, "Frank") || len(g.approvalMessages()) != 0 || g.oktaOps("assignRoleToUser") != 0 {
+		t.Errorf("sent for approval or run: %s; %d approval messages", got, len(g.approvalMessages()))
+	}
+	if recs := g.auditEvents("request.refused"); len(recs) == 0 || !strings.Contains(recs[len(recs)-1].Detail, "already had the access") {
+		t.Errorf("refusal records %+v", recs)
+	}
 }
