@@ -359,6 +359,13 @@ func (e *Engine) revoke(ctx context.Context, g store.Grant) (store.Grant, Revoke
 		log.Error().Err(err).Msg("could not claim a grant that has ended; the next sweep tries again")
 		return g, RevokeUnrecorded
 	}
+	return e.removeClaimed(ctx, claimed)
+}
+
+// removeClaimed removes the access of a grant this replica claimed, and
+// records it, or why it could not and when it is tried again.
+func (e *Engine) removeClaimed(ctx context.Context, claimed store.Grant) (store.Grant, Revoked) {
+	log := e.Log.With().Str("grant", claimed.ID).Str("action", claimed.Action).Str("target", claimed.UserID).Logger()
 	// Okta is asked within the lease: a replica that holds it no longer
 	// stops before it writes (the removal is idempotent all the same).
 	octx, cancel := context.WithTimeout(ctx, e.Lease*2/3)
@@ -505,7 +512,8 @@ func (e *Engine) EndGrant(ctx context.Context, by, channel string, g store.Grant
 			return g, EndRefused, nil
 		}
 	}
-	ended, err := e.Store.EndGrant(ctx, g.ID, by, e.Now())
+	// Ended and claimed in one move: its removal is this call's.
+	ended, err := e.Store.EndGrant(ctx, g.ID, by, e.Replica, e.Lease, e.Now())
 	switch {
 	case errors.Is(err, store.ErrNotClaimable):
 		return ended, EndNotActive, nil
@@ -514,16 +522,13 @@ func (e *Engine) EndGrant(ctx context.Context, by, channel string, g store.Grant
 		return g, EndFailed, err
 	}
 	e.Log.Info().Str("event", "grant.ended").Str("grant", g.ID).Str("user", by).Msg("grant ended early")
-	done, r := e.revoke(ctx, ended)
-	switch r {
-	case RevokedNow:
+	done, r := e.removeClaimed(ctx, ended)
+	if r == RevokedNow {
 		return done, EndedNow, nil
-	case RevokeRetrying:
-		return done, EndRetrying, nil
 	}
-	// Another replica's sweep took it at once, or the store failed after
-	// it was ended: it is removed as any ended grant is.
-	return ended, EndRetrying, nil
+	// Okta failed (it is retried), or the store did after the removal:
+	// it is removed as any ended grant is.
+	return done, EndRetrying, nil
 }
 
 // GrantUser is the Okta user --user of /okta grants names (a login, an

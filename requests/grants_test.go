@@ -473,3 +473,43 @@ func TestExtendRequest(t *testing.T) {
 		t.Errorf("request %+v, %v", req, err)
 	}
 }
+
+// End now races the sweeps of every replica: the one who ends it removes
+// it, and tells once.
+func TestEndGrantRacesTheSweeps(t *testing.T) {
+	g := newGrantRig(t)
+	e := g.replica("a")
+	for round := range 5 {
+		outcome(t, must(g.ask(e, "U0ALICE", "add-to-group bob@corp.com --group \"On-call responders\" --for 2h")))
+		live := g.grants(store.GrantFilter{Live: true})
+		if len(live) != 1 {
+			t.Fatalf("round %d: %d live grants", round, len(live))
+		}
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for i := range 4 {
+			sweeper := g.replica(fmt.Sprintf("sweeper-%d", i))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+						sweeper.SweepGrants(context.Background())
+					}
+				}
+			}()
+		}
+		_, r, err := e.EndGrant(context.Background(), "U0ALICE", "D0ALICE", live[0])
+		close(stop)
+		wg.Wait()
+		if r != EndedNow || err != nil {
+			t.Fatalf("round %d: EndGrant = %v, %v; want it ended by its caller", round, r, err)
+		}
+		if len(g.gn.revoked) != round+1 {
+			t.Fatalf("round %d: told %d times", round, len(g.gn.revoked))
+		}
+	}
+}

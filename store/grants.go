@@ -11,11 +11,11 @@ import (
 // gave is never forgotten, whatever stops the bot; at its end it is
 // claimed by one replica and removed:
 //
-//	giving ──ActivateGrant──▶ active ──(EndsAt passes, or EndGrant)──▶ due
-//	  │ └──DropGrant (nothing was given)      │
-//	  │                                       ExtendGrant (a new EndsAt)
-//	  └───────────(due at EndsAt)──┐
-//	                               ▼
+//	giving ──ActivateGrant──▶ active ──(EndsAt passes)──▶ due
+//	  │ └──DropGrant (nothing was given)      │   └──EndGrant (ended and claimed)──┐
+//	  │                                       ExtendGrant (a new EndsAt)          │
+//	  └───────────(due at EndsAt)──┐                                              │
+//	                               ▼                                              ▼
 //	due ──ClaimGrant──▶ revoking ──FinishGrant──▶ revoked
 //	                      │  ▲
 //	      RetryGrant ─────┘  └── ClaimGrant again at NextAttempt
@@ -152,9 +152,11 @@ type Grants interface {
 	// after now), and clears WarnedAt and OverdueAt: it is warned of
 	// again before its new end. ErrNotClaimable unless it is active.
 	ExtendGrant(ctx context.Context, id string, endsAt, now time.Time) (Grant, error)
-	// EndGrant ends an active grant early: EndsAt becomes now and EndedBy
-	// by, so it is due at once. ErrNotClaimable unless it is active.
-	EndGrant(ctx context.Context, id, by string, now time.Time) (Grant, error)
+	// EndGrant ends an active grant early and claims it for owner in the
+	// same move (revoking, for lease by the database's clock, as
+	// ClaimGrant), so that its removal is owner's and no sweep's: EndsAt
+	// becomes now and EndedBy by. ErrNotClaimable unless it is active.
+	EndGrant(ctx context.Context, id, by, owner string, lease time.Duration, now time.Time) (Grant, error)
 
 	// WarnGrants marks active grants that end after now and at most
 	// within of now, not yet warned of, as warned, and returns them: each

@@ -251,7 +251,7 @@ func testGrantExtendAndEnd(t *testing.T, h *harness) {
 	giving := createGrant(t, s, roleGrant())
 	_, err := s.ExtendGrant(ctx, giving.ID, t0.Add(5*time.Hour), t0)
 	wantErr(t, "ExtendGrant of a giving grant", err, store.ErrNotClaimable)
-	_, err = s.EndGrant(ctx, giving.ID, "UREQ", t0)
+	_, err = s.EndGrant(ctx, giving.ID, "UREQ", "replica-a", time.Minute, t0)
 	wantErr(t, "EndGrant of a giving grant", err, store.ErrNotClaimable)
 	if _, err := s.ActivateGrant(ctx, giving.ID, "ra1", t0); err != nil {
 		t.Fatal(err)
@@ -279,27 +279,31 @@ func testGrantExtendAndEnd(t *testing.T, h *harness) {
 		t.Errorf("due before the new end: %v", grantIDs(due))
 	}
 
-	// Ended early: due at once, and not ended twice.
+	// Ended early: claimed by who ends it in the same move, so that no
+	// sweep takes its removal; not ended twice.
 	t1 := t0.Add(time.Hour)
-	ended, err := s.EndGrant(ctx, giving.ID, "USEC", t1)
+	before := time.Now()
+	ended, err := s.EndGrant(ctx, giving.ID, "USEC", "replica-a", time.Minute, t1)
 	if err != nil {
 		t.Fatalf("EndGrant: %v", err)
 	}
-	if ended.EndedBy != "USEC" || !ended.EndsAt.Equal(norm(t1)) {
-		t.Errorf("ended: by %q at %v", ended.EndedBy, ended.EndsAt)
+	if ended.EndedBy != "USEC" || !ended.EndsAt.Equal(norm(t1)) || ended.Status != store.GrantRevoking || ended.Owner != "replica-a" {
+		t.Errorf("ended: by %q at %v, %s by %s", ended.EndedBy, ended.EndsAt, ended.Status, ended.Owner)
 	}
-	due, err := s.DueGrants(ctx, t1)
-	if err != nil || len(due) != 1 || due[0].ID != giving.ID {
-		t.Errorf("DueGrants after EndGrant: %v %v", grantIDs(due), err)
+	checkLease(t, "EndGrant", ended.LeaseUntil, before, time.Now(), time.Minute)
+	if due, _ := s.DueGrants(ctx, t1.Add(time.Hour)); len(due) != 0 {
+		t.Errorf("due while its ender holds it: %v", grantIDs(due))
 	}
-	if _, err := s.ClaimGrant(ctx, giving.ID, "replica-a", time.Minute, t1); err != nil {
-		t.Fatalf("ClaimGrant: %v", err)
-	}
-	_, err = s.EndGrant(ctx, giving.ID, "UREQ", t1)
+	_, err = s.ClaimGrant(ctx, giving.ID, "replica-b", time.Minute, t1)
+	wantErr(t, "ClaimGrant of an ended grant", err, store.ErrNotClaimable)
+	_, err = s.EndGrant(ctx, giving.ID, "UREQ", "replica-b", time.Minute, t1)
 	wantErr(t, "EndGrant of a revoking grant", err, store.ErrNotClaimable)
 	_, err = s.ExtendGrant(ctx, giving.ID, newEnd, t1)
 	wantErr(t, "ExtendGrant of a revoking grant", err, store.ErrNotClaimable)
-	_, err = s.EndGrant(ctx, "NOSUCHGRANT", "UREQ", t1)
+	if _, err := s.FinishGrant(ctx, giving.ID, "replica-a", "removed", t1); err != nil {
+		t.Errorf("FinishGrant by its ender: %v", err)
+	}
+	_, err = s.EndGrant(ctx, "NOSUCHGRANT", "UREQ", "replica-a", time.Minute, t1)
 	wantErr(t, "EndGrant of nothing", err, store.ErrNotFound)
 }
 

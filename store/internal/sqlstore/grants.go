@@ -223,13 +223,18 @@ func (s *Store) ExtendGrant(ctx context.Context, id string, endsAt, now time.Tim
 }
 
 // EndGrant implements store.Grants.
-func (s *Store) EndGrant(ctx context.Context, id, by string, now time.Time) (store.Grant, error) {
+func (s *Store) EndGrant(ctx context.Context, id, by, owner string, lease time.Duration, now time.Time) (store.Grant, error) {
 	const op = "end grant"
-	if id == "" || by == "" || now.IsZero() {
-		return store.Grant{}, s.invalid(op, "id, by and now are required")
+	if id == "" || by == "" || owner == "" || now.IsZero() {
+		return store.Grant{}, s.invalid(op, "id, by, owner and now are required")
 	}
-	g, ok, err := s.grantReturning(ctx, `UPDATE grants SET ends_at = ?, ended_by = ?, updated_at = ?
-		WHERE id = ? AND status = 'active'`, s.t(now), txt(by), s.t(now), txt(id))
+	if lease < time.Microsecond {
+		return store.Grant{}, s.invalid(op, "lease %v is not positive", lease)
+	}
+	g, ok, err := s.grantReturning(ctx, `UPDATE grants
+		SET status = 'revoking', ends_at = ?, ended_by = ?, lease_owner = ?, lease_until = `+s.d.LeaseEnd+`, updated_at = ?
+		WHERE id = ? AND status = 'active'`,
+		s.t(now), txt(by), txt(owner), lease.Microseconds(), s.t(now), txt(id))
 	return s.grantMoved(ctx, op, id, g, ok, err)
 }
 
