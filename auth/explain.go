@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 )
 
 // The policy, read back for people: `oktabot policy explain`. Nothing here
@@ -22,6 +23,9 @@ type Grant struct {
 	// RoleTypes, for assign-role and unassign-role, are the Okta role types
 	// Roles let them assign and unassign.
 	RoleTypes RoleTypes
+	// Timebox, for the time-boxed actions (Timeboxed), is what Roles and
+	// Rule say of --for; nil for the others.
+	Timebox *Timebox
 }
 
 // RoleMembers is one role and who is in it.
@@ -31,6 +35,10 @@ type RoleMembers struct {
 	Groups       []string // Slack user group ids, in file order
 	AdminTargets bool
 	RoleTypes    RoleTypes // its assignable_roles
+	// MaxDuration and RequireDuration are its max_duration (0: none) and
+	// require_duration.
+	MaxDuration     time.Duration
+	RequireDuration bool
 }
 
 // Explanation is what the policy gives one person.
@@ -63,8 +71,10 @@ func (p *Policy) Explain(user string, groups []string, actions []string) Explana
 			continue
 		}
 		g := Grant{Action: a}
+		var granting []*role
 		for _, r := range p.roles {
 			if member[r.name] && r.allows(a) {
+				granting = append(granting, r)
 				g.Roles = append(g.Roles, r.name)
 				g.AdminTargets = g.AdminTargets || r.adminTargets
 				if changesRoles(a) {
@@ -76,6 +86,10 @@ func (p *Policy) Explain(user string, groups []string, actions []string) Explana
 			continue
 		}
 		g.Rule = p.RuleFor(a)
+		if Timeboxed(a) {
+			tb := timebox(granting, g.Rule)
+			g.Timebox = &tb
+		}
 		x.Grants = append(x.Grants, g)
 	}
 	for _, rule := range p.rules {
@@ -120,7 +134,8 @@ func (p *Policy) Access(action string) (Access, bool) {
 }
 
 func (r *role) members() RoleMembers {
-	m := RoleMembers{Role: r.name, Groups: slices.Clone(r.groups), AdminTargets: r.adminTargets, RoleTypes: r.assignable}
+	m := RoleMembers{Role: r.name, Groups: slices.Clone(r.groups), AdminTargets: r.adminTargets, RoleTypes: r.assignable,
+		MaxDuration: r.maxDuration, RequireDuration: r.requireDuration}
 	for u := range r.users {
 		m.Users = append(m.Users, u)
 	}

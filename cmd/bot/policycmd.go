@@ -210,7 +210,39 @@ func ruleText(r *auth.ApprovalRule) string {
 	if r.NeedsStepUp() {
 		s += "; each decision counts only with its clicker's Okta Verify push (step_up)"
 	}
+	if f := forText(r.RequireDuration, r.MaxDuration); f != "" {
+		s += "; " + f
+	}
 	return s
+}
+
+// forText says what a max_duration (0: none) and require_duration say of
+// --for: "--for is required, at most 2h"; "" when they say nothing.
+func forText(required bool, most time.Duration) string {
+	switch {
+	case required && most > 0:
+		return "--for is required, at most " + auth.DurationText(most)
+	case required:
+		return "--for is required"
+	case most > 0:
+		return "--for at most " + auth.DurationText(most)
+	}
+	return ""
+}
+
+// timeboxText says what a person's --for may be.
+func timeboxText(tb auth.Timebox) string {
+	at := "at most " + auth.DurationText(tb.Max)
+	if tb.MaxFrom != "" {
+		at += " (" + tb.MaxFrom + ")"
+	}
+	switch {
+	case !tb.Required:
+		return "optional, " + at
+	case tb.RequiredBy == tb.MaxFrom:
+		return "required, " + at
+	}
+	return "required (" + tb.RequiredBy + "), " + at
 }
 
 func explainUser(w io.Writer, reg *actions.Registry, p *auth.Policy, user string, groups []string) {
@@ -249,6 +281,9 @@ func explainUser(w io.Writer, reg *actions.Registry, p *auth.Policy, user string
 		}
 		if g.Action == auth.AssignRole || g.Action == auth.UnassignRole {
 			fmt.Fprintf(w, "  %-*s  Okta role types: %s\n", width, "", g.RoleTypes)
+		}
+		if g.Timebox != nil {
+			fmt.Fprintf(w, "  %-*s  --for: %s\n", width, "", timeboxText(*g.Timebox))
 		}
 	}
 	switch {
@@ -300,6 +335,9 @@ func explainAction(w io.Writer, reg *actions.Registry, p *auth.Policy, action st
 			}
 			if action == auth.AssignRole || action == auth.UnassignRole {
 				extra += fmt.Sprintf(" (Okta role types: %s)", r.RoleTypes)
+			}
+			if f := forText(r.RequireDuration, r.MaxDuration); f != "" && auth.Timeboxed(action) {
+				extra += " (" + f + ")"
 			}
 			fmt.Fprintf(w, "  %s: %s%s\n", r.Role, membersText(r), extra)
 		}

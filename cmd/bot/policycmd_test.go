@@ -224,3 +224,40 @@ func mustNotContain(t *testing.T, got string, unwanted ...string) {
 		}
 	}
 }
+
+func TestPolicyExplainSaysTimeBoxes(t *testing.T) {
+	file := writeFile(t, "policy.yml", `roles:
+  oncall:
+    members: [U0ALICE01]
+    actions: [ping, add-to-group, assign-role]
+    assignable_roles: [HELP_DESK_ADMIN]
+    max_duration: 4h
+  security:
+    members: [U0SECURITY, U0SEC2]
+    actions: ["*"]
+    assignable_roles: ["*"]
+approvals:
+  - actions: [assign-role]
+    approvers: [security]
+    channel: C0APPROVALS
+    expire_after: 30m
+    max_duration: 2h
+    require_duration: true
+`)
+	out, stderr, err := runCmd(t, nil, "policy", "explain", file, "-user", uAlice)
+	if err != nil {
+		t.Fatal(err, stderr)
+	}
+	mustContain(t, out,
+		"expiring after 30m; --for is required, at most 2h  [oncall]",
+		"  add-to-group  at once  [oncall]\n                --for: optional, at most 4h (role \"oncall\")\n",
+		"                --for: required, at most 2h (the approval rule on line 12)\n")
+
+	out, _, _ = runCmd(t, nil, "policy", "explain", file, "-user", uSecurity)
+	mustContain(t, out, "  add-to-group       at once  [security]\n                     --for: optional, at most 30d\n")
+
+	out, _, _ = runCmd(t, nil, "policy", "explain", file, "-action", "add-to-group")
+	mustContain(t, out, "  oncall: U0ALICE01 (--for at most 4h)\n", "  security: U0SEC2, U0SECURITY\n")
+	out, _, _ = runCmd(t, nil, "policy", "explain", file, "-action", "ping")
+	mustNotContain(t, out, "--for")
+}
