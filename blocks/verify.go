@@ -163,8 +163,11 @@ func stepUp(v requests.Verification) Reply {
 	ap := v.Caller.Approval
 	noun := v.StepUp.Noun()
 	what := fmt.Sprintf("Your %s of %s (request %s)", noun, RequestLine(*ap), Code(ap.ID))
-	if v.StepUp == requests.ClickRun {
+	switch v.StepUp {
+	case requests.ClickRun:
 		what = fmt.Sprintf("Running your approved %s (request %s)", RequestLine(*ap), Code(ap.ID))
+	case requests.ClickBreakGlass:
+		what = fmt.Sprintf("Breaking glass on your %s (request %s)", RequestLine(*ap), Code(ap.ID))
 	}
 	var head, more string
 	switch v.Outcome {

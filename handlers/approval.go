@@ -344,6 +344,18 @@ func (b *Bot) approvalClicked(ctx context.Context, cb slack.InteractionCallback,
 	}
 }
 
+// stepUpText tells a clicker why their click on ap did not count for
+// want of their Okta Verify push ("" if err is not a step-up refusal);
+// still says what the request still is.
+func stepUpText(err error, still string, log zerolog.Logger) string {
+	var r *requests.StepUpRefused
+	if !errors.As(err, &r) {
+		return ""
+	}
+	log.Info().Str("event", "approval.refused").Str("reason", "step-up").Msg("decision not counted")
+	return ":no_entry: " + blocks.Esc(r.Err.Message) + ". Nothing was changed; " + still + "."
+}
+
 // stepUpShown reports whether err is a step-up refusal its clicker was
 // already shown, in the status of their push.
 func stepUpShown(err error) bool {
@@ -372,10 +384,8 @@ func decisionText(d requests.Decided, verb string, ap store.Approval, decider st
 	case requests.DecisionAlreadyDecided:
 		return alreadyDecided(ap, decider)
 	case requests.DecisionStepUpRefused:
-		var r *requests.StepUpRefused
-		if errors.As(err, &r) {
-			log.Info().Str("event", "approval.refused").Str("reason", "step-up").Msg("decision not counted")
-			return ":no_entry: " + blocks.Esc(r.Err.Message) + ". Nothing was changed; the request is still " + string(ap.Status) + "."
+		if t := stepUpText(err, "the request is still "+string(ap.Status), log); t != "" {
+			return t
 		}
 	}
 	return ":warning: I could not record your decision (the bot's database did not answer). Nothing was changed; please try again."

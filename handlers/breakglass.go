@@ -160,10 +160,11 @@ func (b *Bot) breakGlassSubmitted(ctx context.Context, user, id, reason string) 
 		return
 	}
 	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
-	// It runs at once: its targets' pushes get their time.
-	ctx, cancel := b.longer(ctx, b.eng.VerifyTime(ap.Action, len(ap.Targets)))
+	// The requester's own push (under a step_up rule), then its targets'
+	// (it runs at once), get their time.
+	ctx, cancel := b.longer(ctx, b.eng.StepUpTime(ap)+b.eng.VerifyTime(ap.Action, len(ap.Targets)))
 	defer cancel()
-	if d, decided, err := b.eng.BreakGlass(ctx, user, "", ap, reason); d != requests.DecisionMade {
+	if d, decided, err := b.eng.BreakGlass(ctx, user, "", ap, reason); d != requests.DecisionMade && !stepUpShown(err) {
 		b.tellUser(ctx, log, user, "", blocks.Notice(b.breakGlassText(d, decided, user, err, log)))
 	}
 }
@@ -175,6 +176,8 @@ func (b *Bot) breakGlassText(d requests.Decided, ap store.Approval, user string,
 	case d == requests.DecisionRefused && errors.As(err, &ae):
 		log.Info().Str("event", "approval.refused").Str("reason", ae.Message).Msg("break glass refused")
 		return ":no_entry: You can't break glass: " + blocks.Esc(ae.Message) + "."
+	case d == requests.DecisionStepUpRefused:
+		return stepUpText(err, "it still waits for an approver", log)
 	case d == requests.DecisionUnchecked:
 		log.Error().Err(err).Msg("could not check the break glass against the policy")
 		return ":warning: I could not check whether you may break glass (Slack did not answer a membership lookup). Nothing was run; please try again."
@@ -191,9 +194,14 @@ func (b *Bot) breakGlassText(d requests.Decided, ap store.Approval, user string,
 
 // reviewClicked records an approver's review of a break-glass run.
 func (b *Bot) reviewClicked(ctx context.Context, log zerolog.Logger, inv invocation, ap store.Approval) {
+	ctx, cancel := b.longer(ctx, b.eng.StepUpTime(ap)) // the reviewer's own push
+	defer cancel()
 	d, reviewed, err := b.eng.Review(ctx, inv.caller, inv.channel, ap)
 	if d == requests.DecisionMade {
 		b.insiders.saw(inv.caller)
+		return
+	}
+	if stepUpShown(err) {
 		return
 	}
 	var text string
@@ -202,6 +210,8 @@ func (b *Bot) reviewClicked(ctx context.Context, log zerolog.Logger, inv invocat
 	switch {
 	case d == requests.DecisionRefused && errors.As(err, &ae):
 		text = ":grey_question: " + blocks.Esc(ae.Message) + "."
+	case d == requests.DecisionStepUpRefused:
+		text = stepUpText(err, "it is still not reviewed", log)
 	case d == requests.DecisionOwnRequest:
 		text = fmt.Sprintf(":no_entry: You can't review your own break-glass run: a member of %s must. Nothing was changed.", blocks.RolesText(rule.Approvers))
 	case d == requests.DecisionNotApprover:

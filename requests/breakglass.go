@@ -138,6 +138,9 @@ func (e *Engine) BreakGlass(ctx context.Context, requester, channel string, ap s
 		d, err := e.refusal(ctx, requester, channel, ap, "break glass never applies to Okta admins", r)
 		return d, ap, err
 	}
+	if r := e.StepUp(ctx, requester, channel, ap, ClickBreakGlass); r != nil {
+		return DecisionStepUpRefused, ap, r
+	}
 	decided, err := e.Store.BreakGlass(ctx, ap.ID, requester, reason, e.Now())
 	switch {
 	case errors.Is(err, store.ErrTooEarly):
@@ -224,6 +227,12 @@ func (e *Engine) Review(ctx context.Context, reviewer, channel string, ap store.
 	case ApproverRefused:
 		e.Record(ctx, Transition{Event: EventDecisionRefused, Actor: reviewer, Channel: channel, Approval: &ap, Detail: "not an approver"})
 		return DecisionNotApprover, ap, nil
+	}
+	if ap.ReviewedBy != "" {
+		return DecisionAlreadyDecided, ap, nil // no push for what is done
+	}
+	if r := e.StepUp(ctx, reviewer, channel, ap, ClickReview); r != nil {
+		return DecisionStepUpRefused, ap, r
 	}
 	reviewed, err := e.Store.Review(ctx, ap.ID, reviewer, e.Now())
 	switch {

@@ -2,7 +2,7 @@ package requests
 
 // Approver step-up: under an approval rule with step_up: push, a click
 // that decides a stored request (Approve, Deny, the requester's Run it now
-// or password) counts only once its clicker approves an Okta Verify push
+// or password, their Break glass, an approver's Reviewed) counts only once its clicker approves an Okta Verify push
 // with number matching on their own device: a Slack session alone (a
 // stolen laptop, a hijacked browser) decides nothing. The push is the one
 // a target's verification sends (Engine.verify), to the clicker's own
@@ -38,6 +38,12 @@ const (
 	// ClickRun: the requester's step after approval (Run it now, or the
 	// password form).
 	ClickRun Click = "run"
+	// ClickBreakGlass: the requester's break glass (its reason form); a
+	// Slack session alone never runs a step-up rule's request without
+	// approval.
+	ClickBreakGlass Click = "break glass"
+	// ClickReview: an approver's review of a break-glass run.
+	ClickReview Click = "review"
 )
 
 // Noun is the click as a thing that counts or not: "approval".
@@ -47,6 +53,10 @@ func (c Click) Noun() string {
 		return "approval"
 	case ClickDeny:
 		return "denial"
+	case ClickBreakGlass:
+		return "break-glass"
+	case ClickReview:
+		return "review"
 	}
 	return "click to run it"
 }
