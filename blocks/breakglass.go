@@ -41,10 +41,14 @@ func Mentions(users, groups []string) string {
 // when its requester broke glass, "run by @alice with break glass, without
 // approval".
 func DecidedBy(a store.Approval) string {
-	if a.BrokenGlass {
-		return fmt.Sprintf("run by %s with break glass, without approval", Mention(a.DecidedBy))
+	mfa := ""
+	if requests.SteppedUp(a) {
+		mfa = " with Okta Verify"
 	}
-	return "approved by " + Mention(a.DecidedBy)
+	if a.BrokenGlass {
+		return fmt.Sprintf("run by %s with break glass%s, without approval", Mention(a.DecidedBy), mfa)
+	}
+	return "approved by " + Mention(a.DecidedBy) + mfa
 }
 
 // brokenGlassHead is the approval message's first line once its requester

@@ -90,6 +90,17 @@ func TestBreakGlassMessages(t *testing.T) {
 	if got := DecidedBy(b); got != "run by <@U0ALICE01> with break glass, without approval" {
 		t.Errorf("DecidedBy(broken glass) = %q", got)
 	}
+	b.Params = map[string]string{requests.StepUpParam: "push"}
+	if got := DecidedBy(b); got != "run by <@U0ALICE01> with break glass with Okta Verify, without approval" {
+		t.Errorf("DecidedBy(broken glass, step-up) = %q", got)
+	}
+	if got := WithStepUpNote(Approval(b, requests.NoStep), b, true); !strings.Contains(allText(got), ":closed_lock_with_key: Break glass by ") {
+		t.Errorf("a stepped-up break glass's note: %s", allText(got))
+	}
+	b.BrokenGlass, b.DecidedBy = false, "U0SECURE1"
+	if got := DecidedBy(b); got != "approved by <@U0SECURE1> with Okta Verify" {
+		t.Errorf("DecidedBy(step-up) = %q", got)
+	}
 }
 
 // allText is a reply's blocks as Slack receives them (JSON, with < and >

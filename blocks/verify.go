@@ -241,7 +241,11 @@ func WithStepUpNote(r Reply, a store.Approval, needed bool) Reply {
 		if !requests.SteppedUp(a) {
 			return r
 		}
-		text = fmt.Sprintf(":closed_lock_with_key: Approved by %s with Okta Verify.", Mention(a.DecidedBy))
+		verb := "Approved"
+		if a.BrokenGlass {
+			verb = "Break glass"
+		}
+		text = fmt.Sprintf(":closed_lock_with_key: %s by %s with Okta Verify.", verb, Mention(a.DecidedBy))
 	case store.StatusDenied:
 		if !requests.SteppedUp(a) {
 			return r
