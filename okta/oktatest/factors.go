@@ -263,23 +263,31 @@ func (s *Server) AnswerPushes(userID string, a PushAnswer, after time.Duration) 
 // the test when the transaction does not exist or is no longer WAITING.
 func (s *Server) AnswerPush(txID string, a PushAnswer) {
 	s.t.Helper()
+	if _, err := s.TryAnswerPush(txID, a); err != nil {
+		s.t.Fatalf("oktatest: AnswerPush: %v", err)
+	}
+}
+
+// TryAnswerPush is AnswerPush for a program whose person may answer too
+// late (the sandbox's phone): a transaction that does not exist or is no
+// longer WAITING is an error, and nothing changes. It returns the
+// transaction as it is after the answer.
+func (s *Server) TryAnswerPush(txID string, a PushAnswer) (PushTransaction, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
 	s.settlePushesLocked(now)
 	tx := s.pushByID(txID)
 	if tx == nil {
-		s.t.Fatalf("oktatest: AnswerPush: no push transaction %q", txID)
-		return
+		return PushTransaction{}, fmt.Errorf("no push transaction %q", txID)
 	}
 	if tx.Result != "WAITING" {
-		s.t.Fatalf("oktatest: AnswerPush: transaction %q is %s, not WAITING", txID, tx.Result)
-		return
+		return tx.public(), fmt.Errorf("transaction %q is %s, not WAITING", txID, tx.Result)
 	}
-	if a == PushIgnore {
-		return
+	if a != PushIgnore {
+		s.resolvePushLocked(tx, a, now)
 	}
-	s.resolvePushLocked(tx, a, now)
+	return tx.public(), nil
 }
 
 // ExpirePush ends a WAITING push's lifetime now: it is TIMEOUT from then on.
