@@ -38,6 +38,9 @@ func (s *Sandbox) handler() http.Handler {
 	mux.HandleFunc("GET /api/files/{id}", s.apiFile)
 	mux.HandleFunc("GET /api/okta", s.apiOkta)
 	mux.HandleFunc("POST /api/okta/faults", s.apiOktaFaults)
+	mux.HandleFunc("GET /api/phones", s.apiPhones)
+	mux.HandleFunc("POST /api/phones/answer", s.apiPhoneAnswer)
+	mux.HandleFunc("POST /api/clock", s.apiClock)
 	return sameOrigin(mux)
 }
 
@@ -81,18 +84,20 @@ type personJSON struct {
 	Title    string   `json:"title"`
 	Role     string   `json:"role"`
 	Groups   []string `json:"groups"`
+	DM       string   `json:"dm"` // their direct messages with oktabot
 }
 
 func (s *Sandbox) apiWorkspace(w http.ResponseWriter, _ *http.Request) {
 	var people []personJSON
 	for _, p := range s.people {
-		people = append(people, personJSON{ID: p.ID, Name: p.Name, RealName: p.RealName, Title: p.Title, Role: p.Role, Groups: s.Slack.GroupsOf(p.ID)})
+		people = append(people, personJSON{ID: p.ID, Name: p.Name, RealName: p.RealName, Title: p.Title, Role: p.Role, Groups: s.Slack.GroupsOf(p.ID), DM: s.Slack.AppDM(p.ID)})
 	}
 	writeJSON(w, map[string]any{
 		"people":   people,
 		"channels": s.channels,
 		"bot":      map[string]string{"id": s.Slack.BotUserID(), "name": "oktabot"},
 		"policy":   s.policy,
+		"tour":     s.tour,
 	})
 }
 
@@ -171,7 +176,39 @@ func (s *Sandbox) apiView(w http.ResponseWriter, r *http.Request) {
 		out["modal"] = viewJSON{ID: v.ID, Title: v.Title, Submit: v.Submit, Close: v.Close, Blocks: v.Blocks, Depth: len(stack)}
 	}
 	out["problems"] = s.problems()
+	out["clock"] = s.clockJSON()
 	writeJSON(w, out)
+}
+
+type clockJSON struct {
+	Now   time.Time `json:"now"`
+	Ahead int64     `json:"ahead"` // seconds ahead of the real time
+}
+
+func (s *Sandbox) clockJSON() clockJSON {
+	return clockJSON{Now: s.clock.Now(), Ahead: int64(s.clock.Ahead().Seconds())}
+}
+
+// apiClock moves the sandbox's time forward ({"skip": "1h"}): the bot's,
+// Slack's and Okta's together, so that what waits for time (a reminder, a
+// break-glass offer, an expiry, a grant's end) comes now.
+func (s *Sandbox) apiClock(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Skip string `json:"skip"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		fail(w, http.StatusBadRequest, "bad clock request")
+		return
+	}
+	d, err := time.ParseDuration(req.Skip)
+	if err == nil {
+		err = s.clock.Skip(d)
+	}
+	if err != nil {
+		fail(w, http.StatusBadRequest, "skip %q: %v", req.Skip, err)
+		return
+	}
+	writeJSON(w, s.clockJSON())
 }
 
 // history merges the channel's messages, the viewer's typed commands and
@@ -193,7 +230,7 @@ func (s *Sandbox) history(as, chID string) []messageJSON {
 	}
 	for _, f := range s.Slack.Files() {
 		if _, ok := s.fileSeen[f.ID]; !ok {
-			s.fileSeen[f.ID] = time.Now()
+			s.fileSeen[f.ID] = s.clock.Now()
 		}
 		if f.Channel == chID && f.Completed {
 			out = append(out, messageJSON{Author: s.Slack.BotUserID(), Name: "oktabot", Bot: true, At: s.fileSeen[f.ID],
@@ -255,7 +292,7 @@ func (s *Sandbox) apiCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.typed = append(s.typed, typedCommand{User: req.As, Channel: req.Channel, Text: text, At: time.Now()})
+	s.typed = append(s.typed, typedCommand{User: req.As, Channel: req.Channel, Text: text, At: s.clock.Now()})
 	s.mu.Unlock()
 	i := s.Slack.SlashCommand(req.As, req.Channel, "/okta", strings.TrimSpace(rest))
 	if _, err := i.WaitAck(waitAck); err != nil {
@@ -369,7 +406,7 @@ func (s *Sandbox) apiHome(w http.ResponseWriter, r *http.Request) {
 	}
 	before, _ := s.Slack.Home(req.As)
 	i, err := s.Slack.SendEvent(map[string]any{"type": "app_home_opened", "user": req.As, "channel": s.Slack.AppDM(req.As), "tab": "home",
-		"event_ts": fmt.Sprintf("%d.000100", time.Now().Unix())})
+		"event_ts": fmt.Sprintf("%d.000100", s.clock.Now().Unix())})
 	if err != nil {
 		fail(w, http.StatusBadGateway, "%v", err)
 		return

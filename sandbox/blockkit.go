@@ -17,6 +17,53 @@ func RendererTypes() (blocks, elements map[string]bool) {
 	return objectKeys(string(src), "BLOCKS"), objectKeys(string(src), "ELEMENTS")
 }
 
+// EmojiNames are the Slack emoji the page draws: the keys of EMOJI in
+// web/app.js (the others show as their :name:).
+func EmojiNames() map[string]bool {
+	src, err := webFiles.ReadFile("web/app.js")
+	if err != nil {
+		panic(err) // embedded: cannot happen
+	}
+	body := string(src)
+	if start := strings.Index(body, "const EMOJI = {"); start >= 0 {
+		body = body[start:]
+		if end := strings.Index(body, "\n};"); end >= 0 {
+			body = body[:end]
+		}
+	} else {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, m := range emojiKeyRE.FindAllStringSubmatch(body, -1) {
+		out[m[1]] = true
+	}
+	return out
+}
+
+var emojiKeyRE = regexp.MustCompile(`([a-z0-9_+-]+): "`)
+
+// emojiRE finds a Slack emoji in text: :name: after a space, a quote or
+// markup (not "token:software:totp", nor a time's ":07:").
+var emojiRE = regexp.MustCompile(`(?:^|[\s"(>*_])(:[a-z][a-z0-9_+-]*:)`)
+
+// UndrawnEmoji lists the emoji in text that the page shows as their
+// :name:, sorted.
+func UndrawnEmoji(text string) []string {
+	known := EmojiNames()
+	seen := map[string]bool{}
+	for _, m := range emojiRE.FindAllStringSubmatch(text, -1) {
+		if name := strings.Trim(m[1], ":"); !known[name] {
+			seen[m[1]] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for e := range seen {
+		out = append(out, e)
+	}
+	sort.Strings(out)
+	return out
+}
+
 var methodRE = regexp.MustCompile(`(?m)^  ([a-z_]+)\(`)
 
 // objectKeys reads the method names of `const NAME = { … };` (two-space

@@ -35,6 +35,19 @@ func TestPageRendersEveryBlockKitTypeOfTheGoldens(t *testing.T) {
 		if missing := Unrenderable(msg.Blocks); len(missing) > 0 {
 			t.Errorf("%s: the page cannot draw %v: add them to BLOCKS or ELEMENTS in sandbox/web/app.js", filepath.Base(f), missing)
 		}
+		if missing := UndrawnEmoji(string(data)); len(missing) > 0 {
+			t.Errorf("%s: the page shows %v as text: add them to EMOJI in sandbox/web/app.js", filepath.Base(f), missing)
+		}
+	}
+}
+
+func TestUndrawnEmojiNamesWhatIsMissing(t *testing.T) {
+	if n := len(EmojiNames()); n < 30 || !EmojiNames()["iphone"] {
+		t.Fatalf("could not read EMOJI from web/app.js: %d names", n)
+	}
+	got := UndrawnEmoji(`:white_check_mark: done at 06:07:55, token:software:totp; *:unicorn_face:* and :unicorn_face:`)
+	if len(got) != 1 || got[0] != ":unicorn_face:" {
+		t.Errorf("UndrawnEmoji = %q", got)
 	}
 }
 

@@ -26,9 +26,27 @@ import (
 	"oktabot/slackfake"
 )
 
-// BotRunner runs the bot, as cmd/bot's run does, with lookupEnv as its
-// environment, until ctx is done; its JSON log goes to logs.
-type BotRunner func(ctx context.Context, lookupEnv func(string) (string, bool), logs io.Writer) error
+// BotRunner runs the bot, as cmd/bot's run does, as env says, until ctx
+// is done.
+type BotRunner func(ctx context.Context, env BotEnv) error
+
+// BotEnv is what the sandbox gives the bot it runs.
+type BotEnv struct {
+	// LookupEnv is its environment: the stand-ins' addresses and tokens.
+	LookupEnv func(string) (string, bool)
+	// Now is the sandbox's clock, which the page moves forward: the bot
+	// times everything by it (expiry, reminders, break glass, grants), as
+	// the stand-ins do.
+	Now func() time.Time
+	// SweepEvery is how often the bot should look for what became due, so
+	// that what a skip ahead made due shows within a moment.
+	SweepEvery time.Duration
+	// Logs takes its JSON log.
+	Logs io.Writer
+}
+
+// sweepEvery is BotEnv.SweepEvery.
+const sweepEvery = time.Second
 
 // Options say how to start a sandbox.
 type Options struct {
@@ -40,7 +58,8 @@ type Options struct {
 	// DataDir keeps the database (and the sandbox policy); empty uses a
 	// temporary directory, removed at Close.
 	DataDir string
-	// Now is the clock of the seed data (default time.Now).
+	// Now is the real clock (default time.Now); the sandbox's runs ahead
+	// of it by what the page skipped.
 	Now func() time.Time
 }
 
@@ -49,7 +68,9 @@ type Sandbox struct {
 	Slack *slackfake.Server
 	Okta  *oktatest.Server
 
+	clock    *clock
 	people   []Person
+	tour     []story
 	channels map[string]string // id -> name
 	policy   string            // the policy file in use
 	ownDir   string            // a temporary data directory to remove
@@ -63,6 +84,7 @@ type Sandbox struct {
 	typed     []typedCommand
 	fileSeen  map[string]time.Time
 	oktaState oktaFaults
+	pushes    pushHandles
 }
 
 type typedCommand struct {
@@ -118,7 +140,7 @@ func Start(ctx context.Context, o Options, run BotRunner) (_ *Sandbox, err error
 	if err := loopbackOnly(o.Addr); err != nil {
 		return nil, err
 	}
-	s := &Sandbox{channels: map[string]string{}, logs: newRing(400), fileSeen: map[string]time.Time{}}
+	s := &Sandbox{clock: &clock{base: o.Now}, channels: map[string]string{}, logs: newRing(400), fileSeen: map[string]time.Time{}}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -141,6 +163,7 @@ func Start(ctx context.Context, o Options, run BotRunner) (_ *Sandbox, err error
 		}
 		s.people = slices.Clone(demoPeople)
 		s.channels = map[string]string{chIncident: "incident", chApprovals: "approvals", chAudit: "audit"}
+		s.tour = demoTour
 	} else {
 		// Validated as at start, so a mistake is named before anything runs.
 		p, err := auth.Load(o.PolicyFile, auth.Names{Actions: actions.Default().Names(), RoleTypes: actions.RoleTypes})
@@ -149,14 +172,15 @@ func Start(ctx context.Context, o Options, run BotRunner) (_ *Sandbox, err error
 		}
 		s.policy = o.PolicyFile
 		s.people, s.channels = peopleOf(p)
+		s.tour = policyTour(s.people)
 	}
 
-	s.Slack = slackfake.Start(slackfake.WithPingInterval(5 * time.Second))
-	if s.Okta, err = oktatest.Start(); err != nil {
+	s.Slack = slackfake.Start(slackfake.WithPingInterval(5*time.Second), slackfake.WithClock(s.clock.Now))
+	if s.Okta, err = oktatest.Start(oktatest.WithClock(s.clock.Now)); err != nil {
 		return nil, err
 	}
 	seedSlack(s.Slack, s.people, s.channels)
-	seedOkta(s.Okta, s.people, o.Now())
+	seedOkta(s.Okta, s.people, s.clock.Now())
 
 	env := map[string]string{
 		"SLACK_APP_TOKEN":      s.Slack.AppToken(),
@@ -173,7 +197,12 @@ func Start(ctx context.Context, o Options, run BotRunner) (_ *Sandbox, err error
 	s.cancel = cancel
 	s.botDone = make(chan error, 1)
 	go func() {
-		s.botDone <- run(botCtx, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, s.logs)
+		s.botDone <- run(botCtx, BotEnv{
+			LookupEnv:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+			Now:        s.clock.Now,
+			SweepEvery: sweepEvery,
+			Logs:       s.logs,
+		})
 	}()
 	connected := make(chan error, 1)
 	go func() { connected <- s.Slack.WaitConnections(1, 30*time.Second) }()
@@ -280,6 +309,7 @@ func peopleOf(p *auth.Policy) ([]Person, map[string]string) {
 		pp.RealName = firstNames[i%len(firstNames)] + " " + lastNames[i%len(lastNames)]
 		pp.Title = "Policy member"
 		pp.Email = pp.Name + "@" + domain
+		pp.OktaLogin, _ = p.OktaLogin(id) // seeded in Okta, so step_up finds it
 		people = append(people, *pp)
 	}
 	people = append(people, Person{ID: "U0OUTSIDER", Name: "outsider", RealName: "Alex Kim", Title: "Marketing Manager", Role: "not in the policy", Email: "outsider@" + domain})

@@ -54,6 +54,19 @@ func oneLine(err error) string {
 // endpoints off, which os.Getenv could not tell from unset. JSON logs go to
 // stdout.
 func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	return runOn(ctx, args, lookupEnv, stdout, stderr, botClock{Now: clock, SweepInterval: sweepEvery, GrantSweepInterval: grantSweep})
+}
+
+// botClock is the bot's clock and how often it looks for what became
+// due: production's (zero fields) but for a program that runs the bot on
+// a clock of its own, as the sandbox does (its page moves time forward).
+type botClock struct {
+	Now                               func() time.Time // nil: time.Now
+	SweepInterval, GrantSweepInterval time.Duration    // 0: the handlers' defaults
+}
+
+// runOn is run on the clock bc.
+func runOn(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer, bc botClock) error {
 	version := readBuildVersion()
 	if len(args) > 1 {
 		switch args[1] {
@@ -185,10 +198,10 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		// The push's answer is polled every VerifyPoll.
 		VerifyPoll:     verifyPoll,
 		RequestTimeout: requestTimeout,
-		// All nil and zero but in the tests.
-		Now:                clock,
-		SweepInterval:      sweepEvery,
-		GrantSweepInterval: grantSweep,
+		// All nil and zero but in the tests and the sandbox.
+		Now:                bc.Now,
+		SweepInterval:      bc.SweepInterval,
+		GrantSweepInterval: bc.GrantSweepInterval,
 
 		TeamID:       who.TeamID,
 		EnterpriseID: who.EnterpriseID,

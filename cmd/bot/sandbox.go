@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
-	"io"
+
+	"oktabot/sandbox"
 )
 
 // sandboxBot is the real bot, run as it runs in production, for `oktabot
 // sandbox`: the sandbox gives it the stand-ins' addresses and tokens as
-// its environment.
-func sandboxBot(ctx context.Context, lookupEnv func(string) (string, bool), logs io.Writer) error {
-	return run(ctx, []string{"oktabot"}, lookupEnv, logs, logs)
+// its environment, and its clock, which the sandbox's page moves forward.
+func sandboxBot(ctx context.Context, env sandbox.BotEnv) error {
+	return runOn(ctx, []string{"oktabot"}, env.LookupEnv, env.Logs, env.Logs,
+		botClock{Now: env.Now, SweepInterval: env.SweepEvery, GrantSweepInterval: env.SweepEvery})
 }

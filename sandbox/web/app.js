@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
-const state = { me: "", channel: "C0INCIDENT", people: [], names: {}, channels: {}, bot: "", lastMessages: "", lastModal: "", lastHome: "" };
+const state = { me: "", channel: "C0INCIDENT", people: [], names: {}, channels: {}, bot: "", lastMessages: "", lastModal: "", lastHome: "", lastPhones: "", polls: 0 };
 
 // ---------------------------------------------------------------- helpers
 
@@ -49,6 +49,7 @@ const EMOJI = {
   black_circle: "⚫", red_circle: "🔴", electric_plug: "🔌", construction: "🚧", thread: "🧵", snail: "🐌",
   memo: "📝", gear: "⚙️", busts_in_silhouette: "👥", bust_in_silhouette: "👤", house: "🏠", mag: "🔍",
   bell: "🔔", tada: "🎉", wave: "👋", eyes: "👀", clock1: "🕐", page_facing_up: "📄", link: "🔗",
+  iphone: "📱", closed_lock_with_key: "🔐", rotating_light: "🚨", ballot_box_with_check: "☑️", stopwatch: "⏱️", question: "❓",
 };
 
 function emoji(s) {
@@ -476,7 +477,7 @@ function drawMessages(msgs) {
       h("div", {}, h("div", { class: "msg-head" }, h("b", {}, name), m.bot ? h("span", { class: "app" }, "APP") : null,
         h("time", {}, new Date(m.at).toLocaleTimeString())), body));
   });
-  if (!items.length) items.push(h("p", { class: "note" }, "No messages yet. Type /okta help below."));
+  if (!items.length) items.push(h("p", { class: "note" }, "No messages yet. Type /okta help below, or pick a story in Things to try, on the right."));
   box.replaceChildren(...items);
   if (atBottom || true) box.scrollTop = box.scrollHeight;
 }
@@ -520,10 +521,14 @@ async function refresh() {
     if (home) drawHome(v.home); else drawMessages(v.messages || []);
     drawModal(v.modal);
     drawProblems(v.problems || []);
+    drawClock(v.clock);
   } catch (err) {
     showCommandError(err.message);
   } finally {
     polling = false;
+    // How many times the page has drawn what the server says (the browser
+    // test waits for a fresh one).
+    document.body.dataset.polls = String(++state.polls);
   }
 }
 
@@ -560,6 +565,118 @@ async function sendCommand(ev) {
     showCommandError(err.message);
   }
   refresh();
+}
+
+// ---------------------------------------------------------------- the clock
+
+function drawClock(c) {
+  if (!c) return;
+  const now = new Date(c.now);
+  $("#clock-now").textContent = now.toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  $("#clock-ahead").textContent = c.ahead > 0 ? `(${ahead(c.ahead)} ahead)` : "";
+}
+
+function ahead(seconds) {
+  const d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600), m = Math.floor((seconds % 3600) / 60);
+  return [d && `${d} d`, h && `${h} h`, m && `${m} min`].filter(Boolean).join(" ") || "<1 min";
+}
+
+// skip moves the time of the bot, Slack and Okta forward together.
+async function skip(d) {
+  $("#clock-error").textContent = "";
+  try {
+    drawClock(await api("POST", "/api/clock", { skip: d }));
+  } catch (err) {
+    $("#clock-error").textContent = err.message;
+  }
+  refresh();
+  refreshPhones();
+}
+
+// ---------------------------------------------------------------- phones
+//
+// Every Okta Verify push shows here as on its owner's phone: the numbers to
+// pick from (never which is right: the caller reads it out), and "No, it's
+// not me".
+
+const RESULTS = { SUCCESS: "✅ Approved", REJECTED: "❌ Denied", TIMEOUT: "⌛ Timed out: no answer" };
+
+async function refreshPhones() {
+  try {
+    const r = await api("GET", "/api/phones");
+    drawPhones(r.pushes);
+  } catch (err) {
+    $("#phone-error").textContent = err.message;
+  }
+}
+
+function drawPhones(pushes) {
+  const key = JSON.stringify(pushes.map((p) => [p.id, p.result, Math.ceil(p.expires_in / 10)]));
+  if (key === state.lastPhones) return;
+  state.lastPhones = key;
+  $("#phones").classList.toggle("ringing", pushes.some((p) => p.result === "WAITING"));
+  if (!pushes.length) {
+    $("#push-list").replaceChildren(h("p", { class: "note" }, "No push waiting. The Okta Verify pushes the bot sends (a reset's proof, an approver's step-up, verify-user) appear here, on their owner's phone."));
+    return;
+  }
+  $("#push-list").replaceChildren(...pushes.map((p) => {
+    const waiting = p.result === "WAITING";
+    const answer = (body) => async () => {
+      $("#phone-error").textContent = "";
+      try { await api("POST", "/api/phones/answer", { id: p.id, ...body }); } catch (err) { $("#phone-error").textContent = err.message; }
+      state.lastPhones = "";
+      refreshPhones();
+      refresh();
+    };
+    return h("div", { class: "push" + (waiting ? " waiting" : " done"), "data-login": p.login, "data-result": p.result },
+      h("div", { class: "push-head" }, h("span", {}, h("b", {}, p.name), ` · ${p.device}`), h("span", { class: "note" }, p.login)),
+      waiting ? [
+        h("div", {}, "Okta Verify: ", h("b", {}, "Are you trying to sign in?")),
+        h("div", { class: "note" }, p.client),
+        p.choices.length ? h("div", {}, "Tap the number you were told:") : null,
+        h("div", { class: "push-actions" },
+          p.choices.length
+            ? p.choices.map((n) => h("button", { type: "button", class: "number", "data-number": n, onclick: answer({ number: n }) }, String(n)))
+            : h("button", { type: "button", class: "number", "data-number": 0, onclick: answer({ number: 0 }) }, "Yes, it's me"),
+          h("button", { type: "button", class: "deny", onclick: answer({ deny: true }) }, "No, it's not me")),
+        h("div", { class: "note" }, `expires in ${Math.floor(p.expires_in / 60)}:${String(p.expires_in % 60).padStart(2, "0")}`),
+      ] : h("div", { class: "push-result" }, RESULTS[p.result] || p.result));
+  }));
+}
+
+// ---------------------------------------------------------------- things to try
+
+function personOf(id) {
+  return state.people.find((p) => p.id === id);
+}
+
+function channelLabel(step) {
+  if (step.channel === "dm") return "their messages with oktabot";
+  if (step.channel === "home") return "the Home tab";
+  return "#" + (state.channels[step.channel] || step.channel);
+}
+
+function drawTour(stories) {
+  $("#tour").hidden = !(stories && stories.length);
+  $("#tour-stories").replaceChildren(...(stories || []).map((story) => h("div", { class: "story" },
+    h("h3", {}, story.title),
+    h("ol", {}, story.steps.map((st) => {
+      const who = personOf(st.as);
+      const name = who ? who.real_name.split(" ")[0] : st.as;
+      const go = async () => {
+        await become(st.as, st.channel === "dm" ? (who && who.dm) : st.channel);
+        if (st.command) {
+          $("#command").value = st.command;
+          $("#command").focus();
+        }
+        if (st.skip) await skip(st.skip);
+      };
+      return h("li", { class: "step" },
+        h("button", { type: "button", class: "try", onclick: go, "data-command": st.command || "", "data-skip": st.skip || "" },
+          st.skip ? `⏩ +${st.skip.replace(/m$/, " min").replace(/h$/, " h")}` : st.command ? "Try" : "Go"),
+        h("span", {}, h("b", {}, name), st.channel ? ` in ${channelLabel(st)}` : "", st.command ? [": ", h("code", {}, st.command)] : "",
+          h("span", { class: "step-text", html: " — " + mrkdwn(st.text) })));
+    })))));
 }
 
 // ---------------------------------------------------------------- Okta panel
@@ -606,6 +723,8 @@ async function applyFaults() {
 
 // ---------------------------------------------------------------- start
 
+let become = async () => {};
+
 async function start() {
   const ws = await api("GET", "/api/workspace");
   state.people = ws.people;
@@ -631,6 +750,16 @@ async function start() {
     // Their own direct messages and Home tab are not the last person's.
     select(state.channel === "home" || state.channel.startsWith("D") ? firstChannel : state.channel);
   });
+  // become is being someone, somewhere (the walkthrough's steps).
+  become = async (id, channel) => {
+    if (id !== state.me) {
+      sel.value = id;
+      state.me = id;
+      state.lastModal = "";
+      showRole();
+    }
+    await select(channel || (state.channel === "home" || state.channel.startsWith("D") ? firstChannel : state.channel));
+  };
   $("#nav-home").addEventListener("click", (ev) => { ev.preventDefault(); select("home"); });
   $("#composer").addEventListener("submit", sendCommand);
   $("#modal-submit").addEventListener("click", submitModal);
@@ -638,10 +767,14 @@ async function start() {
   $("#modal-x").addEventListener("click", closeModal);
   $("#apply-faults").addEventListener("click", applyFaults);
   $("#user-filter").addEventListener("input", drawUsers);
+  for (const b of document.querySelectorAll("#clock button[data-skip]")) b.addEventListener("click", () => skip(b.dataset.skip));
+  drawTour(ws.tour);
   await select(state.channel);
   setInterval(refresh, 700);
   refreshOkta();
   setInterval(refreshOkta, 1500);
+  refreshPhones();
+  setInterval(refreshPhones, 1000);
   document.body.dataset.ready = "1";
 }
 
