@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -72,6 +73,10 @@ const pageHelpers = `window.T = {
   click: (needle, label) => { const m = T.msgWith(needle); const b = m && m.querySelector('button[data-label="' + label + '"]'); if (!b) return false; b.click(); return true; },
   fill: (block, value) => { const i = document.querySelector('#modal-body [data-block="' + block + '"] input, #modal-body [data-block="' + block + '"] textarea'); if (!i) return false; i.value = value; i.dispatchEvent(new Event("input")); return true; },
   unknown: () => document.querySelectorAll(".bk-unknown").length,
+  polls: () => Number(document.body.dataset.polls || 0),
+  pushFor: (login) => document.querySelector('#push-list .push.waiting[data-login="' + login + '"]'),
+  tap: (login, n) => { const p = T.pushFor(login); const b = p && p.querySelector('button[data-number="' + n + '"]'); if (!b) return false; b.click(); return true; },
+  skip: (d) => { const b = document.querySelector('#clock button[data-skip="' + d + '"]'); if (!b) return false; b.click(); return true; },
 };
 true`
 
@@ -140,7 +145,42 @@ func (p *page) be(person, channel string) {
 	p.do("pick "+person, fmt.Sprintf("T.as(%q)", person))
 	p.wait("the sidebar of "+person, fmt.Sprintf("T.go(%q)", channel))
 	p.wait("channel "+channel+" open", fmt.Sprintf("location.hash.includes(%q) && location.hash.includes(%q)", "as="+person, "channel="+channel))
-	time.Sleep(900 * time.Millisecond) // a poll of the page
+	p.fresh()
+}
+
+// fresh waits until the page has drawn what the server says now: two
+// polls, since one may have started before.
+func (p *page) fresh() {
+	p.t.Helper()
+	var n int
+	if err := p.b.eval("T.polls()", &n); err != nil {
+		p.t.Fatal(err)
+	}
+	p.wait("the page to poll", fmt.Sprintf("T.polls() >= %d", n+2))
+}
+
+var tapRE = regexp.MustCompile(`(?i)\btap (\d+)\b`)
+
+// tapNumber reads the number to tap in the open channel (the caller's or
+// the approver's direct messages), as its reader would, and taps it on the
+// phone of login in the page's phones.
+func (p *page) tapNumber(login string) {
+	p.t.Helper()
+	p.wait("the number to tap", `/\btap \d+/i.test(T.text('#messages'))`)
+	m := tapRE.FindAllStringSubmatch(p.text("#messages"), -1)
+	n := m[len(m)-1][1]
+	p.wait("the push on "+login+"'s phone", fmt.Sprintf("!!T.pushFor(%q)", login))
+	if strings.Contains(p.text("#push-list"), "tap "+n) {
+		p.t.Errorf("the phone says which number is right")
+	}
+	p.do("tap "+n+" on "+login+"'s phone", fmt.Sprintf("T.tap(%q, %s)", login, n))
+	p.wait("the push answered", fmt.Sprintf("!T.pushFor(%q) && !!document.querySelector('#push-list .push[data-login=%q][data-result=SUCCESS]')", login, login))
+}
+
+// oktaRoles waits until the Okta panel shows login's admin roles as want.
+func (p *page) oktaRoles(login, want string) {
+	p.t.Helper()
+	p.wait(login+"'s roles to be "+want, fmt.Sprintf(`(() => { const r = document.querySelector('#users tr[data-login=%q]'); return !!r && r.cells[3].textContent === %q; })()`, login, want))
 }
 
 func (p *page) typeCommand(text string) {
@@ -169,7 +209,8 @@ func (p *page) screenshot(name string) {
 }
 
 // readmeShots are the screenshots README.md shows (docs/screenshots).
-var readmeShots = map[string]bool{"help": true, "approve-confirm": true, "requester-dm": true, "set-password-error": true, "list-users-csv": true}
+var readmeShots = map[string]bool{"help": true, "approve-confirm": true, "requester-dm": true, "set-password-error": true, "list-users-csv": true,
+	"verify-phone": true, "step-up": true, "break-glass": true}
 
 func TestSandboxInBrowser(t *testing.T) {
 	browser := chromium(t)
@@ -185,7 +226,7 @@ func TestSandboxInBrowser(t *testing.T) {
 	b.navigate(sb.URL() + "#as=U0PRIYA&channel=C0INCIDENT")
 	p.wait("the page to start", "document.body.dataset.ready === '1'")
 	p.do("helpers", pageHelpers)
-	time.Sleep(time.Second)
+	p.fresh()
 
 	// On-call: /okta help, then a user card.
 	p.typeCommand("/okta help")
@@ -244,26 +285,107 @@ func TestSandboxInBrowser(t *testing.T) {
 	}
 
 	// Helpdesk sets a password in the form: a type-ahead for the user, a
-	// required password left empty, then success.
+	// required password left empty, then success once Sophia proves it is
+	// her: Maria reads her the number, she taps it on her phone.
+	const sophia = "sophia.moreau@lumenlabs.example"
 	p.be("U0MARIA", "C0INCIDENT")
 	p.typeCommand("/okta set-password")
 	p.wait("the set-password form", `T.visible("#modal-backdrop") && !!document.querySelector('#modal-body [data-block="targets"]')`)
-	p.do("type a name", `T.fill("targets", "liam")`)
-	p.wait("type-ahead options", `[...document.querySelectorAll('#modal-body li')].some((li) => li.innerText.includes("Liam Haddad"))`)
-	p.do("pick Liam", `[...document.querySelectorAll('#modal-body li')].find((li) => li.innerText.includes("Liam Haddad")).click(), true`)
+	p.do("type a name", `T.fill("targets", "sophia")`)
+	p.wait("type-ahead options", `[...document.querySelectorAll('#modal-body li')].some((li) => li.innerText.includes("Sophia Moreau"))`)
+	p.do("pick Sophia", `[...document.querySelectorAll('#modal-body li')].find((li) => li.innerText.includes("Sophia Moreau")).click(), true`)
 	p.do("submit", `document.querySelector("#modal-submit").click(), true`)
 	p.wait("the required-field error", `T.text('#modal-body [data-block="p_password"] .field-error').includes("required")`)
 	p.screenshot("set-password-error")
 	p.do("type a password", `T.fill("p_password", "Lumen-Labs-2026")`)
 	p.do("submit", `document.querySelector("#modal-submit").click(), true`)
 	p.wait("the form to close", `!T.visible("#modal-backdrop")`)
-	p.sees("Liam Haddad", "password set")
-	if u, ok := sb.Okta.User("liam.haddad@lumenlabs.example"); !ok || !sb.Okta.PasswordIs(u.ID, "Lumen-Labs-2026") {
-		t.Errorf("Okta does not have Liam's new password")
+	if u, _ := sb.Okta.User(sophia); sb.Okta.PasswordIs(u.ID, "Lumen-Labs-2026") {
+		t.Fatal("Okta has Sophia's new password before she proved it is her")
+	}
+	p.be("U0MARIA", "D0MARIA")
+	p.wait("the push on Sophia's phone", fmt.Sprintf("!!T.pushFor(%q)", sophia))
+	p.sees("Ask them to tap")
+	p.screenshot("verify-phone")
+	p.tapNumber(sophia)
+	p.sees("approved the Okta Verify push")
+	p.be("U0MARIA", "C0INCIDENT")
+	p.sees("Sophia Moreau", "password set")
+	if u, ok := sb.Okta.User(sophia); !ok || !sb.Okta.PasswordIs(u.ID, "Lumen-Labs-2026") {
+		t.Errorf("Okta does not have Sophia's new password")
 	}
 	if strings.Contains(p.text("body"), "Lumen-Labs-2026") {
 		t.Errorf("the page shows the password")
 	}
+
+	// A step of the walkthrough puts you there, the command typed; Noah
+	// answers "No, it's not me", so he stays locked out.
+	const noah = "noah.varga@lumenlabs.example"
+	p.do("try a step", `[...document.querySelectorAll('#tour button.try')].find((b) => b.dataset.command === "/okta unlock-user noah.varga").click(), true`)
+	p.wait("Maria in #incident, the command typed", `location.hash.includes("as=U0MARIA") && location.hash.includes("channel=C0INCIDENT") && document.querySelector("#command").value === "/okta unlock-user noah.varga"`)
+	p.fresh()
+	p.do("send", `document.querySelector("#composer").requestSubmit(), true`)
+	p.wait("the push on Noah's phone", fmt.Sprintf("!!T.pushFor(%q)", noah))
+	p.do("No, it's not me", fmt.Sprintf("T.pushFor(%q).querySelector('button.deny').click(), true", noah))
+	p.sees("not run", "rejected the Okta Verify push")
+	if u, _ := sb.Okta.User(noah); u.Status != "LOCKED_OUT" {
+		t.Errorf("Noah is %s after he rejected the push", u.Status)
+	}
+
+	// An admin role for an hour: Jordan asks, Sam approves with Okta
+	// Verify on his admin account's phone (the policy's people: map), and
+	// an hour later, skipped ahead, the role is gone.
+	const zoe, samAdmin = "zoe.nakamura@lumenlabs.example", "sam.okafor.admin@lumenlabs.example"
+	p.be("U0JORDAN", "C0INCIDENT")
+	p.typeCommand(`/okta assign-role zoe.nakamura --role HELP_DESK_ADMIN --for 1h --reason "covering the helpdesk queue"`)
+	p.sees("approval")
+	p.be("U0SAM", "C0APPROVALS")
+	p.sees("Approval needed", "Zoe Nakamura", "needs MFA")
+	p.do("click Approve", `T.click("Zoe Nakamura", "Approve")`)
+	p.wait("the confirmation dialog", `T.visible("#confirm-backdrop")`)
+	p.do("confirm", `document.querySelector("#confirm-ok").click(), true`)
+	p.be("U0SAM", "D0SAM")
+	p.wait("the push on Sam's admin phone", fmt.Sprintf("!!T.pushFor(%q)", samAdmin))
+	if r, _ := sb.Okta.User(zoe); len(sb.Okta.Roles(r.ID)) != 0 {
+		t.Fatal("Zoe has a role before Sam's approval counted")
+	}
+	p.screenshot("step-up")
+	p.tapNumber(samAdmin)
+	p.be("U0SAM", "C0APPROVALS")
+	p.sees("with Okta Verify")
+	p.oktaRoles(zoe, "HELP_DESK_ADMIN")
+	p.do("skip an hour", `T.skip("1h")`)
+	p.wait("the clock an hour ahead", `T.text("#clock-ahead").includes("1 h")`)
+	p.oktaRoles(zoe, "")
+	p.be("U0JORDAN", "D0JORDAN")
+	p.sees("Zoe Nakamura", "ended")
+
+	// An MFA fatigue attack: Priya asks to contain Ravi, nobody answers;
+	// skipped 15 minutes ahead, security has been reminded and Priya
+	// breaks glass: it runs at once, and security is told loudly.
+	const ravi = "ravi.jensen@lumenlabs.example"
+	p.be("U0PRIYA", "C0INCIDENT")
+	p.typeCommand("/okta user-activity ravi.jensen --since 2h")
+	p.sees("Frankfurt")
+	p.typeCommand(`/okta contain ravi.jensen --reason "INC-2042: MFA fatigue"`)
+	p.sees("approval")
+	p.do("skip 15 minutes", `T.skip("15m")`)
+	p.be("U0SAM", "C0APPROVALS")
+	p.sees("has waited since", "Ravi Jensen")
+	p.be("U0PRIYA", "D0PRIYA")
+	p.sees("Nobody has decided on your request")
+	p.do("click Break glass", `T.click("Nobody has decided", "Break glass")`)
+	p.wait("the break-glass form", `T.visible("#modal-backdrop") && !!document.querySelector('#modal-body [data-block="break_glass_reason"]')`)
+	p.do("say why", `T.fill("break_glass_reason", "INC-2042: he is signed in from Frankfurt right now")`)
+	p.do("submit", `document.querySelector("#modal-submit").click(), true`)
+	p.wait("the form to close", `!T.visible("#modal-backdrop")`)
+	p.wait("Okta to show Ravi suspended", fmt.Sprintf(`(document.querySelector('#users tr[data-login=%q] .status') || {}).textContent === "SUSPENDED"`, ravi))
+	if u, _ := sb.Okta.User(ravi); len(sb.Okta.Sessions(u.ID)) != 0 {
+		t.Errorf("Ravi still has sessions after contain")
+	}
+	p.be("U0SAM", "C0APPROVALS")
+	p.sees("Break glass", "signed in from Frankfurt right now", "Reviewed")
+	p.screenshot("break-glass")
 
 	// A long list: a page of it in the channel, the whole of it as a CSV
 	// in a direct message.
