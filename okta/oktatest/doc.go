@@ -15,9 +15,13 @@
 // lookup by id, login, short login or "me", filter and search expressions
 // (ParseExpression), Link paging with one header line per link and opaque
 // cursors, the default password policy, rate-limit headers on every answer
-// with Okta's per-bucket default limits enforced, and 429s; group names
-// unique across all group types. Faults (latency, 5xx, 429) are injected on
-// demand and every call is recorded, with password values redacted. Okta's
+// with Okta's per-bucket default limits enforced, and 429s; the org's
+// concurrent-request limit (75 by default, SetConcurrencyLimit), whose
+// 429s carry X-Rate-Limit-Limit and -Remaining of 0 as Okta's do; group
+// names unique across all group types. Faults (latency, 5xx, 429) are
+// injected on demand, calls can be held in flight until a test releases
+// them (HoldCalls), and every call is recorded, with password values
+// redacted. Okta's
 // inconsistencies can be switched on (consistency.go): search results that
 // lag writes (SetSearchLag) and asynchronous activation and deactivation
 // (SetTransitionTime, transitioningToStatus).

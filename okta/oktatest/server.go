@@ -85,6 +85,13 @@ type Server struct {
 	rlLimit    int           // 0: Okta's per-bucket defaults
 	rlWindow   time.Duration // with rlLimit
 	buckets    map[string]*bucket
+	// concurrency is the org's concurrent-request limit; lastConcurrent
+	// is when a request over it was last written to the System Log.
+	concurrency    int
+	lastConcurrent time.Time
+	// holding: requests wait once received until released (HoldCalls).
+	holding bool
+	held    []*heldCall
 
 	// recording
 	calls       []Call
@@ -104,6 +111,7 @@ type config struct {
 	onViolation func(Violation)
 	rlLimit     int
 	rlWindow    time.Duration
+	concurrency int
 	seed        uint64
 }
 
@@ -128,6 +136,9 @@ func WithViolationHandler(f func(Violation)) Option { return func(c *config) { c
 func WithRateLimit(limit int, window time.Duration) Option {
 	return func(c *config) { c.rlLimit, c.rlWindow = limit, window }
 }
+
+// WithConcurrencyLimit is SetConcurrencyLimit as an option.
+func WithConcurrencyLimit(n int) Option { return func(c *config) { c.concurrency = n } }
 
 // WithSeed seeds the generator of object ids (default a fixed seed, so a
 // test creates the same ids on every run; secrets such as activation
@@ -235,6 +246,7 @@ func newServer(t reporter, opts []Option) (*Server, error) {
 		rlLimit:     cfg.rlLimit,
 		rlWindow:    cfg.rlWindow,
 		buckets:     map[string]*bucket{},
+		concurrency: concurrencyLimit(cfg.concurrency),
 		changed:     make(chan struct{}),
 	}
 	s.orgID = s.newID("00o")
@@ -255,8 +267,10 @@ func (s *Server) close() {
 // ServeHTTP serves the fake API; New wires it to an httptest.Server.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	s.enter()
-	defer s.leave()
+	concurrent := !s.enter()
+	if !concurrent {
+		defer s.leave()
+	}
 
 	body, _ := io.ReadAll(r.Body)
 	path := escapedPath(r)
@@ -276,12 +290,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if m, routeErr = s.spec.match(r.Method, path); m != nil {
 		call.Operation = m.operationID
 	}
-	if d := s.getLatency(); d > 0 && !s.sleep(r.Context(), d) {
+	// A request over the concurrency limit is refused at once; the
+	// others take their time (latency, or a test holding them).
+	if !concurrent && !s.wait(r.Context(), &call) {
 		call.Duration = time.Since(start)
 		s.record(call)
 		return
 	}
-	resp := s.handle(r, path, body, m, routeErr, &call)
+	resp := s.handle(r, path, body, m, routeErr, concurrent, &call)
 
 	h := w.Header()
 	for k, vs := range resp.header {
@@ -300,7 +316,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // handle decides the answer to one request, validating both; it never
 // writes to the wire.
-func (s *Server) handle(r *http.Request, path string, body []byte, m *routeMatch, routeErr error, call *Call) *response {
+func (s *Server) handle(r *http.Request, path string, body []byte, m *routeMatch, routeErr error, concurrent bool, call *Call) *response {
 	ctx := r.Context()
 	// Validate the request whatever the answer will be, so a violation
 	// is reported even when a fault is injected.
@@ -321,7 +337,7 @@ func (s *Server) handle(r *http.Request, path string, body []byte, m *routeMatch
 		s.violate(Violation{Method: r.Method, Path: path, Operation: call.Operation, Err: verr.Error()})
 	}
 
-	resp := s.answer(r, path, body, m, routeErr, verr, call)
+	resp := s.answer(r, path, body, m, routeErr, verr, concurrent, call)
 
 	if vin != nil {
 		if err := validateResponse(ctx, vin, resp.status, resp.header, resp.body); err != nil {
@@ -332,8 +348,10 @@ func (s *Server) handle(r *http.Request, path string, body []byte, m *routeMatch
 }
 
 // answer is the stateful part of handling: rate limits, faults and the
-// operation itself, under s.mu. It sets call.Client.
-func (s *Server) answer(r *http.Request, path string, body []byte, m *routeMatch, routeErr, verr error, call *Call) *response {
+// operation itself, under s.mu. It sets call.Client. A request over the
+// org's concurrency limit (concurrent) is refused before anything else,
+// and counts against no per-minute bucket.
+func (s *Server) answer(r *http.Request, path string, body []byte, m *routeMatch, routeErr, verr error, concurrent bool, call *Call) *response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -345,6 +363,9 @@ func (s *Server) answer(r *http.Request, path string, body []byte, m *routeMatch
 		template = m.template
 	case isToken:
 		template = tokenPath
+	}
+	if concurrent {
+		return s.refuseConcurrentLocked(call, now)
 	}
 	rl := s.consume(r.Method, template, now)
 
@@ -444,14 +465,21 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-func (s *Server) enter() {
+// enter counts a request in flight, unless as many as the org's
+// concurrency limit already are: then it reports false and counts
+// nothing (the request is refused at once).
+func (s *Server) enter() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.inFlight >= s.concurrency {
+		return false
+	}
 	s.inFlight++
 	if s.inFlight > s.maxInFlight {
 		s.maxInFlight = s.inFlight
 	}
 	s.notifyLocked()
+	return true
 }
 
 func (s *Server) leave() {
@@ -493,12 +521,6 @@ func (s *Server) waitUntil(cond func() bool, timeout time.Duration) bool {
 			return false
 		}
 	}
-}
-
-func (s *Server) getLatency() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.latency
 }
 
 // escapedPath is the path exactly as the client sent it.
