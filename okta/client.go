@@ -73,8 +73,9 @@ type Config struct {
 	// CallTimeout bounds each Okta call (each page of a listing) unless the
 	// context's deadline is sooner; 0 means DefaultCallTimeout.
 	CallTimeout time.Duration
-	// MaxInFlight caps concurrent requests to Okta; 0 means
-	// DefaultMaxInFlight.
+	// MaxInFlight caps concurrent requests to Okta (OKTA_CONCURRENCY); 0
+	// means DefaultMaxInFlight. Calls beyond it wait their turn, fairly
+	// between the people they are made for (actions.OnBehalfOf).
 	MaxInFlight int
 	// Logger gets one debug line per HTTP attempt (method, path template,
 	// status, duration, Okta request id), rate-limit waits and, in OAuth
@@ -152,11 +153,15 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		timeout = DefaultCallTimeout
 	}
 
+	maxInFlight := cfg.MaxInFlight
+	if maxInFlight <= 0 {
+		maxInFlight = DefaultMaxInFlight
+	}
 	base := cfg.HTTPClient
 	if base == nil {
-		base = defaultHTTPClient(timeout)
+		base = defaultHTTPClient(timeout, maxInFlight)
 	}
-	lim := newLimiter(base.Transport, now, cfg.MaxInFlight, cfg.Logger)
+	lim := newLimiter(base.Transport, now, maxInFlight, cfg.Logger)
 	lim.metrics = cfg.Metrics
 	tokens := &tokenTransport{next: lim, timeout: timeout, log: cfg.Logger}
 	hc := &http.Client{
@@ -219,7 +224,7 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func defaultHTTPClient(callTimeout time.Duration) *http.Client {
+func defaultHTTPClient(callTimeout time.Duration, maxInFlight int) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
@@ -228,8 +233,10 @@ func defaultHTTPClient(callTimeout time.Duration) *http.Client {
 			TLSHandshakeTimeout:   10 * time.Second,
 			ResponseHeaderTimeout: 30 * time.Second,
 			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConns:          100,
-			MaxIdleConnsPerHost:   DefaultMaxInFlight,
+			// As many connections kept open as calls may be in flight:
+			// each new one is a TLS handshake.
+			MaxIdleConns:          max(100, maxInFlight),
+			MaxIdleConnsPerHost:   maxInFlight,
 			ExpectContinueTimeout: time.Second,
 		},
 		// A backstop only: every request's context has a deadline, and

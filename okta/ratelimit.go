@@ -15,14 +15,17 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"oktabot/actions"
 	"oktabot/metrics"
 )
 
 const (
-	// DefaultMaxInFlight caps concurrent requests to Okta. Okta's
-	// concurrency limit is 75 (Workforce) or 35 (Integrator Free) per org,
-	// shared with every other integration.
-	DefaultMaxInFlight = 20
+	// DefaultMaxInFlight caps concurrent requests to Okta: Okta's
+	// default concurrent-request limit for Workforce Identity and Customer
+	// Identity orgs (an Integrator Free plan org's is 35). The limit is
+	// the org's, shared with every other integration; Okta's refusals for
+	// it lower the cap for a while (gate).
+	DefaultMaxInFlight = 75
 	// maxReserve is the most calls of a bucket the bot leaves unused in a
 	// window for other integrations; small limits get a smaller reserve
 	// (limit/20).
@@ -64,7 +67,11 @@ const (
 //   - on 429 waits for the reset (plus jitter) and retries, and when the
 //     context does not allow the wait returns a *rateLimitError, never the
 //     429 (the SDK would turn it into errors.New("too many requests"));
-//   - caps concurrent requests;
+//   - caps concurrent requests, sharing them fairly between the people
+//     they are made for (gate); a 429 for Okta's concurrent-request limit
+//     (X-Rate-Limit-Limit 0) touches no bucket: it lowers the cap and the
+//     call is retried once another call finishes or at the reset Okta
+//     suggests;
 //   - turns io.EOF into errConnClosed and 1xx/3xx into *statusError;
 //   - drops Link values the SDK's parser would panic on;
 //   - logs one debug line per attempt: method, path template, status,
@@ -74,7 +81,7 @@ type limiter struct {
 	now    func() time.Time
 	sleep  func(ctx context.Context, until time.Time) error // by now's clock
 	jitter func() time.Duration
-	sem    chan struct{}
+	gate   *gate
 	log    zerolog.Logger
 	// metrics counts each attempt by bucket (operation) and status, and
 	// keeps each bucket's last rate-limit headers; nil counts nothing.
@@ -126,7 +133,7 @@ func newLimiter(next http.RoundTripper, now func() time.Time, maxInFlight int, l
 		next:     next,
 		now:      now,
 		jitter:   func() time.Duration { return rand.N(maxJitter) },
-		sem:      make(chan struct{}, maxInFlight),
+		gate:     newGate(maxInFlight),
 		log:      log,
 		buckets:  make(map[string]*bucket),
 		inflight: make(map[string]int),
@@ -175,10 +182,10 @@ func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		select {
-		case l.sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		who := actions.BehalfOf(ctx)
+		if err := l.gate.acquire(ctx, who); err != nil {
+			l.done(key)
+			return nil, err
 		}
 		r := req.Clone(ctx)
 		if body != nil {
@@ -188,7 +195,8 @@ func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		start := l.now()
 		resp, err := l.next.RoundTrip(r)
-		<-l.sem
+		concurrent := resp != nil && concurrencyRefusal(resp)
+		l.gate.release(who, concurrent)
 		dur := l.now().Sub(start)
 		var reset time.Time // of a 429
 		if resp != nil {
@@ -214,9 +222,17 @@ func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
 			if attempt >= maxAttempts {
 				return nil, &rateLimitError{RequestID: reqID, Reset: reset}
 			}
+			lastID = reqID
+			if concurrent {
+				l.log.Debug().Str("method", req.Method).Str("path", tmpl).Str("request_id", reqID).
+					Msg("okta concurrent-request limit hit; retrying once another call finishes")
+				if err := l.gate.waitRefused(ctx, reset, l.now); err != nil {
+					return nil, &rateLimitError{RequestID: reqID, Reset: reset, Err: err}
+				}
+				continue
+			}
 			l.log.Debug().Str("method", req.Method).Str("path", tmpl).Str("request_id", reqID).
 				Time("reset", reset).Msg("okta rate limit hit; waiting for reset")
-			lastID = reqID
 			continue
 		case resp.StatusCode < 200 || (resp.StatusCode >= 300 && resp.StatusCode < 400):
 			drain(resp.Body)
@@ -367,6 +383,15 @@ func (l *limiter) record(key string, resp *http.Response, sent, recv time.Time) 
 	defer l.mu.Unlock()
 	if err4 == nil {
 		l.clock.observe(date, sent, recv)
+	}
+	if concurrencyRefusal(resp) {
+		// Okta's concurrent-request limit, not this bucket's: its reset
+		// is a guess at when enough calls will have finished.
+		if err3 != nil || epoch <= 0 {
+			return l.now().Add(fallbackWait)
+		}
+		reset, _ := l.localReset(epoch, sent, nil)
+		return reset
 	}
 	b := l.buckets[key]
 	if b == nil {
@@ -603,6 +628,15 @@ func (l *limiter) count(key string, resp *http.Response, err error, dur time.Dur
 	if err1 == nil && err2 == nil {
 		l.metrics.OktaRateLimit(key, limit, remaining)
 	}
+}
+
+// concurrencyRefusal reports whether resp is Okta's refusal of a call for
+// the org's concurrent-request limit: a 429 whose X-Rate-Limit-Limit and
+// X-Rate-Limit-Remaining report the concurrent values, 0, instead of a
+// bucket's.
+func concurrencyRefusal(resp *http.Response) bool {
+	return resp.StatusCode == http.StatusTooManyRequests &&
+		resp.Header.Get("X-Rate-Limit-Limit") == "0" && resp.Header.Get("X-Rate-Limit-Remaining") == "0"
 }
 
 // errorClass names a transport error for the log without its text, which
