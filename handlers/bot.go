@@ -51,10 +51,11 @@ type Config struct {
 	Logger   zerolog.Logger
 	Now      func() time.Time
 
-	// Workers bounds how many requests run at once, and so how many
-	// calls to Okta are in flight at once. A request that finds every
-	// worker busy waits for one in a queue, served round robin by person.
-	// Zero: 16.
+	// Workers bounds how many requests run at once: as many as calls
+	// may be in flight to Okta at once (cmd/bot gives it the Okta
+	// client's cap, OKTABOT_OKTA_CONCURRENCY), so that a burst waits in
+	// the queue, where it is served round robin by person and told its
+	// place, rather than at Okta's door. Zero: DefaultWorkers.
 	Workers int
 	// QueueLength bounds how many requests may wait for a worker; only a
 	// request that finds the queue full is told oktabot is busy. People
@@ -156,7 +157,7 @@ func New(cfg Config) *Bot {
 		cfg.Now = time.Now
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 16
+		cfg.Workers = DefaultWorkers
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 2 * time.Minute
@@ -481,7 +482,7 @@ func (b *Bot) admit(workCtx context.Context, sm *socketmode.Client, req *socketm
 			unrun(q.now().Sub(received), true)
 			return
 		}
-		ctx, cancel := context.WithTimeout(workCtx, b.cfg.RequestTimeout)
+		ctx, cancel := context.WithTimeout(actions.OnBehalfOf(workCtx, a.user), b.cfg.RequestTimeout)
 		defer cancel()
 		ctx = context.WithValue(ctx, workTimeKey{}, workTime{work: workCtx, deadline: time.Now().Add(b.cfg.RequestTimeout)})
 		b.safely(req.EnvelopeID, func() {
@@ -583,7 +584,7 @@ func (b *Bot) acceptDeferred(workCtx context.Context, sm *socketmode.Client, req
 	j := &job{user: user, received: received, deadline: received.Add(deferredStartBy)}
 	j.run = func() {
 		defer b.wg.Done()
-		ctx, cancel := context.WithDeadline(workCtx, received.Add(deferredBudget))
+		ctx, cancel := context.WithDeadline(actions.OnBehalfOf(workCtx, user), received.Add(deferredBudget))
 		defer cancel()
 		payload := fallback
 		b.safely(req.EnvelopeID, func() { payload = work(ctx) })

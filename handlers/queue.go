@@ -9,6 +9,11 @@ import (
 // (Config.QueueLength) before more are answered "busy".
 const DefaultQueueLength = 1000
 
+// DefaultWorkers is how many requests run at once by default
+// (Config.Workers): Okta's default concurrent-request limit for an org,
+// okta.DefaultMaxInFlight.
+const DefaultWorkers = 75
+
 // workQueue runs work on at most workers goroutines at once and holds up
 // to limit more waiting for one, served round robin by person: one
 // person's hundred waiting commands do not delay another person's one by

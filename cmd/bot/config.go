@@ -48,6 +48,9 @@ type rawConfig struct {
 	PerUserLimit string `env:"OKTABOT_PER_USER_LIMIT" envDefault:"30"`
 	// QueueLength is read as text so that its error names the variable.
 	QueueLength string `env:"OKTABOT_QUEUE_LENGTH" envDefault:"1000"`
+	// OktaConcurrency is read as text so that its error names the
+	// variable; empty is okta.DefaultMaxInFlight.
+	OktaConcurrency string `env:"OKTABOT_OKTA_CONCURRENCY"`
 	// SlackUnreachableLimit is read as text so that its error names the
 	// variable.
 	SlackUnreachableLimit string `env:"OKTABOT_SLACK_UNREACHABLE_LIMIT" envDefault:"5m"`
@@ -71,6 +74,9 @@ type config struct {
 	LogLevel      zerolog.Level
 	PerUserLimit  int // commands a minute per person; negative: no limit
 	QueueLength   int // requests that may wait for a worker
+	// OktaConcurrency is the most calls in flight to Okta at once, and
+	// the most requests run at once.
+	OktaConcurrency int
 	// SlackUnreachableLimit is how long the bot may be without a Slack
 	// connection before /healthz fails.
 	SlackUnreachableLimit time.Duration
@@ -175,6 +181,15 @@ func loadConfig(lookupEnv func(string) (string, bool)) (config, error) {
 		bad("OKTABOT_QUEUE_LENGTH must be a whole number of requests above 0, not %q", raw.QueueLength)
 	} else {
 		c.QueueLength = n
+	}
+
+	c.OktaConcurrency = okta.DefaultMaxInFlight
+	if v := strings.TrimSpace(raw.OktaConcurrency); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n <= 0 {
+			bad("OKTABOT_OKTA_CONCURRENCY must be a whole number of calls above 0 (Okta's concurrent-request limit is 75 for Workforce and Customer Identity orgs, 35 on the Integrator Free plan), not %q", raw.OktaConcurrency)
+		} else {
+			c.OktaConcurrency = n
+		}
 	}
 
 	if d, err := time.ParseDuration(strings.TrimSpace(raw.SlackUnreachableLimit)); err != nil || d <= 0 {

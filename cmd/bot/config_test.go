@@ -47,7 +47,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	if c.SlackAPIURL != "https://slack.com/api/" || c.PolicyFile != "policy.yml" || c.DatabaseURL != "oktabot.db" ||
 		c.HTTPAddr != ":8080" || c.LogLevel != zerolog.InfoLevel || c.OktaOrgURL != "https://acme.okta.com" || c.PerUserLimit != 30 || c.QueueLength != 1000 ||
-		c.SlackUnreachableLimit != 5*time.Minute {
+		c.SlackUnreachableLimit != 5*time.Minute || c.OktaConcurrency != 75 {
 		t.Errorf("defaults = %+v", c)
 	}
 	if c.SlackBotToken.Reveal() != botToken || c.SlackAppToken.Reveal() != appToken || c.OktaToken.Reveal() != oktaToken {
@@ -63,6 +63,7 @@ func TestLoadConfigValues(t *testing.T) {
 	env["LOG_LEVEL"] = "DEBUG"
 	env["OKTABOT_DATABASE_URL"] = "postgres://bot@db:5432/oktabot"
 	env["OKTABOT_PER_USER_LIMIT"] = "0"
+	env["OKTABOT_OKTA_CONCURRENCY"] = " 35 "
 	// Well-formed variables the Okta SDK reads are accepted (and ignored).
 	env["OKTA_CLIENT_CACHE_ENABLED"] = "true"
 	env["OKTA_CLIENT_REQUEST_TIMEOUT"] = "30"
@@ -75,6 +76,9 @@ func TestLoadConfigValues(t *testing.T) {
 	}
 	if c.PerUserLimit >= 0 {
 		t.Errorf("OKTABOT_PER_USER_LIMIT=0 gives PerUserLimit %d, want no limit (negative)", c.PerUserLimit)
+	}
+	if c.OktaConcurrency != 35 {
+		t.Errorf("OKTABOT_OKTA_CONCURRENCY=35 gives %d", c.OktaConcurrency)
 	}
 	if c.OktaOrgURL != "http://localhost:8081" {
 		t.Errorf("OktaOrgURL = %q", c.OktaOrgURL)
@@ -110,6 +114,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "negative per-user limit", set: map[string]string{"OKTABOT_PER_USER_LIMIT": "-1"}, want: []string{`OKTABOT_PER_USER_LIMIT must be a whole number`}},
 		{name: "bad queue length", set: map[string]string{"OKTABOT_QUEUE_LENGTH": "lots"}, want: []string{`OKTABOT_QUEUE_LENGTH must be a whole number`, `"lots"`}},
 		{name: "zero queue length", set: map[string]string{"OKTABOT_QUEUE_LENGTH": "0"}, want: []string{`OKTABOT_QUEUE_LENGTH must be a whole number`}},
+		{name: "bad okta concurrency", set: map[string]string{"OKTABOT_OKTA_CONCURRENCY": "-3"}, want: []string{`OKTABOT_OKTA_CONCURRENCY must be a whole number of calls above 0`, `35 on the Integrator Free plan`, `"-3"`}},
 		{name: "bad unreachable limit", set: map[string]string{"OKTABOT_SLACK_UNREACHABLE_LIMIT": "5"}, want: []string{`OKTABOT_SLACK_UNREACHABLE_LIMIT must be a positive duration`, `"5"`}},
 		{name: "zero unreachable limit", set: map[string]string{"OKTABOT_SLACK_UNREACHABLE_LIMIT": "0s"}, want: []string{`OKTABOT_SLACK_UNREACHABLE_LIMIT must be a positive duration`}},
 		{name: "empty policy", set: map[string]string{"OKTABOT_POLICY_FILE": " "}, want: []string{"OKTABOT_POLICY_FILE is empty"}},

@@ -431,9 +431,10 @@ func (h *harness) fillPool(n int) (is []*slackfake.Interaction, busy int) {
 func TestOnlyAFullQueueAnswersBusy(t *testing.T) {
 	h := newHarness(t)
 	h.env["OKTABOT_QUEUE_LENGTH"] = "4"
+	h.env["OKTABOT_OKTA_CONCURRENCY"] = "16" // 16 requests run at once
 	h.start()
 	h.okta.SetLatency(3 * time.Second)
-	is, busy := h.fillPool(30) // 16 workers, 4 places, 10 turned away
+	is, busy := h.fillPool(30) // 16 running, 4 places, 10 turned away
 	if busy != 10 {
 		t.Errorf("30 slow commands with 16 workers and 4 places in the queue: %d told busy, want 10", busy)
 	}

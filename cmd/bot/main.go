@@ -140,11 +140,12 @@ func runOn(ctx context.Context, args []string, lookupEnv func(string) (string, b
 	}
 
 	dir, err := okta.New(ctx, okta.Config{
-		OrgURL:  cfg.OktaOrgURL,
-		Token:   cfg.OktaToken,
-		OAuth:   cfg.OktaOAuth,
-		Logger:  log.With().Str("component", "okta").Logger(),
-		Metrics: met,
+		OrgURL:      cfg.OktaOrgURL,
+		Token:       cfg.OktaToken,
+		OAuth:       cfg.OktaOAuth,
+		Logger:      log.With().Str("component", "okta").Logger(),
+		Metrics:     met,
+		MaxInFlight: cfg.OktaConcurrency,
 	})
 	if err != nil {
 		return fmt.Errorf("okta: %w", err)
@@ -208,7 +209,10 @@ func runOn(ctx context.Context, args []string, lookupEnv func(string) (string, b
 
 		PerUserLimit: cfg.PerUserLimit,
 		QueueLength:  cfg.QueueLength,
-		Metrics:      met,
+		// As many requests run as calls may be at Okta at once; more
+		// wait in the queue, in turn, and are told their place.
+		Workers: cfg.OktaConcurrency,
+		Metrics: met,
 
 		// slack-go retries every failure to connect but a few refusals;
 		// a refusal it would retry (missing_scope, ...) stops the bot.

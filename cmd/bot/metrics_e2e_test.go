@@ -151,8 +151,8 @@ func TestMetrics(t *testing.T) {
 		`oktabot_okta_requests_total{operation="POST /api/v1/users/{id}/lifecycle/*",status="200"}`: 1,
 		`oktabot_slack_api_errors_total{method="users.info",error="internal_error"}`:                1,
 		`oktabot_slack_reconnects_total`:                                                            1,
-		`oktabot_workers{pool="members"}`:                                                           16,
-		`oktabot_workers{pool="outsiders"}`:                                                         4,
+		`oktabot_workers{pool="members"}`:                                                           75, // OKTABOT_OKTA_CONCURRENCY
+		`oktabot_workers{pool="outsiders"}`:                                                         18,
 		`oktabot_queue_capacity{pool="members"}`:                                                    1000,
 		`oktabot_queue_length{pool="members"}`:                                                      0,
 		`oktabot_workers_busy{pool="members"}`:                                                      0,

@@ -280,6 +280,7 @@ func TestTypeAheadForCallersThePolicyDoesNotAllowAsksOktaNothing(t *testing.T) {
 func TestFullQueueAnswersBusyToFormsAndTypeAhead(t *testing.T) {
 	h := newHarness(t).setPolicy(openPolicy)
 	h.env["OKTABOT_QUEUE_LENGTH"] = "4"
+	h.env["OKTABOT_OKTA_CONCURRENCY"] = "16"
 	h.start()
 	w := h.seedWorld()
 	form, cmd := h.openForm(uSecurity, "disable-user")
