@@ -21,7 +21,10 @@ type Directory interface {
 	// SearchUsers returns up to limit users whose login, email, first or last
 	// name starts with prefix, for type-ahead.
 	SearchUsers(ctx context.Context, prefix string, limit int) ([]User, error)
-	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
+	// ListUsers lists up to q.Limit users a page at a time, as Okta
+	// returns them: page is called with each in order, and an error it
+	// returns stops the listing and is returned.
+	ListUsers(ctx context.Context, q UserQuery, page func([]User) error) error
 	ListUserGroups(ctx context.Context, userID string) ([]Group, error)
 
 	GetGroup(ctx context.Context, id string) (Group, error)

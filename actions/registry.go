@@ -129,6 +129,11 @@ type Env struct {
 	// Timebox, when set, makes assign-role and add-to-group give what
 	// they give for a time only (--for): see Timebox.
 	Timebox *Timebox
+	// UserPages, when set, takes every page of a user listing as Okta
+	// returns it (list-users), so that a long listing is never held whole:
+	// the Result then keeps the first page only, and counts them all in
+	// UsersListed. An error it returns stops the listing.
+	UserPages func(page []User) error
 }
 
 // mayChangeRole asks env.RoleGuard about a role type.
@@ -163,13 +168,21 @@ func (r Request) List(name string) []string { return splitList(r.Values[name]) }
 // Result is what an action produced. Which fields are set depends on the
 // action; Outcomes has one entry per target, in the order given.
 type Result struct {
-	Whoami    *Whoami
-	Outcomes  []Outcome
-	Users     []User
-	Providers []IdentityProvider
+	Whoami   *Whoami
+	Outcomes []Outcome
+	// Users are the users listed, or only the first page of them when
+	// Env.UserPages took the listing; UsersListed is then how many there
+	// were in all. ListedUsers says which.
+	Users       []User
+	UsersListed int
+	Providers   []IdentityProvider
 	// Query describes what a listing was asked for, for its heading.
 	Query string
 }
+
+// ListedUsers is how many users a listing had: all of them, also those
+// only Env.UserPages saw.
+func (r Result) ListedUsers() int { return max(len(r.Users), r.UsersListed) }
 
 // Whoami is ping's answer: who the bot acts as in Okta.
 type Whoami struct {

@@ -95,11 +95,23 @@ func runListUsers(ctx context.Context, env Env, req Request) (Result, error) {
 		Search: req.Values["search"],
 		Limit:  atoi(req.Values["limit"], 200),
 	}
-	users, err := env.Dir.ListUsers(ctx, q)
+	res := Result{Users: []User{}, Query: describe(map[string]string{"query": q.Query, "filter": q.Filter, "search": q.Search})}
+	first := true
+	err := env.Dir.ListUsers(ctx, q, func(page []User) error {
+		if env.UserPages == nil {
+			res.Users = append(res.Users, page...)
+			return nil
+		}
+		if first {
+			res.Users, first = page, false
+		}
+		res.UsersListed += len(page)
+		return env.UserPages(page)
+	})
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Users: users, Query: describe(map[string]string{"query": q.Query, "filter": q.Filter, "search": q.Search})}, nil
+	return res, nil
 }
 
 func runListUserGroups(ctx context.Context, env Env, req Request) (Result, error) {

@@ -44,9 +44,25 @@ func (d *memDir) FindUser(_ context.Context, ref string) (User, error) {
 	return User{}, Errorf(KindNotFound, "no Okta user matches %q", ref)
 }
 func (d *memDir) SearchUsers(context.Context, string, int) ([]User, error) { return nil, nil }
-func (d *memDir) ListUsers(context.Context, UserQuery) ([]User, error)     { return nil, nil }
-func (d *memDir) ListUserGroups(context.Context, string) ([]Group, error)  { return nil, nil }
-func (d *memDir) GetGroup(context.Context, string) (Group, error)          { return Group{}, nil }
+
+// ListUsers hands over the directory's users in pages of two, by id.
+func (d *memDir) ListUsers(_ context.Context, q UserQuery, page func([]User) error) error {
+	d.mu.Lock()
+	var all []User
+	for _, u := range d.users {
+		all = append(all, *u)
+	}
+	d.mu.Unlock()
+	slices.SortFunc(all, func(a, b User) int { return strings.Compare(a.ID, b.ID) })
+	for p := range slices.Chunk(all[:min(len(all), q.Limit)], 2) {
+		if err := page(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+func (d *memDir) ListUserGroups(context.Context, string) ([]Group, error) { return nil, nil }
+func (d *memDir) GetGroup(context.Context, string) (Group, error)         { return Group{}, nil }
 func (d *memDir) FindGroupsByName(_ context.Context, name string) ([]Group, error) {
 	if name == "Staff" {
 		return []Group{{ID: "00gstaff", Name: name, Type: "OKTA_GROUP"}}, nil
@@ -507,5 +523,33 @@ func TestGuardedDirWritesToItsUserOnly(t *testing.T) {
 	}
 	if asked != 1 {
 		t.Errorf("guard asked %d times, want once", asked)
+	}
+}
+
+// list-users keeps every user in its result, unless Env.UserPages takes
+// the listing page by page: then the result keeps the first page only and
+// counts them all.
+func TestListUsersHandsPagesOn(t *testing.T) {
+	var users []User
+	for _, id := range []string{"00u1", "00u2", "00u3", "00u4", "00u5"} {
+		users = append(users, User{ID: id, Login: id + "@corp.com"})
+	}
+	dir := newMemDir(users...)
+	a := Default().Lookup("list-users")
+	p, err := Default().Build(a, nil, map[string]string{"limit": "10"}, Secret{}, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Run(context.Background(), Env{Dir: dir}, p.Request)
+	if err != nil || len(res.Users) != 5 || res.ListedUsers() != 5 {
+		t.Fatalf("whole: %d users (%d listed), %v", len(res.Users), res.ListedUsers(), err)
+	}
+	var pages [][]User
+	res, err = a.Run(context.Background(), Env{Dir: dir, UserPages: func(p []User) error {
+		pages = append(pages, p)
+		return nil
+	}}, p.Request)
+	if err != nil || len(res.Users) != 2 || res.UsersListed != 5 || res.ListedUsers() != 5 || len(pages) != 3 {
+		t.Errorf("paged: %d users kept, %d listed, %d pages, %v; want the first 2, 5 and 3", len(res.Users), res.UsersListed, len(pages), err)
 	}
 }

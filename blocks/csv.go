@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/csv"
+	"io"
 	"strings"
 	"time"
 
@@ -33,10 +34,9 @@ func ResultCSV(a *actions.Action, res actions.Result) []byte {
 	var rows [][]string
 	switch {
 	case res.Users != nil:
-		rows = append(rows, []string{"id", "status", "login", "email", "first_name", "last_name", "created", "activated", "last_login", "password_changed", "status_changed"})
+		rows = append(rows, userCSVHeader())
 		for _, u := range res.Users {
-			rows = append(rows, []string{u.ID, u.Status, u.Login, u.Email, u.FirstName, u.LastName,
-				csvTime(u.Created), csvTime(u.Activated), csvTime(u.LastLogin), csvTime(u.PasswordChanged), csvTime(u.StatusChanged)})
+			rows = append(rows, userCSVRow(u))
 		}
 	case res.Providers != nil:
 		rows = append(rows, []string{"id", "name", "type", "status", "created", "last_updated"})
@@ -88,16 +88,58 @@ func ResultCSV(a *actions.Action, res actions.Result) []byte {
 	return CSV(rows)
 }
 
+func userCSVHeader() []string {
+	return []string{"id", "status", "login", "email", "first_name", "last_name", "created", "activated", "last_login", "password_changed", "status_changed"}
+}
+
+func userCSVRow(u actions.User) []string {
+	return []string{u.ID, u.Status, u.Login, u.Email, u.FirstName, u.LastName,
+		csvTime(u.Created), csvTime(u.Activated), csvTime(u.LastLogin), csvTime(u.PasswordChanged), csvTime(u.StatusChanged)}
+}
+
+// UsersCSV writes a user listing as CSV, page by page, as ResultCSV would
+// write it whole: a long listing need never be held at once.
+type UsersCSV struct {
+	w       *csv.Writer
+	started bool
+}
+
+// NewUsersCSV writes to w; Flush when done.
+func NewUsersCSV(w io.Writer) *UsersCSV { return &UsersCSV{w: csv.NewWriter(w)} }
+
+// Write adds users, after the header on the first call.
+func (c *UsersCSV) Write(users []actions.User) error {
+	if !c.started {
+		c.started = true
+		writeRow(c.w, userCSVHeader())
+	}
+	for _, u := range users {
+		writeRow(c.w, userCSVRow(u))
+	}
+	return c.w.Error()
+}
+
+// Flush writes out what is buffered and reports any error writing.
+func (c *UsersCSV) Flush() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
 // CSV writes rows as CSV, each cell neutralised (cell).
 func CSV(rows [][]string) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	for _, r := range rows {
-		for i := range r {
-			r[i] = cell(r[i])
-		}
-		w.Write(r)
+		writeRow(w, r)
 	}
 	w.Flush()
 	return buf.Bytes()
+}
+
+// writeRow writes one row, each cell neutralised (cell).
+func writeRow(w *csv.Writer, r []string) {
+	for i := range r {
+		r[i] = cell(r[i])
+	}
+	_ = w.Write(r) // w.Error() reports it
 }

@@ -59,17 +59,22 @@ func packLines(lines []string, maxBlocks int) (blocks []slack.Block, shown int) 
 // List is a heading, packed lines and, when they do not all fit, a
 // "showing N of M" note. The caller offers the whole list as a file.
 func List(heading string, lines []string, empty string) (r Reply, shown, total int) {
+	return listOf(heading, lines, len(lines), empty)
+}
+
+// listOf is List for the first lines of a list of total.
+func listOf(heading string, lines []string, total int, empty string) (r Reply, shown, _ int) {
 	blocks := []slack.Block{Section(heading)}
-	if len(lines) == 0 {
+	if total == 0 {
 		blocks = append(blocks, Context(empty))
 		return Reply{Text: Fallback(heading), Blocks: blocks}, 0, 0
 	}
 	body, shown := packLines(lines, maxListBlocks)
 	blocks = append(blocks, body...)
-	if shown < len(lines) {
-		blocks = append(blocks, Context(fmt.Sprintf("Showing %d of %d.", shown, len(lines))))
+	if shown < total {
+		blocks = append(blocks, Context(fmt.Sprintf("Showing %d of %d.", shown, total)))
 	}
-	return Reply{Text: Fallback(heading), Blocks: blocks}, shown, len(lines)
+	return Reply{Text: Fallback(heading), Blocks: blocks}, shown, total
 }
 
 // Paged shows every line, in as many messages as it takes; the
@@ -98,17 +103,20 @@ func userLine(u actions.User) string {
 	return fmt.Sprintf("%s *%s* %s · %s · %s", statusEmoji(u.Status), Esc(u.Name()), Code(u.Login), Esc(u.Status), Code(u.ID))
 }
 
-// UserList is list-users: one line per user.
+// UserList is list-users: one line per user (of those the result holds,
+// when it holds only the first page of a longer listing).
 func UserList(res actions.Result) (Reply, int, int) {
-	heading := fmt.Sprintf("*%s*", Plural(len(res.Users), "user", "users"))
+	total := res.ListedUsers()
+	heading := fmt.Sprintf("*%s*", Plural(total, "user", "users"))
 	if res.Query != "" {
 		heading += " matching " + Code(res.Query)
 	}
-	lines := make([]string, len(res.Users))
-	for i, u := range res.Users {
+	users := res.Users[:min(len(res.Users), maxPageLines)]
+	lines := make([]string, len(users))
+	for i, u := range users {
 		lines[i] = userLine(u)
 	}
-	return List(heading, lines, "No users match.")
+	return listOf(heading, lines, total, "No users match.")
 }
 
 // Providers is list-providers: one line per identity provider.

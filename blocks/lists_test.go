@@ -117,6 +117,43 @@ func TestLongListsSayShowingNofM(t *testing.T) {
 	}
 }
 
+// A listing whose result holds only its first page says how many there
+// were in all, and shows the first of them.
+func TestStreamedListingSaysItsTotal(t *testing.T) {
+	var page []actions.User
+	for i := range 200 {
+		page = append(page, actions.User{ID: fmt.Sprintf("00u%d", i), Login: fmt.Sprintf("user%d@corp.com", i), Status: "ACTIVE"})
+	}
+	r, shown, total := UserList(actions.Result{Users: page, UsersListed: 10000})
+	b, _ := json.Marshal(r.Blocks)
+	if total != 10000 || shown == 0 || shown > 100 || !strings.Contains(string(b), fmt.Sprintf("Showing %d of 10000.", shown)) ||
+		!strings.Contains(string(b), "*10000 users*") {
+		t.Errorf("shown %d of %d:\n%s", shown, total, b)
+	}
+}
+
+// Written page by page, a listing's CSV is exactly what ResultCSV makes of
+// it whole.
+func TestUsersCSVPageByPage(t *testing.T) {
+	var users []actions.User
+	for i := range 5 {
+		users = append(users, actions.User{ID: fmt.Sprintf("00u%d", i), Login: fmt.Sprintf("u%d@corp.com", i), FirstName: "=cmd|' /C calc'!A0", Created: t0})
+	}
+	var buf strings.Builder
+	w := NewUsersCSV(&buf)
+	for _, page := range [][]actions.User{users[:2], users[2:4], users[4:]} {
+		if err := w.Write(page); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if want := string(ResultCSV(actions.Default().Lookup("list-users"), actions.Result{Users: users})); buf.String() != want {
+		t.Errorf("page by page:\n%s\nwhole:\n%s", buf.String(), want)
+	}
+}
+
 func TestResultCSV(t *testing.T) {
 	u := actions.User{ID: "00u1", Login: "alice@corp.com", FirstName: "=HYPERLINK(\"http://evil\")", Status: "ACTIVE", Created: t0}
 	got := string(ResultCSV(actions.Default().Lookup("list-users"), actions.Result{Users: []actions.User{u}}))

@@ -148,9 +148,13 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 	// time beside its own.
 	ctx, cancel := b.longer(ctx, b.eng.VerifyTime(req.Action.Name, len(req.Targets)))
 	defer cancel()
+	// A long listing goes page by page to a file, not whole into memory.
+	spool := &csvSpool{log: log}
+	defer spool.close()
+	env.UserPages = spool.take
 	res := b.eng.RunDirect(ctx, inv.caller, inv.channel, req, func(ctx context.Context) performed { return b.eng.Perform(ctx, log, req, env) })
 	b.auditDirect(ctx, log, inv, req, res)
-	b.deliver(ctx, log, inv, req, res)
+	b.deliver(ctx, log, inv, req, res, spool)
 }
 
 // performed is an action's result, or the error that stopped it.
@@ -158,8 +162,9 @@ type performed = requests.Performed
 
 // deliver answers the caller with a request's result. A public result goes
 // to the channel without secrets; secrets follow to the caller alone. A
-// list too long for one message comes whole as a CSV file.
-func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, p performed) {
+// list too long for one message comes whole as a CSV file: the one spool
+// wrote while the listing ran, when it did.
+func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, p performed, spool *csvSpool) {
 	a := req.Action
 	if p.Err != nil {
 		b.respond(ctx, log, inv, blocks.ProblemReply(p.Err))
@@ -172,7 +177,17 @@ func (b *Bot) deliver(ctx context.Context, log zerolog.Logger, inv invocation, r
 	r, shown, total := blocks.Result(a, res, b.cfg.OrgURL, !req.Public)
 	if shown < total {
 		name := fmt.Sprintf("%s-%s.csv", a.Name, b.cfg.Now().UTC().Format("20060102-150405"))
-		r.Blocks = append(r.Blocks, blocks.Context(b.sendCSV(ctx, log, inv, name, blocks.ResultCSV(a, res), req.Public)))
+		note := csvFailed
+		switch content, size, spooled, err := spool.content(); {
+		case !spooled:
+			note = b.sendCSV(ctx, log, inv, name, blocks.ResultCSV(a, res), req.Public)
+		case err == nil:
+			note = b.sendCSVFrom(ctx, log, inv, name, content, size, req.Public)
+		default:
+			log.Error().Err(err).Msg("could not finish a long listing's file; it is not sent")
+		}
+		spool.close() // sent or not, the file is no longer needed
+		r.Blocks = append(r.Blocks, blocks.Context(note))
 	}
 	r.Public = req.Public
 	b.respondAll(ctx, log, inv, r)

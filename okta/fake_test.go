@@ -6,6 +6,7 @@ package okta
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -31,6 +32,16 @@ func fakeClient(t testing.TB, srv *oktatest.Server, mod ...func(*Config)) *Clien
 		t.Fatal(err)
 	}
 	return c
+}
+
+// listAll is ListUsers, all pages at once.
+func listAll(ctx context.Context, c *Client, q actions.UserQuery) ([]actions.User, error) {
+	var out []actions.User
+	err := c.ListUsers(ctx, q, func(page []actions.User) error {
+		out = append(out, page...)
+		return nil
+	})
+	return out, err
 }
 
 func kindOf(t *testing.T, err error) (actions.Kind, *actions.Error) {
@@ -103,17 +114,17 @@ func TestFakeUsers(t *testing.T) {
 		t.Errorf("SearchUsers('') = %d users, %v; want 2", len(got), err)
 	}
 
-	got, err = c.ListUsers(ctx, actions.UserQuery{Filter: `profile.login eq "bob@corp.com"`})
+	got, err = listAll(ctx, c, actions.UserQuery{Filter: `profile.login eq "bob@corp.com"`})
 	if err != nil || len(got) != 1 || got[0].FirstName != "Bob" {
 		t.Errorf("ListUsers(filter) = %v, %v", got, err)
 	}
-	got, err = c.ListUsers(ctx, actions.UserQuery{Query: "Ali"})
+	got, err = listAll(ctx, c, actions.UserQuery{Query: "Ali"})
 	if err != nil || len(got) != 1 || got[0].ID != alice.ID {
 		t.Errorf("ListUsers(q) = %v, %v", got, err)
 	}
-	_, err = c.ListUsers(ctx, actions.UserQuery{Search: `profile.login zz "x"`})
+	_, err = listAll(ctx, c, actions.UserQuery{Search: `profile.login zz "x"`})
 	wantKind(t, err, actions.KindInvalid, codeBadSearch)
-	_, err = c.ListUsers(ctx, actions.UserQuery{Search: `status eq "ACTIVE"`, Filter: `status eq "ACTIVE"`})
+	_, err = listAll(ctx, c, actions.UserQuery{Search: `status eq "ACTIVE"`, Filter: `status eq "ACTIVE"`})
 	wantKind(t, err, actions.KindInvalid, codeSearchAndFilter)
 }
 
@@ -447,7 +458,7 @@ func TestFakePaging(t *testing.T) {
 		{0, 200, 1}, {450, 450, 3}, {1000, 450, 3}, {250, 250, 2}, {7, 7, 1},
 	} {
 		before := srv.CallCount()
-		users, err := c.ListUsers(context.Background(), actions.UserQuery{Limit: tc.limit})
+		users, err := listAll(context.Background(), c, actions.UserQuery{Limit: tc.limit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -459,6 +470,34 @@ func TestFakePaging(t *testing.T) {
 			t.Errorf("limit %d: %d users (%d distinct) in %d calls; want %d in %d",
 				tc.limit, len(users), len(seen), srv.CallCount()-before, tc.wantUsers, tc.wantCalls)
 		}
+	}
+}
+
+// ListUsers hands over each page as it comes, the last cut to the limit,
+// and stops at the first error its caller returns, reading no more pages.
+func TestListUsersPageByPage(t *testing.T) {
+	srv := oktatest.New(t)
+	for i := range 450 {
+		srv.AddUser(oktatest.User{Login: fmt.Sprintf("user%03d@corp.com", i), Email: fmt.Sprintf("user%03d@corp.com", i)})
+	}
+	c := fakeClient(t, srv)
+	var sizes []int
+	err := c.ListUsers(context.Background(), actions.UserQuery{Limit: 430}, func(page []actions.User) error {
+		sizes = append(sizes, len(page))
+		return nil
+	})
+	if err != nil || fmt.Sprint(sizes) != "[200 200 30]" {
+		t.Errorf("pages %v, %v; want [200 200 30]", sizes, err)
+	}
+	stop := errors.New("enough")
+	before := srv.CallCount()
+	pages := 0
+	err = c.ListUsers(context.Background(), actions.UserQuery{Limit: 1000}, func([]actions.User) error {
+		pages++
+		return stop
+	})
+	if err != stop || pages != 1 || srv.CallCount()-before != 1 {
+		t.Errorf("stopped listing: %v after %d pages and %d calls; want the caller's error after 1 and 1", err, pages, srv.CallCount()-before)
 	}
 }
 

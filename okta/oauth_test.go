@@ -206,7 +206,7 @@ func TestOAuthRefusalsAreExplained(t *testing.T) {
 		{
 			name: "unknown client", granted: []string{"okta.users.read"}, scopes: []string{"okta.users.read"}, clientID: "0oanosuchapp",
 			run: func(c *Client, u oktatest.User) error {
-				_, err := c.ListUsers(context.Background(), actions.UserQuery{})
+				_, err := listAll(context.Background(), c, actions.UserQuery{})
 				return err
 			},
 			code: codeInvalidClient, mentions: []string{"OKTA_CLIENT_CLIENTID"},

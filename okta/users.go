@@ -189,31 +189,40 @@ func (c *Client) SearchUsers(ctx context.Context, prefix string, limit int) ([]a
 }
 
 // ListUsers passes the caller's q, filter and search to Okta whole and
-// pages up to q.Limit users (200 when zero).
-func (c *Client) ListUsers(ctx context.Context, q actions.UserQuery) ([]actions.User, error) {
+// pages up to q.Limit users (200 when zero), handing each page to page as
+// Okta returns it.
+func (c *Client) ListUsers(ctx context.Context, q actions.UserQuery, page func([]actions.User) error) error {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = defaultListLimit
 	}
 	qp := query.NewQueryParams(query.WithLimit(pageSize(limit, maxUserPage)))
 	qp.Q, qp.Filter, qp.Search = q.Query, q.Filter, q.Search
-	return c.listUsers(ctx, qp, limit, what{noun: "users"})
+	return c.eachUserPage(ctx, qp, limit, what{noun: "users"}, page)
+}
+
+// eachUserPage lists users page by page (eachPage).
+func (c *Client) eachUserPage(ctx context.Context, qp *query.Params, limit int, w what, page func([]actions.User) error) error {
+	return eachPage(ctx, c, limit, w, func(ctx context.Context) ([]*sdk.User, *sdk.Response, error) {
+		return c.sdk.User.ListUsers(ctx, qp)
+	}, func(found []*sdk.User) error {
+		out := make([]actions.User, 0, len(found))
+		for _, u := range found {
+			if u != nil {
+				out = append(out, toUser(u))
+			}
+		}
+		return page(out)
+	})
 }
 
 func (c *Client) listUsers(ctx context.Context, qp *query.Params, limit int, w what) ([]actions.User, error) {
-	found, err := collect(ctx, c, limit, w, func(ctx context.Context) ([]*sdk.User, *sdk.Response, error) {
-		return c.sdk.User.ListUsers(ctx, qp)
+	var out []actions.User
+	err := c.eachUserPage(ctx, qp, limit, w, func(page []actions.User) error {
+		out = append(out, page...)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]actions.User, 0, len(found))
-	for _, u := range found {
-		if u != nil {
-			out = append(out, toUser(u))
-		}
-	}
-	return out, nil
+	return out, err
 }
 
 // ListUserGroups returns the groups the user (id or login) belongs to.

@@ -213,7 +213,7 @@ func TestPagingFollowsLinksAndStopsOnRepeat(t *testing.T) {
 				writeJSON(rw, 200, []any{userJSON("00u"+a+"a", a+"a@x"), userJSON("00u"+a+"b", a+"b@x")})
 			})
 			c := wireClient(t, w, nil)
-			users, err := c.ListUsers(context.Background(), actions.UserQuery{Filter: `status eq "ACTIVE"`, Limit: tc.limit})
+			users, err := listAll(context.Background(), c, actions.UserQuery{Filter: `status eq "ACTIVE"`, Limit: tc.limit})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,13 +257,13 @@ func TestErrorKinds(t *testing.T) {
 			actions.KindInvalid, codeValidation, []string{"password: Password requirements were not met."}, `Okta user "00u1"`, true, 1},
 		{"bad search", reply{400, oktaErr(codeBadSearch, "Invalid search criteria."), ""},
 			func(c *Client) error {
-				_, err := c.ListUsers(context.Background(), actions.UserQuery{Search: `profile.login ew "x"`})
+				_, err := listAll(context.Background(), c, actions.UserQuery{Search: `profile.login ew "x"`})
 				return err
 			},
 			actions.KindInvalid, codeBadSearch, nil, "Invalid search criteria.", true, 1},
 		{"search and filter", reply{400, oktaErr(codeSearchAndFilter, "Search and filter are not allowed together."), ""},
 			func(c *Client) error {
-				_, err := c.ListUsers(context.Background(), actions.UserQuery{Search: "a", Filter: "b"})
+				_, err := listAll(context.Background(), c, actions.UserQuery{Search: "a", Filter: "b"})
 				return err
 			},
 			actions.KindInvalid, codeSearchAndFilter, nil, "", true, 1},
@@ -426,7 +426,7 @@ func TestEveryCallHasADeadline(t *testing.T) {
 	if _, err := c.Whoami(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ListUsers(context.Background(), actions.UserQuery{}); err != nil {
+	if _, err := listAll(context.Background(), c, actions.UserQuery{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.SuspendUser(context.Background(), "00u1"); err != nil {

@@ -243,7 +243,7 @@ func outcomeRecords(base store.AuditRecord, p Performed) []store.AuditRecord {
 		case p.Res.Whoami != nil:
 			r.Detail = "Okta answered"
 		case p.Res.Users != nil || base.Action == "list-users":
-			r.Detail = plural(len(p.Res.Users), "user listed", "users listed")
+			r.Detail = plural(p.Res.ListedUsers(), "user listed", "users listed")
 		case p.Res.Providers != nil || base.Action == "list-providers":
 			r.Detail = plural(len(p.Res.Providers), "identity provider listed", "identity providers listed")
 		}

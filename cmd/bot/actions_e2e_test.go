@@ -431,20 +431,39 @@ func TestSecretsReachOnlyTheCaller(t *testing.T) {
 }
 
 // A list too long for one message says so and arrives whole as a CSV file
-// in the caller's direct messages.
+// in the caller's direct messages. The listing is written page by page
+// (Okta's pages of 200) to a temporary file, uploaded from it and removed;
+// the audit counts every user listed.
 func TestLongListComesAsCSV(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	h := newHarness(t).setPolicy(openPolicy).start()
 	for i := range 600 {
 		h.okta.AddUser(oktatest.User{Login: fmt.Sprintf("bulk%03d@corp.com", i), FirstName: "Bulk", LastName: "User"})
 	}
+	before := h.okta.CallCount()
 	got := h.reply(uSecurity, "list-users --limit 1000")
-	mustContain(t, got, "Showing", "of 604", "sent to you in a direct message")
+	mustContain(t, got, "604 users", "Showing", "of 604", "sent to you in a direct message")
+	if pages := h.opsSince(before, "listUsers"); pages != 4 {
+		t.Errorf("%d pages read, want 4 (200, 200, 200 and 4)", pages)
+	}
 	files := h.slack.Files()
 	if len(files) != 1 || !strings.HasPrefix(files[0].Channel, "D") || !files[0].Completed {
 		t.Fatalf("files = %+v", files)
 	}
-	if lines := strings.Count(string(files[0].Content), "\n"); lines != 605 {
-		t.Errorf("CSV has %d lines, want a header and 604 users", lines)
+	rows := strings.Split(strings.TrimSuffix(string(files[0].Content), "\n"), "\n")
+	ids := map[string]bool{}
+	for _, r := range rows[1:] {
+		ids[strings.Split(r, ",")[0]] = true
+	}
+	if len(rows) != 605 || len(ids) != 604 || !strings.HasPrefix(rows[0], "id,status,login") {
+		t.Errorf("CSV has %d lines and %d distinct ids, want a header and 604 users", len(rows), len(ids))
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "oktabot-*.csv")); len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+	if !strings.Contains(h.stdout.String(), "604 users listed") {
+		t.Error("the audit does not count the 604 users listed")
 	}
 
 	// With --public the list and its file go to the channel.
