@@ -274,13 +274,13 @@ func (l *limiter) admit(ctx context.Context, key string) error {
 		switch {
 		case b.state == free,
 			b.state == probing && l.inflight[key] == 0,
-			b.state == guessed && l.inflight[key] == 0 && b.remaining <= reserveFor(b.limit):
+			b.state == guessed && l.inflight[key] == 0 && b.remaining <= Reserve(b.limit):
 			// The last: nobody in flight will tell the new window; this
 			// call will.
 			l.inflight[key]++
 			l.mu.Unlock()
 			return nil
-		case b.state != probing && b.remaining > reserveFor(b.limit):
+		case b.state != probing && b.remaining > Reserve(b.limit):
 			b.remaining--
 			l.inflight[key]++
 			l.mu.Unlock()
@@ -362,7 +362,9 @@ func (l *limiter) done(key string) {
 	}
 }
 
-func reserveFor(limit int) int {
+// Reserve is how many calls of a rate-limit window of limit calls the bot
+// leaves unused for other integrations: limit/20, at most maxReserve.
+func Reserve(limit int) int {
 	return min(maxReserve, limit/20)
 }
 

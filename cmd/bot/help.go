@@ -120,6 +120,9 @@ Usage:
                        write the audit records (of the last DURATION: 30d, 12h)
                        oldest first to stdout, for a SIEM; reads only
                        OKTABOT_DATABASE_URL
+  oktabot bench [-bot PATH]... [-short]
+                       measure bots (default this one) against stand-ins for
+                       Slack and Okta; prints the README's performance table
   oktabot -version     print the version and exit
   oktabot -help        print this help and exit
 

@@ -86,6 +86,8 @@ func runOn(ctx context.Context, args []string, lookupEnv func(string) (string, b
 			return policyCommand(args[2:], lookupEnv, stdout, stderr)
 		case "audit":
 			return auditCommand(ctx, args[2:], lookupEnv, time.Now, stdout, stderr)
+		case "bench":
+			return benchCommand(ctx, args[2:], stdout, stderr)
 		}
 		return fmt.Errorf("unexpected arguments %q: oktabot is configured by environment variables (see oktabot -help)", args[1:])
 	}
