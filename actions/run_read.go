@@ -33,7 +33,7 @@ func runPing(ctx context.Context, env Env, _ Request) (Result, error) {
 // guard is asked once, in full.
 func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Context, Env, *Outcome)) Result {
 	writes := env.Guard != nil && req.Action != nil && req.Action.Writes
-	return Result{Outcomes: eachTarget(ctx, req.Targets, func(ctx context.Context, o *Outcome) {
+	return Result{Outcomes: eachTarget(ctx, env.Dir, req.Targets, func(ctx context.Context, o *Outcome) {
 		ctx = withTargetReads(ctx)
 		u, err := env.Dir.FindUser(ctx, o.Target)
 		if err != nil {
@@ -130,7 +130,7 @@ func runListUserGroups(ctx context.Context, env Env, req Request) (Result, error
 
 func runGetGroup(ctx context.Context, env Env, req Request) (Result, error) {
 	byID := req.Bool("is-id")
-	return Result{Outcomes: eachTarget(ctx, req.Targets, func(ctx context.Context, o *Outcome) {
+	return Result{Outcomes: eachTarget(ctx, env.Dir, req.Targets, func(ctx context.Context, o *Outcome) {
 		if byID {
 			g, err := env.Dir.GetGroup(ctx, o.Target)
 			if err != nil {

@@ -553,3 +553,22 @@ func TestListUsersHandsPagesOn(t *testing.T) {
 		t.Errorf("paged: %d users kept, %d listed, %d pages, %v; want the first 2, 5 and 3", len(res.Users), res.UsersListed, len(pages), err)
 	}
 }
+
+// concurrentDir is a Directory that takes n calls at once.
+type concurrentDir struct {
+	*memDir
+	n int
+}
+
+func (d concurrentDir) Concurrency() int { return d.n }
+
+// A request works on as many targets at once as its Directory takes calls
+// (the Okta client's concurrency), else on MaxConcurrentTargets.
+func TestTargetsAtOnceFollowTheDirectory(t *testing.T) {
+	if got := parallel(newMemDir()); got != MaxConcurrentTargets {
+		t.Errorf("a Directory that does not say: %d at once, want %d", got, MaxConcurrentTargets)
+	}
+	if got := parallel(concurrentDir{newMemDir(), 75}); got != 75 {
+		t.Errorf("a Directory of 75 calls at once: %d targets at once", got)
+	}
+}

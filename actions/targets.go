@@ -7,14 +7,32 @@ import (
 )
 
 // MaxConcurrentTargets bounds how many targets of one request are worked on
-// at once.
+// at once, unless the Directory says how many calls it takes at once
+// (Concurrent).
 const MaxConcurrentTargets = 16
 
-// eachTarget runs fn for every target, at most MaxConcurrentTargets at a
-// time, and returns the outcomes in the order of targets.
-func eachTarget(ctx context.Context, targets []string, fn func(context.Context, *Outcome)) []Outcome {
+// Concurrent is a Directory that says how many calls it takes at once
+// (the Okta client: Okta's concurrent-request limit, which it shares
+// fairly between the people the calls are made for). A request works on
+// that many of its targets at once.
+type Concurrent interface {
+	Concurrency() int
+}
+
+// parallel is how many targets of one request are worked on at once with
+// dir.
+func parallel(dir Directory) int {
+	if c, ok := dir.(Concurrent); ok && c.Concurrency() > 0 {
+		return c.Concurrency()
+	}
+	return MaxConcurrentTargets
+}
+
+// eachTarget runs fn for every target, at most parallel(dir) at a time,
+// and returns the outcomes in the order of targets.
+func eachTarget(ctx context.Context, dir Directory, targets []string, fn func(context.Context, *Outcome)) []Outcome {
 	out := make([]Outcome, len(targets))
-	sem := make(chan struct{}, MaxConcurrentTargets)
+	sem := make(chan struct{}, parallel(dir))
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		out[i].Target = t
@@ -43,8 +61,7 @@ func notAttempted(err error) *Error {
 }
 
 // FindUsers resolves each reference to an Okta user (env.Dir.FindUser) as
-// action a would, env.Guard included, at most MaxConcurrentTargets at a
-// time, and returns one outcome per reference, in order: User set, or Err
+// action a would, env.Guard included, as many at a time as eachTarget, and returns one outcome per reference, in order: User set, or Err
 // saying why not. A request that must know its users before it runs, such
 // as one that waits for approval, resolves its targets with it.
 func FindUsers(ctx context.Context, env Env, a *Action, refs []string) []Outcome {

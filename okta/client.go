@@ -192,6 +192,13 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	return client, nil
 }
 
+// Concurrency is how many calls the client has at Okta at once
+// (Config.MaxInFlight): a request works on as many of its targets at once
+// (actions.Concurrent).
+func (c *Client) Concurrency() int { return c.lim.gate.max }
+
+var _ actions.Concurrent = (*Client)(nil)
+
 // checkOrgURL accepts https://host[:port] and http:// on a loopback host,
 // with no path, query, fragment or credentials; it returns the URL without
 // a trailing slash.

@@ -239,12 +239,15 @@ type benchResult struct {
 	bursts    []burstResult
 	perCall   float64 // Okta calls per get-user
 	sustained float64 // commands a second
-	disable   map[bool]timedRun
-	audit     map[int]float64 // bytes per target, by targets
-	listTook  time.Duration
-	listPeak  int64 // bytes above the memory in use before
-	listRows  int
-	errs      []string
+	// sustainedBusy: commands told the bot is busy meanwhile
+	sustainedBusy int
+	disable       map[bool]timedRun
+	audit         map[int]float64 // bytes per target, by targets
+	listTook      time.Duration
+	listPeak      int64 // bytes above the memory in use before
+	listRows      int
+	errs          []string // measurements that failed
+	notes         []string // measurements this bot cannot make
 }
 
 type timedRun struct {
@@ -420,11 +423,11 @@ func benchOne(ctx context.Context, b benchBot, sizes benchSizes, concurrency int
 	fmt.Fprintf(progress, "bench:   sustained for %v\n", sizes.sustained)
 	// Okta's per-minute limits would be the bottleneck here, not the bot.
 	w.okta.RateLimit(math.MaxInt32, time.Minute)
-	n, took, err := runSustained(w.slack, w.people[:sizes.senders], benchChannel, "get-user alice@corp.com", sizes.sustained)
+	n, busy, took, err := runSustained(w.slack, w.people[:sizes.senders], benchChannel, "get-user alice@corp.com", sizes.sustained)
 	if err != nil {
 		fail("sustained", err)
 	}
-	r.sustained = float64(n) / took.Seconds()
+	r.sustained, r.sustainedBusy = float64(n)/took.Seconds(), busy
 
 	r.disable = map[bool]timedRun{}
 	for _, check := range []bool{true, false} {
@@ -459,7 +462,8 @@ func benchOne(ctx context.Context, b benchBot, sizes benchSizes, concurrency int
 	w.okta.RateLimit(math.MaxInt32, time.Minute)
 	last, err := b.export(w.env)
 	if err != nil {
-		fail("audit", err)
+		// A bot from before `oktabot audit export` cannot be asked.
+		r.notes = append(r.notes, fmt.Sprintf("audit bytes not measured: %v", err))
 	}
 	for _, n := range sizes.auditTargets {
 		if err != nil {
@@ -605,39 +609,36 @@ func command(sf *slackfake.Server, user, text string, timeout time.Duration) (ti
 }
 
 // runSustained has each person send text, wait for its answer and send
-// it again, for d: how many were answered, and in how long.
-func runSustained(sf *slackfake.Server, people []string, channel, text string, d time.Duration) (int, time.Duration, error) {
+// it again, for d: how many were answered and told busy, and in how long.
+func runSustained(sf *slackfake.Server, people []string, channel, text string, d time.Duration) (answered, busy int, took time.Duration, err error) {
 	start := time.Now()
 	deadline := start.Add(d)
 	var mu sync.Mutex
-	var n int
-	var firstErr error
 	var wg sync.WaitGroup
 	for _, u := range people {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
-				busy, err := awaitAnswer(sf.SlashCommand(u, channel, "/okta", text), time.Minute)
+				b, e := awaitAnswer(sf.SlashCommand(u, channel, "/okta", text), time.Minute)
 				mu.Lock()
-				if err == nil && busy {
-					err = errors.New("told the bot is busy")
-				}
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				if err == nil {
-					n++
+				switch {
+				case e != nil && err == nil:
+					err = e
+				case b:
+					busy++
+				case e == nil:
+					answered++
 				}
 				mu.Unlock()
-				if err != nil {
+				if e != nil {
 					return
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	return n, time.Since(start), firstErr
+	return answered, busy, time.Since(start), err
 }
 
 // sequentialRun is the seed's way: one Okta call after another.
@@ -726,7 +727,12 @@ func printBench(out io.Writer, results []benchResult, seq sequentialRun, seqErr 
 	}
 	row("Okta calls per `get-user`", "", func(r benchResult) string { return fmt.Sprintf("%.1f", r.perCall) })
 	row(fmt.Sprintf("sustained `get-user`, %d people one after another for %s, SQLite on disk", sizes.senders, dur(sizes.sustained)),
-		"≥ 2× before", func(r benchResult) string { return fmt.Sprintf("%.0f commands/s", r.sustained) })
+		"≥ 2× before", func(r benchResult) string {
+			if r.sustainedBusy > 0 {
+				return fmt.Sprintf("%.0f commands/s (and %d told busy)", r.sustained, r.sustainedBusy)
+			}
+			return fmt.Sprintf("%.0f commands/s", r.sustained)
+		})
 	for _, check := range []bool{true, false} {
 		what := fmt.Sprintf("`disable-user` on %d, Okta at %d calls/s per endpoint and %s a call, with the admin check", sizes.targets, sizes.perSecond, dur(sizes.disableLatency))
 		target := "≤ 1.3× the floor"
@@ -810,9 +816,12 @@ func printBench(out io.Writer, results []benchResult, seq sequentialRun, seqErr 
 	if last.listPeak > 0 {
 		verdict(last.listPeak <= 15<<20, fmt.Sprintf("`list-users` of %d: peak +%.1f MB (≤ +15 MB)", sizes.listing, float64(last.listPeak)/(1<<20)))
 	}
-	for _, r := range results {
+	for i, r := range results {
 		for _, e := range r.errs {
-			fmt.Fprintf(w, "- error, %s: %s\n", r.bot, e)
+			fmt.Fprintf(w, "- error, (%d): %s\n", i+1, e)
+		}
+		for _, e := range r.notes {
+			fmt.Fprintf(w, "- note, (%d): %s\n", i+1, e)
 		}
 	}
 	if seqErr != nil {

@@ -153,6 +153,7 @@ func TestReplicaThatLosesItsLeaseStops(t *testing.T) {
 	defer func(l time.Duration) { executionLease = l }(executionLease)
 	executionLease = 1500 * time.Millisecond // extended every 500 ms
 	eachDB(t, "1h", func(t *testing.T, a *ah) {
+		a.env["OKTABOT_OKTA_CONCURRENCY"] = "16" // 16 targets at a time
 		var logins []string
 		for i := range 100 {
 			u := a.okta.AddUser(oktatest.User{Login: fmt.Sprintf("lease%03d@corp.com", i), FirstName: "Lease", LastName: "Test"})
