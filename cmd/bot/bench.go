@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -251,9 +252,10 @@ type benchResult struct {
 }
 
 type timedRun struct {
-	took  time.Duration
-	floor time.Duration // the busiest endpoint's calls at Okta's rate
-	done  int           // targets suspended
+	took    time.Duration
+	floor   time.Duration // floorOf
+	refused int           // calls Okta refused (429)
+	done    int           // targets suspended
 }
 
 // runBench measures each bot in turn, in a world of its own, and prints.
@@ -287,6 +289,7 @@ func runBench(ctx context.Context, bots []benchBot, sizes benchSizes, concurrenc
 
 // benchWorld is the stand-ins and the policy one bot runs against.
 type benchWorld struct {
+	bot    benchRunning
 	slack  *slackfake.Server
 	okta   *oktatest.Server
 	env    map[string]string
@@ -377,33 +380,100 @@ func (w *benchWorld) addUsers(n int, prefix string) []string {
 func benchOne(ctx context.Context, b benchBot, sizes benchSizes, concurrency int, dir string, progress io.Writer) (r benchResult) {
 	r.bot = b.name()
 	fail := func(what string, err error) { r.errs = append(r.errs, fmt.Sprintf("%s: %v", what, err)) }
-	w, err := newBenchWorld(dir, max(sizes.burst, sizes.senders), concurrency)
-	if err != nil {
-		fail("setting up", err)
-		return r
-	}
-	defer w.close()
-	logs, err := os.Create(filepath.Join(dir, "bot.log"))
-	if err != nil {
-		fail("setting up", err)
-		return r
-	}
-	defer logs.Close()
-	bot, err := b.start(w.env, logs)
+
+	// Okta's default limits, lifted where they, not the bot, would be
+	// measured.
+	w, stop, err := startBench(b, filepath.Join(dir, "main"), max(sizes.burst, sizes.senders), concurrency, nil)
 	if err != nil {
 		fail("starting the bot", err)
 		return r
 	}
-	defer func() {
-		if err := bot.stop(); err != nil {
-			fail("stopping the bot", err)
-		}
-	}()
-	if err := w.slack.WaitConnections(1, 60*time.Second); err != nil {
-		fail("starting the bot", err)
-		return r
+	benchMain(b, w, sizes, &r, progress, fail)
+	if err := stop(); err != nil {
+		fail("stopping the bot", err)
 	}
 
+	// A tight limit from the start, as an org would have it all along.
+	w, stop, err = startBench(b, filepath.Join(dir, "limited"), 1, concurrency, func(o *oktatest.Server) {
+		o.RateLimit(sizes.perSecond, time.Second)
+	})
+	if err != nil {
+		fail("starting the bot", err)
+		return r
+	}
+	r.disable = map[bool]timedRun{}
+	for _, check := range []bool{true, false} {
+		fmt.Fprintf(progress, "bench:   disable-user on %d, admin check %v\n", sizes.targets, check)
+		who := benchAdmin
+		if check {
+			who = benchResponder
+		}
+		logins := w.addUsers(sizes.targets, "d")
+		time.Sleep(time.Second) // a window of its own
+		w.okta.SetLatency(sizes.disableLatency)
+		before := w.okta.CallCount()
+		took, err := command(w.slack, who, "disable-user "+strings.Join(logins, " "), 10*time.Minute)
+		w.okta.SetLatency(0)
+		if err != nil {
+			fail("disable-user", err)
+			continue
+		}
+		run := timedRun{took: took}
+		run.floor, run.refused = floorOf(w.okta.Calls()[before:], sizes.perSecond, sizes.disableLatency)
+		for _, l := range logins {
+			if u, ok := w.okta.User(l); ok && u.Status == "SUSPENDED" {
+				run.done++
+			}
+		}
+		if run.done != len(logins) {
+			fail("disable-user", fmt.Errorf("%d of %d targets suspended", run.done, len(logins)))
+		}
+		r.disable[check] = run
+	}
+	if err := stop(); err != nil {
+		fail("stopping the bot", err)
+	}
+	return r
+}
+
+// startBench starts a world of stand-ins (set up further by okta, when
+// given) and the bot in it, with its logs in dir/bot.log; stop stops the
+// bot and the stand-ins.
+func startBench(b benchBot, dir string, people, concurrency int, okta func(*oktatest.Server)) (*benchWorld, func() error, error) {
+	w, err := newBenchWorld(dir, people, concurrency)
+	if err != nil {
+		return nil, nil, err
+	}
+	if okta != nil {
+		okta(w.okta)
+	}
+	logs, err := os.Create(filepath.Join(dir, "bot.log"))
+	if err != nil {
+		w.close()
+		return nil, nil, err
+	}
+	bot, err := b.start(w.env, logs)
+	if err != nil {
+		logs.Close()
+		w.close()
+		return nil, nil, err
+	}
+	w.bot = bot
+	stop := func() error {
+		err := bot.stop()
+		logs.Close()
+		w.close()
+		return err
+	}
+	if err := w.slack.WaitConnections(1, 60*time.Second); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return w, stop, nil
+}
+
+// benchMain is the bursts, sustained commands, the audit and the listing.
+func benchMain(b benchBot, w *benchWorld, sizes benchSizes, r *benchResult, progress io.Writer, fail func(string, error)) {
 	for _, lat := range sizes.burstLatency {
 		fmt.Fprintf(progress, "bench:   burst of %d, Okta at %v\n", sizes.burst, lat)
 		w.okta.SetLatency(lat)
@@ -429,37 +499,7 @@ func benchOne(ctx context.Context, b benchBot, sizes benchSizes, concurrency int
 	}
 	r.sustained, r.sustainedBusy = float64(n)/took.Seconds(), busy
 
-	r.disable = map[bool]timedRun{}
-	for _, check := range []bool{true, false} {
-		fmt.Fprintf(progress, "bench:   disable-user on %d, admin check %v\n", sizes.targets, check)
-		who := benchAdmin
-		if check {
-			who = benchResponder
-		}
-		logins := w.addUsers(sizes.targets, "d")
-		w.okta.RateLimit(sizes.perSecond, time.Second)
-		w.okta.SetLatency(sizes.disableLatency)
-		before := w.okta.CallCount()
-		took, err := command(w.slack, who, "disable-user "+strings.Join(logins, " "), 10*time.Minute)
-		w.okta.SetLatency(0)
-		if err != nil {
-			fail("disable-user", err)
-			continue
-		}
-		run := timedRun{took: took, floor: floorOf(w.okta.Calls()[before:], sizes.perSecond, sizes.disableLatency)}
-		for _, l := range logins {
-			if u, ok := w.okta.User(l); ok && u.Status == "SUSPENDED" {
-				run.done++
-			}
-		}
-		if run.done != len(logins) {
-			fail("disable-user", fmt.Errorf("%d of %d targets suspended", run.done, len(logins)))
-		}
-		r.disable[check] = run
-	}
-
 	r.audit = map[int]float64{}
-	w.okta.RateLimit(math.MaxInt32, time.Minute)
 	last, err := b.export(w.env)
 	if err != nil {
 		// A bot from before `oktabot audit export` cannot be asked.
@@ -486,25 +526,24 @@ func benchOne(ctx context.Context, b benchBot, sizes benchSizes, concurrency int
 
 	fmt.Fprintf(progress, "bench:   list-users of %d\n", sizes.listing)
 	w.addUsers(sizes.listing, "l")
-	bot.resetPeak()
-	inUse, _, memOK := bot.memory()
+	w.bot.resetPeak()
+	inUse, _, memOK := w.bot.memory()
 	files := len(w.slack.Files())
 	took, err = command(w.slack, benchAdmin, fmt.Sprintf("list-users --limit %d", sizes.listing), 10*time.Minute)
 	if err != nil {
 		fail("list-users", err)
-	} else {
-		r.listTook = took
-		if _, peak, ok := bot.memory(); ok && memOK {
-			r.listPeak = max(peak-inUse, 0)
-		}
-		if fl := w.slack.Files(); len(fl) > files {
-			r.listRows = bytes.Count(fl[len(fl)-1].Content, []byte("\n")) - 1
-		}
-		if r.listRows != sizes.listing {
-			fail("list-users", fmt.Errorf("its CSV has %d users, want %d", r.listRows, sizes.listing))
-		}
+		return
 	}
-	return r
+	r.listTook = took
+	if _, peak, ok := w.bot.memory(); ok && memOK {
+		r.listPeak = max(peak-inUse, 0)
+	}
+	if fl := w.slack.Files(); len(fl) > files {
+		r.listRows = bytes.Count(fl[len(fl)-1].Content, []byte("\n")) - 1
+	}
+	if r.listRows != sizes.listing {
+		fail("list-users", fmt.Errorf("its CSV has %d users, want %d", r.listRows, sizes.listing))
+	}
 }
 
 // floorOf is how long a many-target run takes at least when Okta allows
@@ -512,20 +551,26 @@ func benchOne(ctx context.Context, b benchBot, sizes benchSizes, concurrency int
 // busiest endpoint's calls need as many windows as the calls the bot lets
 // itself make in one (all but okta.Reserve) fill, and the last target's
 // calls, one after another, take a round trip each after the last window
-// opens. It leaves out Slack and the bot's own work.
-func floorOf(calls []oktatest.Call, perSecond int, latency time.Duration) time.Duration {
+// opens. It leaves out Slack and the bot's own work, and the calls Okta
+// refused (429), which it also counts.
+func floorOf(calls []oktatest.Call, perSecond int, latency time.Duration) (floor time.Duration, refused int) {
 	by := map[string]int{}
-	busiest := 0
+	busiest, needed := 0, 0
 	for _, c := range calls {
+		if c.Status == http.StatusTooManyRequests {
+			refused++
+			continue
+		}
+		needed++
 		by[c.Operation]++
 		busiest = max(busiest, by[c.Operation])
 	}
 	if busiest == 0 {
-		return 0
+		return 0, refused
 	}
 	windows := ceilDiv(busiest, perSecond-okta.Reserve(perSecond))
-	steps := int(math.Round(float64(len(calls)) / float64(busiest)))
-	return time.Duration(windows-1)*time.Second + time.Duration(steps)*latency
+	steps := int(math.Round(float64(needed) / float64(busiest)))
+	return time.Duration(windows-1)*time.Second + time.Duration(steps)*latency, refused
 }
 
 // burstResult is a burst of one command from each of many people.
@@ -744,7 +789,7 @@ func printBench(out io.Writer, results []benchResult, seq sequentialRun, seqErr 
 			if !ok {
 				return "–"
 			}
-			return fmt.Sprintf("%s (%.2f× its floor, %s)", secs(d.took), d.took.Seconds()/d.floor.Seconds(), secs(d.floor))
+			return fmt.Sprintf("%s (%.2f× its floor, %s; %d 429s)", secs(d.took), d.took.Seconds()/d.floor.Seconds(), secs(d.floor), d.refused)
 		})
 	}
 	seqText := "–"
