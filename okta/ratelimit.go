@@ -35,7 +35,8 @@ const (
 	maxAttempts = 8
 	// fallbackWait is how long to wait after a 429 that names no reset.
 	fallbackWait = time.Second
-	// maxJitter spreads the calls that wake at a reset.
+	// maxJitter spreads the calls that wake at the end of a one-minute
+	// window (jitterFor).
 	maxJitter = 200 * time.Millisecond
 	// maxProbeWait is the longest a call waits for another call's answer
 	// to learn a bucket (the probe of an unknown bucket, or the first call
@@ -97,13 +98,16 @@ type limiter struct {
 // bucket is what the limiter knows of one rate-limit bucket.
 type bucket struct {
 	state     bucketState
-	limit     int           // 0: unknown (a 429 without headers)
-	remaining int           // calls left in the window, less those admitted since
-	reset     time.Time     // local clock; when known
-	epoch     int64         // X-Rate-Limit-Reset of the known window (Okta's clock); 0 if none
-	open      *opening      // the call that opened the known window, if seen
-	inferred  bool          // reset is inferEnd's, earlier than epoch
-	changed   chan struct{} // closed when a call of the bucket finishes
+	limit     int       // 0: unknown (a 429 without headers)
+	remaining int       // calls left in the window, less those admitted since
+	reset     time.Time // local clock; when known
+	epoch     int64     // X-Rate-Limit-Reset of the known window (Okta's clock); 0 if none
+	open      *opening  // the call that opened the known window, if seen
+	inferred  bool      // reset is inferEnd's, earlier than epoch
+	// window is how long the bucket's windows last, once inferEnd could
+	// tell (they last the same every time); 0 until then.
+	window  time.Duration
+	changed chan struct{} // closed when a call of the bucket finishes
 }
 
 type bucketState int
@@ -319,7 +323,7 @@ func (l *limiter) admit(ctx context.Context, key string) error {
 		}
 		// known, at or below the reserve
 		reset := b.reset
-		until := reset.Add(l.jitter())
+		until := reset.Add(l.jitterFor(b))
 		if dl, ok := ctx.Deadline(); ok && until.After(dl) {
 			if b.remaining > 0 {
 				b.remaining--
@@ -336,6 +340,21 @@ func (l *limiter) admit(ctx context.Context, key string) error {
 			return &rateLimitError{Reset: reset, Err: err}
 		}
 	}
+}
+
+// jitterFor is how long after b's window ends a waiting call wakes: a
+// random part of maxJitter, scaled to the window's length (Okta's windows
+// are a minute; a second's window, as tests and benchmarks set, spreads
+// its calls over 3 ms, not 200), so that the calls that waited are spread
+// out without leaving a short window idle. Call with l.mu held.
+func (l *limiter) jitterFor(b *bucket) time.Duration {
+	j := l.jitter()
+	if b.open != nil {
+		if win := b.reset.Sub(b.open.sent); win > 0 && win < maxWindow {
+			j = time.Duration(float64(j) * float64(win) / float64(maxWindow))
+		}
+	}
+	return j
 }
 
 // probeWait is how long a call may wait for another call's answer:
@@ -392,7 +411,7 @@ func (l *limiter) record(key string, resp *http.Response, sent, recv time.Time) 
 		if err3 != nil || epoch <= 0 {
 			return l.now().Add(fallbackWait)
 		}
-		reset, _ := l.localReset(epoch, sent, nil)
+		reset, _ := l.localReset(epoch, sent, nil, nil)
 		return reset
 	}
 	b := l.buckets[key]
@@ -422,7 +441,7 @@ func (l *limiter) record(key string, resp *http.Response, sent, recv time.Time) 
 			l.noInfer = true
 			l.log.Debug().Str("bucket", key).Msg("okta rate-limit window outlived its inferred end; using X-Rate-Limit-Reset only")
 		}
-		reset, _ := l.localReset(epoch, sent, nil)
+		reset, _ := l.localReset(epoch, sent, nil, nil)
 		switch {
 		case (b.state == known || b.state == guessed) && epoch < b.epoch,
 			b.state == guessed && epoch == b.epoch && !early:
@@ -469,7 +488,7 @@ func (l *limiter) record(key string, resp *http.Response, sent, recv time.Time) 
 	}
 	// Every answer may sharpen the estimate of Okta's clock, and so the
 	// window's end.
-	b.reset, b.inferred = l.localReset(b.epoch, sent, b.open)
+	b.reset, b.inferred = l.localReset(b.epoch, sent, b.open, &b.window)
 	return retry
 }
 
@@ -480,15 +499,16 @@ type opening struct{ sent, recv time.Time }
 // epoch (X-Rate-Limit-Reset) is over: the latest local time at which
 // Okta's clock can read epoch, by l.clock's bounds (by the local clock
 // when no Date was seen), or, when the window's opening call is known,
-// the end inferEnd gives, when earlier (inferred). It is never more than
-// Okta's one-minute window (and a second) after sent. Call with l.mu held.
-func (l *limiter) localReset(epoch int64, sent time.Time, open *opening) (reset time.Time, inferred bool) {
+// the end inferEnd gives, when earlier (inferred; window is the bucket's
+// window length as inferEnd learns it). It is never more than Okta's
+// one-minute window (and a second) after sent. Call with l.mu held.
+func (l *limiter) localReset(epoch int64, sent time.Time, open *opening, window *time.Duration) (reset time.Time, inferred bool) {
 	at := time.Unix(epoch, 0) // by Okta's clock
 	if l.clock.ok {
 		at = at.Add(-l.clock.lo)
 	}
-	if open != nil && !l.noInfer && l.clock.ok {
-		if end, ok := l.inferEnd(epoch, open); ok && end.Before(at) {
+	if open != nil && window != nil && !l.noInfer && l.clock.ok {
+		if end, ok := l.inferEnd(epoch, open, window); ok && end.Before(at) {
 			at, inferred = end, true
 		}
 	}
@@ -501,23 +521,31 @@ func (l *limiter) localReset(epoch int64, sent time.Time, open *opening) (reset 
 // X-Rate-Limit-Reset is whole seconds, rounded up: the window ends in the
 // second before it. Okta's windows (one minute; the fake's, whatever it
 // is set to) last whole seconds from the call that opens them, so the
-// end is that call's arrival (by Okta's clock, somewhere between its
-// sending and its answer) plus a whole number of seconds. When that
-// arrival is known closely enough to name the number, the end is the
-// latest it can be, in local time; otherwise ok is false. Should an Okta
-// answer 429 in a window past its inferred end, the limiter stops
-// inferring (noInfer) and waits for the header's second.
-func (l *limiter) inferEnd(epoch int64, open *opening) (end time.Time, ok bool) {
+// end is that call's arrival plus the window's length: by the local
+// clock, no later than the call's answer came back plus the length, what
+// ever Okta's clock reads. The length is told from the epoch and the
+// call's arrival by Okta's clock (somewhere between its sending and its
+// answer, by l.clock's bounds) when that is known closely enough to name
+// the whole number of seconds; it is then kept in *window, since a
+// bucket's windows all last as long, and used again when a later
+// window's arrival is not known as closely (but still fits). Without a
+// length, ok is false. Should an Okta answer 429 in a window past its
+// inferred end, the limiter stops inferring (noInfer) and waits for the
+// header's second.
+func (l *limiter) inferEnd(epoch int64, open *opening, window *time.Duration) (end time.Time, ok bool) {
 	reset := time.Unix(epoch, 0)
 	earliest := open.sent.Add(l.clock.lo) // arrival, by Okta's clock
 	latest := open.recv.Add(l.clock.hi)
-	k := reset.Sub(latest).Truncate(time.Second)
-	if k < time.Second || reset.Sub(earliest).Truncate(time.Second) != k {
+	// reset is the arrival plus the length, rounded up to a second.
+	if k := reset.Sub(latest).Truncate(time.Second); k >= time.Second && reset.Sub(earliest).Truncate(time.Second) == k {
+		*window = k
+	} else if k := *window; k > 0 && (reset.Sub(earliest) < k || reset.Sub(latest) >= k+time.Second) {
+		*window = 0 // this window does not fit the length kept
+	}
+	if *window == 0 {
 		return time.Time{}, false
 	}
-	// latest+k is in Okta's clock; the latest local time it can be is
-	// that minus the lowest offset.
-	return latest.Add(k).Add(-l.clock.lo), true
+	return open.recv.Add(*window), true
 }
 
 // oktaClock bounds the offset of Okta's clock from the local one (Okta's

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"oktabot/okta/oktatest"
 )
 
@@ -166,5 +168,39 @@ func TestLimiterStopsInferringAfterAnEarlyCall(t *testing.T) {
 	defer l.mu.Unlock()
 	if n429 == 1 && !l.noInfer {
 		t.Error("after an early call, the limiter still infers window ends")
+	}
+}
+
+// A bucket's windows all last as long: once a window's opening call tells
+// the length, a later window whose opening call's arrival Okta's clock
+// cannot place closely enough ends that long after the call's answer, not
+// at X-Rate-Limit-Reset's second; a window that does not fit the length
+// kept forgets it.
+func TestLimiterKeepsABucketsWindowLength(t *testing.T) {
+	l := newLimiter(nil, time.Now, 0, zerolog.Nop())
+	t0 := time.Unix(1_900_000_000, 0)
+	l.clock = oktaClock{lo: 0, hi: 100 * time.Millisecond, ok: true}
+	at := func(d time.Duration) *opening { return &opening{sent: t0.Add(d), recv: t0.Add(d)} }
+	var window time.Duration
+
+	// Opened at 0.3 s, reset at 2: the arrival (0.3 to 0.4 by Okta's
+	// clock) says the window lasts 1 s.
+	end, ok := l.inferEnd(t0.Unix()+2, at(300*time.Millisecond), &window)
+	if !ok || window != time.Second || !end.Equal(t0.Add(1300*time.Millisecond)) {
+		t.Fatalf("first window: end %v, %v, length %v; want 1.3 s, true, 1 s", end.Sub(t0), ok, window)
+	}
+	// Opened at 5.95 s, reset at 7: 5.95 to 6.05 by Okta's clock could
+	// be 0 or 1 whole seconds before 7; the length kept says 1.
+	end, ok = l.inferEnd(t0.Unix()+7, at(5950*time.Millisecond), &window)
+	if !ok || !end.Equal(t0.Add(6950*time.Millisecond)) {
+		t.Errorf("second window: end %v, %v; want 6.95 s, true", end.Sub(t0), ok)
+	}
+	var none time.Duration
+	if _, ok := l.inferEnd(t0.Unix()+7, at(5950*time.Millisecond), &none); ok {
+		t.Error("with no length kept, an arrival that cannot be placed gave an end")
+	}
+	wrong := 5 * time.Second
+	if _, ok := l.inferEnd(t0.Unix()+7, at(5950*time.Millisecond), &wrong); ok || wrong != 0 {
+		t.Errorf("a length that does not fit: ok %v, kept %v; want false and forgotten", ok, wrong)
 	}
 }
