@@ -47,6 +47,15 @@ func (g *gatedQueue) finish(t *testing.T) []string {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the queued jobs did not all run")
 	}
+	// A worker is freed just after its last job returns.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+		if running, _ := g.q.load(); running == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the workers were not freed once nothing waited")
+		}
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.ran
