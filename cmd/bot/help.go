@@ -86,7 +86,8 @@ var envDocs = []envDoc{
 	{"OKTABOT_SLACK_UNREACHABLE_LIMIT", "5m", "how long without a Slack connection before /healthz fails"},
 	{"OKTABOT_PER_USER_LIMIT", "30", "commands a minute one person may send; 0 turns the limit off"},
 	{"OKTABOT_AUDIT_RETENTION", "keep forever", "how long audit records are kept, in days (400d) or hours (9600h), at least 1d; older ones are deleted once a day"},
-	{"OKTABOT_QUEUE_LENGTH", "1000", "requests that may wait for a worker before more are told oktabot is busy"},
+	{"OKTABOT_OKTA_CONCURRENCY", "75", "the most calls at Okta at once, and requests run at once: at most the org's concurrent-request limit (75 Workforce and Customer Identity, 35 Integrator Free)"},
+	{"OKTABOT_QUEUE_LENGTH", "1000", "requests that may wait for their turn before more are told oktabot is busy"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 }
 
