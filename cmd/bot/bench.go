@@ -63,7 +63,7 @@ type benchSizes struct {
 var (
 	benchFull = benchSizes{
 		burst: 200, burstLatency: []time.Duration{10 * time.Millisecond, 2 * time.Second},
-		sustained: 10 * time.Second, senders: 64,
+		sustained: 10 * time.Second, senders: 16, // as many as the oldest bots have workers
 		targets: 200, perSecond: 100, disableLatency: 100 * time.Millisecond,
 		auditTargets: []int{50, 200, 400}, listing: 10000,
 	}
