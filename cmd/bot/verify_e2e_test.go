@@ -141,7 +141,8 @@ func (v *vh) checkNumbers(caller string) {
 			}
 		}
 		word := regexp.MustCompile(`\b` + fmt.Sprint(tx.CorrectAnswer) + `\b`)
-		if word.MatchString(details.String()) {
+		// Records hold dates and times too (a reminder's "waiting since").
+		if word.MatchString(dateRE.ReplaceAllString(details.String(), " ")) {
 			v.t.Errorf("the number %d is in the audit records: %s", tx.CorrectAnswer, details.String())
 		}
 		if regexp.MustCompile(`(?i)tap\W+` + fmt.Sprint(tx.CorrectAnswer) + `\b`).MatchString(logs.String()) {
