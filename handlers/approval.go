@@ -425,21 +425,31 @@ func (b *Bot) openDenyForm(ctx context.Context, log zerolog.Logger, inv invocati
 	}
 }
 
-// denySubmitted denies a request with the reason given, after checking
-// again that the person may.
-func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
-	log := b.log.With().Str("user", user).Str("button", blocks.ActDeny).Logger()
+// submittedApproval reads the request a form about it was submitted for
+// (id is the form's private metadata), with a log for button; when it
+// cannot, the submitter is told so, with nothing ("Nothing was run.").
+func (b *Bot) submittedApproval(ctx context.Context, user, id, button, nothing string) (store.Approval, zerolog.Logger, bool) {
+	log := b.log.With().Str("user", user).Str("button", button).Logger()
 	if b.cfg.Store == nil || !validApprovalID(id) {
-		log.Warn().Msg("deny form without a valid approval id")
-		return
+		log.Warn().Msg("form without a valid approval id")
+		return store.Approval{}, log, false
 	}
 	ap, err := b.cfg.Store.GetApproval(ctx, id)
 	if err != nil {
-		log.Error().Err(err).Str("approval_id", blocks.Clip(id, 64)).Msg("could not read the approval to deny")
-		b.tellUser(ctx, log, user, "", blocks.Notice(":warning: I could not find or read that request. Nothing was changed."))
+		log.Error().Err(err).Str("approval_id", blocks.Clip(id, 64)).Msg("could not read the request a form was submitted for")
+		b.tellUser(ctx, log, user, "", blocks.Notice(":warning: I could not find or read that request. "+nothing))
+		return store.Approval{}, log, false
+	}
+	return ap, log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger(), true
+}
+
+// denySubmitted denies a request with the reason given, after checking
+// again that the person may.
+func (b *Bot) denySubmitted(ctx context.Context, user, id, reason string) {
+	ap, log, ok := b.submittedApproval(ctx, user, id, blocks.ActDeny, "Nothing was changed.")
+	if !ok {
 		return
 	}
-	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 	ctx, cancel := b.longer(ctx, b.eng.StepUpTime(ap))
 	defer cancel()
 	d, decided, err := b.eng.Deny(ctx, user, ap.ApprovalChannel, ap, reason)
@@ -534,18 +544,10 @@ func (b *Bot) sendRequester(ctx context.Context, log zerolog.Logger, ap store.Ap
 // passwordSubmitted runs an approved set-password with the password its
 // requester typed, once.
 func (b *Bot) passwordSubmitted(ctx context.Context, user, id, channel string, pw actions.Secret) {
-	log := b.log.With().Str("user", user).Str("button", blocks.ActSetPassword).Logger()
-	if b.cfg.Store == nil || !validApprovalID(id) {
-		log.Warn().Msg("password form without a valid approval id")
+	ap, log, ok := b.submittedApproval(ctx, user, id, blocks.ActSetPassword, "Nothing was run.")
+	if !ok {
 		return
 	}
-	ap, err := b.cfg.Store.GetApproval(ctx, id)
-	if err != nil {
-		log.Error().Err(err).Str("approval_id", blocks.Clip(id, 64)).Msg("could not read the approval for the password form")
-		b.tellUser(ctx, log, user, "", blocks.Notice(":warning: I could not find or read that request. Nothing was run."))
-		return
-	}
-	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 	switch {
 	case user != ap.RequesterID:
 		log.Warn().Str("event", "approval.refused").Str("reason", "only the requester may set the password").Msg("password form refused")

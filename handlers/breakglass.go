@@ -148,18 +148,10 @@ func (b *Bot) breakGlassClicked(ctx context.Context, log zerolog.Logger, inv inv
 
 // breakGlassSubmitted breaks glass with the reason given, checking again.
 func (b *Bot) breakGlassSubmitted(ctx context.Context, user, id, reason string) {
-	log := b.log.With().Str("user", user).Str("button", blocks.ActBreakGlass).Logger()
-	if b.cfg.Store == nil || !validApprovalID(id) {
-		log.Warn().Msg("break-glass form without a valid approval id")
+	ap, log, ok := b.submittedApproval(ctx, user, id, blocks.ActBreakGlass, "Nothing was run.")
+	if !ok {
 		return
 	}
-	ap, err := b.cfg.Store.GetApproval(ctx, id)
-	if err != nil {
-		log.Error().Err(err).Str("approval_id", blocks.Clip(id, 64)).Msg("could not read the approval to break glass")
-		b.tellUser(ctx, log, user, "", blocks.Notice(":warning: I could not find or read that request. Nothing was run."))
-		return
-	}
-	log = log.With().Str("approval_id", ap.ID).Str("action", ap.Action).Logger()
 	// The requester's own push (under a step_up rule), then its targets'
 	// (it runs at once), get their time.
 	ctx, cancel := b.longer(ctx, b.eng.StepUpTime(ap)+b.eng.VerifyTime(ap.Action, len(ap.Targets)))
