@@ -24,11 +24,19 @@ type Recorder interface {
 	// ids, in order. Every record needs At and Event, and a non-zero d
 	// needs Key, Now and a positive TTL (ErrInvalid, nothing written).
 	//
-	// A command's handler calls it once with its envelope's delivery,
-	// the request record and, for an action answered at once, the outcome
-	// records; a request's per-target outcomes go in one call with the
-	// zero Delivery. Concurrent calls share disk syncs (SQLite commits
-	// them in groups), so many commands at once cost far fewer syncs than
-	// commands.
+	// A command's work calls it once with its envelope's delivery and
+	// its first records (a refusal; the request record of an action that
+	// acts, before it acts; the request and outcome records of one that
+	// only reads); a request's per-target outcomes go in one call with
+	// the zero Delivery.
+	//
+	// Durability: what RecordAll, FirstDelivery, AppendAudit and
+	// DeleteAuditBefore write is committed when they return (a crash of
+	// the process loses none of it) but may not be on the disk yet: a
+	// power loss (or a crash of the machine or the database server) may
+	// take back the last moments of it, never more, and never corrupts
+	// the database. Every other write (approvals created, decided,
+	// claimed, their leases and results) is on the disk when it returns,
+	// and so is everything written before it.
 	RecordAll(ctx context.Context, d Delivery, records []AuditRecord) (first bool, ids []int64, err error)
 }

@@ -8,6 +8,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -50,14 +51,53 @@ var dialect = sqlstore.Dialect{
 		UPDATE approvals SET status = 'expired', updated_at = ?
 		FROM due WHERE id = due_id AND status = 'pending'
 		RETURNING ` + sqlstore.ApprovalColumns,
+	// In expiry order, so that the scan (a plan made once for every
+	// value of ?) stops at the first key not expired instead of reading
+	// every key; rows other replicas are pruning are skipped, never
+	// waited for.
 	PruneEnvelopes: `DELETE FROM processed_envelopes WHERE envelope_key IN (
 			SELECT envelope_key FROM processed_envelopes WHERE expires_at <= ?
-			ORDER BY envelope_key LIMIT 1000 FOR UPDATE SKIP LOCKED
+			ORDER BY expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED
 		)`,
 	// The server's clock, one for every replica.
 	Now:      `now()`,
 	LeaseEnd: `(now() + ?::bigint * interval '1 microsecond')`,
+	// One statement, one round trip: the delivery's claim (and a prune of
+	// expired keys other than it), and the records if the claim holds,
+	// inserted in the arrays' order.
+	RecordAll: `WITH claimed AS (
+			INSERT INTO processed_envelopes (envelope_key, seen_at, expires_at)
+			SELECT $1::text, $2::timestamptz, $3::timestamptz WHERE $1::text <> ''
+			ON CONFLICT (envelope_key) DO UPDATE SET seen_at = excluded.seen_at, expires_at = excluded.expires_at
+			WHERE processed_envelopes.expires_at <= excluded.seen_at
+			RETURNING 1
+		), pruned AS (
+			DELETE FROM processed_envelopes WHERE envelope_key IN (
+				SELECT envelope_key FROM processed_envelopes
+				WHERE $1::text <> '' AND expires_at <= $2::timestamptz AND envelope_key <> $1::text
+				ORDER BY expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+		)
+		INSERT INTO audit_log (at, event, actor, channel, action, targets, params, approval_id,
+			target, outcome, error_kind, okta_request_id, detail)
+		SELECT at, event, actor, channel, action, targets::jsonb, params::jsonb, approval_id,
+			target, outcome, error_kind, okta_request_id, detail
+		FROM unnest($4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+			$11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+			WITH ORDINALITY AS r (at, event, actor, channel, action, targets, params, approval_id,
+				target, outcome, error_kind, okta_request_id, detail, n)
+		WHERE $1::text = '' OR EXISTS (SELECT 1 FROM claimed)
+		ORDER BY n
+		RETURNING id`,
 }
+
+// Pool sizes, per replica: approvals' writes are few; the request path's
+// writes and the reads have their own, so that neither waits for the
+// other's connections.
+const (
+	writeConns = 4
+	auditConns = 10
+	readConns  = 4
+)
 
 // Open connects to the PostgreSQL database at dbURL (postgres:// or
 // postgresql://) and applies the embedded migrations. Errors never contain
@@ -75,20 +115,46 @@ func Open(ctx context.Context, dbURL string) (store.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store/postgres: %w", err)
 	}
-	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(10)
-	db.SetMaxIdleConns(5)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	db.SetConnMaxLifetime(time.Hour)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+	p := pools(cfg)
+	if err := p.Write.PingContext(ctx); err != nil {
+		closeAll(p)
 		return nil, redacted(dbURL, fmt.Errorf("store/postgres: connect: %w", err))
 	}
-	if err := sqlstore.Migrate(ctx, db, dialect, migrations); err != nil {
-		db.Close()
+	if err := sqlstore.Migrate(ctx, p.Write, dialect, migrations); err != nil {
+		closeAll(p)
 		return nil, redacted(dbURL, err)
 	}
-	return sqlstore.New(db, dialect), nil
+	return sqlstore.New(p, dialect), nil
+}
+
+// pools are a Store's connections to cfg's database. The request path's
+// writes (delivery ids, audit records) commit without waiting for their
+// WAL to reach the disk (synchronous_commit = off): a crash of the server
+// may lose the last moments of them (at most three times
+// wal_writer_delay), never corrupt anything, and every fully synced commit
+// after them (any approval's) flushes them too. Readers read only.
+func pools(cfg *pgx.ConnConfig) sqlstore.Pools {
+	acfg := cfg.Copy()
+	acfg.RuntimeParams["synchronous_commit"] = "off"
+	rcfg := cfg.Copy()
+	rcfg.RuntimeParams["default_transaction_read_only"] = "on"
+	return sqlstore.Pools{Write: pool(cfg, writeConns), Audit: pool(acfg, auditConns), Read: pool(rcfg, readConns)}
+}
+
+// pool is a connection pool on cfg of at most n connections.
+func pool(cfg *pgx.ConnConfig, n int) *sql.DB {
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(time.Hour)
+	return db
+}
+
+func closeAll(p sqlstore.Pools) {
+	for _, db := range []*sql.DB{p.Write, p.Audit, p.Read} {
+		db.Close()
+	}
 }
 
 // redacted returns err, or, if its text contains the password in rawURL, an

@@ -3,10 +3,18 @@
 // for a single replica; several replicas share a PostgreSQL (store/postgres).
 //
 // The database runs in WAL mode with a 5 s busy timeout. Each Store keeps
-// one connection, so its writes are serialised; the request path's writes
-// (processed envelope ids, audit records) that arrive together are
-// committed together, in one transaction and one disk sync, by one writer
-// (sqlstore's group commit), each still durable when its call returns.
+// one connection to write, so its writes are serialised, and a few of its
+// own to read, which WAL lets read beside the writer without waiting for
+// it. The request path's writes (processed envelope ids, audit records)
+// that arrive together are committed together, in one transaction, by one
+// writer (sqlstore's group commit), with synchronous=NORMAL: committed
+// (they survive the process crashing) but not synced to the disk, which
+// happens at the next checkpoint or at the next fully synced commit, so
+// that a power loss may take the last moments of them back. Every other
+// write (approvals: created, decided, claimed, finished) commits with
+// synchronous=FULL, its WAL synced to the disk before it returns, which
+// also syncs every commit before it. A power loss never corrupts the
+// database in WAL mode.
 // Every transition is a single compare-and-set statement, so two processes
 // on the same file (which the tests do, to model replicas) still see each
 // transition happen once.
@@ -50,9 +58,18 @@ var dialect = sqlstore.Dialect{
 	Now:      sqliteNow,
 	LeaseEnd: `(` + sqliteNow + ` + ?)`,
 	// One writer with a disk sync per commit: commit concurrent writes
-	// together.
+	// together, and without a sync of their own.
 	GroupCommit: true,
+	AuditSync:   `PRAGMA synchronous = NORMAL`,
+	FullSync:    `PRAGMA synchronous = FULL`,
 }
+
+// The connections' options: one to write, readers to read.
+const (
+	writerOptions = "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	readerOptions = "?_pragma=busy_timeout(5000)&_pragma=query_only(1)"
+	readers       = 4
+)
 
 const sqliteNow = `CAST(unixepoch('subsec') * 1000000 AS INTEGER)`
 
@@ -74,8 +91,9 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 	}
 	// busy_timeout first, so that switching to WAL waits for other openers;
 	// _txlock=immediate makes every transaction (the migration) take the
-	// write lock at BEGIN instead of failing to upgrade later.
-	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate")
+	// write lock at BEGIN instead of failing to upgrade later. Every write
+	// is fully synced unless the group commit says otherwise.
+	db, err := sql.Open("sqlite", path+writerOptions)
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: open %s: %w", path, err)
 	}
@@ -89,7 +107,18 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("%w (database %s)", err, path)
 	}
-	return sqlstore.New(db, dialect), nil
+	// The readers: the file is in WAL mode by now (a setting the file
+	// keeps), and query_only refuses any write through them.
+	rdb, err := sql.Open("sqlite", path+readerOptions)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store/sqlite: open %s: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(readers)
+	rdb.SetMaxIdleConns(readers)
+	rdb.SetConnMaxIdleTime(0)
+	rdb.SetConnMaxLifetime(0)
+	return sqlstore.New(sqlstore.Pools{Write: db, Read: rdb}, dialect), nil
 }
 
 // checkWritable makes sure the database file and its directory can be

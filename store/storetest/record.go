@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"oktabot/store"
 )
 
@@ -21,6 +23,7 @@ type suiteCase = struct {
 // result.
 var recordCases = []suiteCase{
 	{"RecordAll", testRecordAll},
+	{"RecordAllBatches", testRecordAllBatches},
 	{"RecordAllRejects", testRecordAllRejects},
 	{"RecordAllConcurrentTwoHandles", testRecordAllConcurrent},
 	{"ConcurrentWritesKeepTheirResults", testConcurrentWrites},
@@ -90,6 +93,56 @@ func testRecordAll(t *testing.T, h *harness) {
 	}
 	if first, ids, err := s.RecordAll(ctx, store.Delivery{}, nil); err != nil || !first || ids != nil {
 		t.Errorf("RecordAll of nothing = %v, %v, %v", first, ids, err)
+	}
+}
+
+// A request's per-target outcomes, however many, go in one call: each
+// comes back with its own id, in order, and is stored whole.
+func testRecordAllBatches(t *testing.T, h *harness) {
+	s := h.handle(t)
+	var last int64
+	for _, n := range []int{1, 2, 63, 64, 65, 200, 400} {
+		batch := make([]store.AuditRecord, n)
+		for i := range batch {
+			batch[i] = fullRecord()
+			batch[i].At = t0.Add(time.Duration(n) * time.Minute)
+			batch[i].Action = fmt.Sprintf("batch-%d", n)
+			batch[i].Target = fmt.Sprintf("00u%05d", i)
+			batch[i].Params = map[string]string{"i": fmt.Sprint(i)}
+		}
+		first, ids, err := s.RecordAll(ctx, store.Delivery{Key: fmt.Sprintf("env-batch-%d", n), Now: t0, TTL: time.Minute}, batch)
+		if err != nil || !first || len(ids) != n {
+			t.Fatalf("RecordAll(%d records) = %v, %d ids, %v", n, first, len(ids), err)
+		}
+		byID := map[int64]store.AuditRecord{}
+		p := store.AuditPage{Since: batch[0].At}
+		for {
+			page, err := s.ExportAudit(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page {
+				byID[r.ID] = r
+			}
+			if len(page) < p.PageLimit() {
+				break
+			}
+			p.AfterAt, p.AfterID = page[len(page)-1].At, page[len(page)-1].ID
+		}
+		if len(byID) != n {
+			t.Fatalf("%d records: %d stored", n, len(byID))
+		}
+		for i, id := range ids {
+			if id <= last {
+				t.Fatalf("%d records: id %d (record %d) is not after %d", n, id, i, last)
+			}
+			last = id
+			want := batch[i]
+			want.ID, want.At = id, norm(want.At)
+			if d := cmp.Diff(want, byID[id]); d != "" {
+				t.Fatalf("%d records: record %d (id %d) (-want +got):\n%s", n, i, id, d)
+			}
+		}
 	}
 }
 

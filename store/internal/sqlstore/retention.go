@@ -37,7 +37,7 @@ func (s *Store) ExportAudit(ctx context.Context, p store.AuditPage) ([]store.Aud
 	}
 	query += ` ORDER BY at, id LIMIT ?`
 	args = append(args, p.PageLimit())
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.rdb.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, s.errorf(op, err)
 	}

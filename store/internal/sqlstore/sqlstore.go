@@ -50,23 +50,64 @@ type Dialect struct {
 	// commits concurrent ones together (write.go): for a database with a
 	// single writer and a disk sync per commit (SQLite).
 	GroupCommit bool
+	// RecordAll, when set, is store.Recorder.RecordAll of one or more
+	// records in one statement (one round trip): $1 the delivery's key
+	// ('' for none), $2 its now and $3 its expiry, then the records'
+	// columns as arrays, in the order of auditColumns without the id ($4
+	// at, timestamps; $5 to $16 text, targets and params as JSON). It
+	// returns the ids of the records it appended, none for a redelivery
+	// (PostgreSQL).
+	RecordAll string
+	// AuditSync and FullSync, when set, are run on the writer's connection
+	// before and after each group commit (GroupCommit), outside its
+	// transaction: the request path's writes (delivery ids, audit records)
+	// commit with AuditSync's weaker sync, and the connection is back to
+	// FullSync, its setting from the start, for every other write
+	// (SQLite's PRAGMA synchronous = NORMAL, then FULL).
+	AuditSync, FullSync string
 }
 
-// Store implements store.Store on db.
+// Pools are the connection pools a Store uses.
+type Pools struct {
+	// Write writes approvals (created, decided, claimed, finished): each
+	// durable on the disk when its call returns.
+	Write *sql.DB
+	// Audit, when set, writes the request path's records (delivery ids,
+	// audit records), which may be less synced (PostgreSQL's
+	// synchronous_commit = off); else Write does (SQLite's group commit
+	// relaxes its sync itself: Dialect.AuditSync).
+	Audit *sql.DB
+	// Read, when set, reads; else Write does. SQLite's readers are
+	// connections of their own, so that they never wait for the one
+	// writer (WAL lets them read beside it).
+	Read *sql.DB
+}
+
+// Store implements store.Store on its pools.
 type Store struct {
-	db    *sql.DB
-	d     Dialect
-	stmts stmts      // prepared statements (write.go)
-	gc    *committer // with d.GroupCommit
+	db, adb, rdb *sql.DB // Pools' Write, Audit and Read
+	d            Dialect
+	stmts        stmts      // prepared statements (write.go)
+	gc           *committer // with d.GroupCommit
 }
 
 var _ store.Store = (*Store)(nil)
 
-// New returns a Store on db, which must have been migrated (Migrate).
-func New(db *sql.DB, d Dialect) *Store {
-	s := &Store{db: db, d: d}
-	s.prepare(d.PruneEnvelopes, claimQuery, insertAuditQuery)
+// New returns a Store on p, whose database must have been migrated
+// (Migrate).
+func New(p Pools, d Dialect) *Store {
+	s := &Store{db: p.Write, adb: p.Audit, rdb: p.Read, d: d}
+	if s.adb == nil {
+		s.adb = s.db
+	}
+	if s.rdb == nil {
+		s.rdb = s.db
+	}
 	if d.GroupCommit {
+		s.prepare(d.PruneEnvelopes, claimQuery)
+		for _, n := range insertSizes {
+			s.prepare(insertAuditQuery(n))
+		}
 		s.gc = newCommitter(s)
 	}
 	return s
@@ -88,7 +129,13 @@ func (s *Store) Close() error {
 		s.gc.stop()
 	}
 	s.closeStmts()
-	return s.db.Close()
+	err := s.db.Close()
+	for _, db := range []*sql.DB{s.adb, s.rdb} {
+		if db != s.db {
+			err = errors.Join(err, db.Close())
+		}
+	}
+	return err
 }
 
 func (s *Store) errorf(op string, err error) error {
@@ -226,8 +273,10 @@ func scanApproval(row scanner) (store.Approval, error) {
 	return a, err
 }
 
-func (s *Store) queryApprovals(ctx context.Context, query string, args ...any) ([]store.Approval, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+// queryApprovals runs query on db: s.rdb to read, s.db for a write that
+// returns approvals.
+func (s *Store) queryApprovals(ctx context.Context, db *sql.DB, query string, args ...any) ([]store.Approval, error) {
+	rows, err := db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +332,7 @@ func (s *Store) CreateApproval(ctx context.Context, a store.Approval) error {
 
 // GetApproval implements store.Store.
 func (s *Store) GetApproval(ctx context.Context, id string) (store.Approval, error) {
-	a, err := scanApproval(s.db.QueryRowContext(ctx, s.q(`SELECT `+ApprovalColumns+` FROM approvals WHERE id = ?`), txt(id)))
+	a, err := scanApproval(s.rdb.QueryRowContext(ctx, s.q(`SELECT `+ApprovalColumns+` FROM approvals WHERE id = ?`), txt(id)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Approval{}, store.ErrNotFound
 	}
@@ -456,7 +505,7 @@ func (s *Store) Finish(ctx context.Context, id, owner string, status store.Statu
 
 // Recoverable implements store.Store.
 func (s *Store) Recoverable(ctx context.Context) ([]store.Approval, error) {
-	out, err := s.queryApprovals(ctx, `SELECT `+ApprovalColumns+` FROM approvals
+	out, err := s.queryApprovals(ctx, s.rdb, `SELECT `+ApprovalColumns+` FROM approvals
 		WHERE status = 'approved' OR (status = 'running' AND lease_until <= `+s.d.Now+`)
 		ORDER BY created_at, id`)
 	if err != nil {
@@ -470,7 +519,7 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time) ([]store.Approval,
 	if now.IsZero() {
 		return nil, s.invalid("expire due", "now is required")
 	}
-	out, err := s.queryApprovals(ctx, s.d.ExpireDue, s.t(now), s.t(now))
+	out, err := s.queryApprovals(ctx, s.db, s.d.ExpireDue, s.t(now), s.t(now))
 	if err != nil {
 		return nil, s.errorf("expire due", err)
 	}
@@ -486,7 +535,7 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time) ([]store.Approval,
 // CountPending implements store.Store.
 func (s *Store) CountPending(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM approvals WHERE status = 'pending'`).Scan(&n); err != nil {
+	if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM approvals WHERE status = 'pending'`).Scan(&n); err != nil {
 		return 0, s.errorf("count pending", err)
 	}
 	return n, nil
@@ -516,15 +565,15 @@ func (s *Store) AppendAudit(ctx context.Context, r store.AuditRecord) (int64, er
 	if err := s.checkRecord(op, r); err != nil {
 		return 0, err
 	}
-	var id int64
+	var ids []int64
 	err := s.write(ctx, func(ctx context.Context, w on) (err error) {
-		id, err = s.insertAudit(ctx, w, r)
+		ids, err = s.insertAudit(ctx, w, []store.AuditRecord{r})
 		return err
 	})
 	if err != nil {
 		return 0, s.errorf(op, err)
 	}
-	return id, nil
+	return ids[0], nil
 }
 
 // ListAudit implements store.Store.
@@ -562,7 +611,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	query += ` ORDER BY at DESC, id DESC LIMIT ?`
 	args = append(args, f.AuditLimit())
 
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.rdb.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, s.errorf("list audit", err)
 	}

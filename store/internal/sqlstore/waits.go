@@ -198,7 +198,7 @@ func (s *Store) ListBreakGlass(ctx context.Context, unreviewed bool, limit int) 
 	if unreviewed {
 		query += ` AND reviewed_by = ''`
 	}
-	out, err := s.queryApprovals(ctx, query+` ORDER BY decided_at DESC, id DESC LIMIT ?`, limit)
+	out, err := s.queryApprovals(ctx, s.rdb, query+` ORDER BY decided_at DESC, id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, s.errorf("list break glass", err)
 	}

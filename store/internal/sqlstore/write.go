@@ -3,27 +3,28 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"sync"
 )
 
 // Prepared statements and group commit.
 //
-// Fixed queries are prepared once per Store (prepared) and reused on every
-// connection database/sql hands out, so SQLite does not parse them again
-// on every call.
-//
 // With Dialect.GroupCommit (SQLite: one connection, one writer, a disk
-// sync per transaction), the request-path writes (FirstDelivery,
-// AppendAudit, RecordAll) go to a single writer goroutine. It takes every
+// sync per transaction), the fixed queries of the request path are
+// prepared once per Store and reused in every transaction, so that SQLite
+// does not parse them again on every call (PostgreSQL's driver, pgx,
+// prepares and keeps every statement per connection by itself), and the
+// request-path writes (FirstDelivery, AppendAudit, RecordAll,
+// DeleteAuditBefore) go to a single writer goroutine. It takes every
 // write queued while the previous transaction was committing and runs
 // them in one transaction, each inside its own savepoint: a write that
 // fails is rolled back alone and gets its own error, the others commit
-// together with one sync, and each caller returns only once its write is
-// committed (or has failed). When nothing else is queued a write is
-// committed alone, at once: there is no added delay. PostgreSQL needs none
-// of this: its pool lets writes run side by side and its commits share
-// WAL flushes by themselves.
+// together, and each caller returns only once its write is committed (or
+// has failed). When nothing else is queued a write is committed alone, at
+// once: there is no added delay. PostgreSQL needs none of this: its pool
+// lets writes run side by side and its commits share WAL flushes by
+// themselves.
 
 // maxGroup bounds one group commit.
 const maxGroup = 256
@@ -38,28 +39,25 @@ type stmts struct {
 	closed bool
 }
 
-// prepared returns query, rewritten for the dialect, prepared on the pool.
-func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
-	query = s.q(query)
+// prepare prepares queries on the request path's pool, ahead of the
+// transactions that use them; one that fails runs unprepared.
+func (s *Store) prepare(queries ...string) {
 	s.stmts.mu.Lock()
 	defer s.stmts.mu.Unlock()
-	if s.stmts.closed {
-		return nil, errClosed
+	for _, q := range queries {
+		q = s.q(q)
+		if s.stmts.closed || s.stmts.m[q] != nil {
+			continue
+		}
+		st, err := s.adb.PrepareContext(context.Background(), q)
+		if err != nil {
+			continue
+		}
+		if s.stmts.m == nil {
+			s.stmts.m = map[string]*sql.Stmt{}
+		}
+		s.stmts.m[q] = st
 	}
-	if st := s.stmts.m[query]; st != nil {
-		return st, nil
-	}
-	// Prepared with no deadline of the caller's: the statement outlives
-	// the call.
-	st, err := s.db.PrepareContext(context.WithoutCancel(ctx), query)
-	if err != nil {
-		return nil, err
-	}
-	if s.stmts.m == nil {
-		s.stmts.m = map[string]*sql.Stmt{}
-	}
-	s.stmts.m[query] = st
-	return st, nil
 }
 
 func (s *Store) closeStmts() {
@@ -72,28 +70,6 @@ func (s *Store) closeStmts() {
 	s.stmts.m = nil
 }
 
-// on is where a write's statements run: in a transaction, or, with tx
-// nil, on the pool (each statement its own transaction).
-type on struct {
-	s  *Store
-	tx *sql.Tx
-}
-
-func (o on) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if o.tx == nil {
-		return o.s.prepared(ctx, query)
-	}
-	// In a transaction, a statement not prepared yet is prepared for the
-	// transaction only: preparing it on the pool could wait for the very
-	// connection the transaction holds (SQLite's pool has one).
-	if st := o.s.cached(query); st != nil {
-		// On the connection the statement is already prepared on, this
-		// reuses it; the transaction closes it.
-		return o.tx.StmtContext(ctx, st), nil
-	}
-	return o.tx.PrepareContext(ctx, o.s.q(query))
-}
-
 // cached is query's prepared statement if there is one.
 func (s *Store) cached(query string) *sql.Stmt {
 	s.stmts.mu.Lock()
@@ -101,28 +77,51 @@ func (s *Store) cached(query string) *sql.Stmt {
 	return s.stmts.m[s.q(query)]
 }
 
-// prepare prepares queries on the pool, ahead of the transactions that
-// use them; one that fails is prepared when used.
-func (s *Store) prepare(queries ...string) {
-	for _, q := range queries {
-		_, _ = s.prepared(context.Background(), q)
-	}
+// on is where a write's statements run: in a transaction, or, with tx
+// nil, on the pool db (each statement its own transaction).
+type on struct {
+	s  *Store
+	db *sql.DB
+	tx *sql.Tx
 }
 
 func (o on) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := o.stmt(ctx, query)
+	if o.tx == nil {
+		return o.db.ExecContext(ctx, o.s.q(query), args...)
+	}
+	if st := o.s.cached(query); st != nil {
+		// On the connection the statement is already prepared on, this
+		// reuses it; the transaction closes it.
+		return o.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return o.tx.ExecContext(ctx, o.s.q(query), args...)
+}
+
+// ids runs query, which returns one integer column, and returns its rows.
+func (o on) ids(ctx context.Context, query string, args []any) ([]int64, error) {
+	var rows *sql.Rows
+	var err error
+	switch st := o.s.cached(query); {
+	case o.tx == nil:
+		rows, err = o.db.QueryContext(ctx, o.s.q(query), args...)
+	case st != nil:
+		rows, err = o.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	default:
+		rows, err = o.tx.QueryContext(ctx, o.s.q(query), args...)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(ctx, args...)
-}
-
-func (o on) scanRow(ctx context.Context, query string, args []any, dest ...any) error {
-	st, err := o.stmt(ctx, query)
-	if err != nil {
-		return err
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
 	}
-	return st.QueryRowContext(ctx, args...).Scan(dest...)
+	return out, rows.Err()
 }
 
 // write runs op as one write: through the group committer when the
@@ -130,7 +129,7 @@ func (o on) scanRow(ctx context.Context, query string, args []any, dest ...any) 
 // on the pool (op's statements each commit on their own).
 func (s *Store) write(ctx context.Context, op func(context.Context, on) error) error {
 	if s.gc == nil {
-		return op(ctx, on{s: s})
+		return op(ctx, on{s: s, db: s.adb})
 	}
 	return s.gc.do(ctx, op)
 }
@@ -140,7 +139,7 @@ func (s *Store) writeTx(ctx context.Context, op func(context.Context, on) error)
 	if s.gc != nil {
 		return s.gc.do(ctx, op)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.adb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -224,7 +223,10 @@ func (c *committer) loop() {
 }
 
 // commit runs a group of writes in one transaction, each in a savepoint,
-// and tells each caller how its write went.
+// and tells each caller how its write went. The transaction commits with
+// the dialect's AuditSync, on a connection set back to FullSync
+// afterwards (or discarded, should that fail), so that no other write
+// ever commits with the weaker sync.
 func (c *committer) commit(group []*writeReq) {
 	live := group[:0]
 	for _, r := range group {
@@ -243,7 +245,19 @@ func (c *committer) commit(group []*writeReq) {
 			r.result <- err
 		}
 	}
-	tx, err := c.s.db.BeginTx(ctx, nil)
+	conn, err := c.s.adb.Conn(ctx)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer c.s.restoreSync(ctx, conn)
+	if c.s.d.AuditSync != "" {
+		if _, err := conn.ExecContext(ctx, c.s.d.AuditSync); err != nil {
+			fail(err)
+			return
+		}
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		fail(err)
 		return
@@ -288,4 +302,15 @@ func (c *committer) commit(group []*writeReq) {
 	for i, r := range live {
 		r.result <- errs[i]
 	}
+}
+
+// restoreSync sets conn back to the dialect's FullSync and returns it to
+// the pool; a connection that cannot be set back is closed instead.
+func (s *Store) restoreSync(ctx context.Context, conn *sql.Conn) {
+	if s.d.FullSync != "" {
+		if _, err := conn.ExecContext(ctx, s.d.FullSync); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	conn.Close()
 }
