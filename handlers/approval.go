@@ -90,6 +90,8 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 	asked, ap, err := b.eng.Request(ctx, requests.Pending{Requester: inv.caller, Channel: inv.channel, Request: req, Targets: targets, Labels: labels, Rule: rule, Public: req.Public, NoPush: noPush})
 	var ns *requests.NotShown
 	switch {
+	case asked == requests.AskedRedelivered:
+		return
 	case asked == requests.AskedNotStored:
 		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not record your request for approval (the bot's database did not answer). Nothing was run; please try again."))
 		return

@@ -392,7 +392,7 @@ func (b *Bot) accept(workCtx context.Context, sm *socketmode.Client, req *socket
 func (b *Bot) acceptSlash(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, cmd slack.SlashCommand) {
 	inv := invocation{caller: cmd.UserID, channel: cmd.ChannelID, team: cmd.TeamID, responseURL: cmd.ResponseURL}
 	log := b.log.With().Str("user", cmd.UserID).Str("envelope_id", req.EnvelopeID).Logger()
-	admitted := b.admit(workCtx, sm, req, admission{user: cmd.UserID, busy: busyMessage(),
+	admitted := b.admit(workCtx, sm, req, admission{user: cmd.UserID, busy: busyMessage(), claimLater: true,
 		work: func(ctx context.Context) { b.handleSlash(ctx, cmd) },
 		queued: func(position int) {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(workCtx), 5*time.Second)
@@ -449,6 +449,10 @@ type admission struct {
 	// unrun, when set, is told that the work was not run: it waited
 	// staleAfter, or oktabot is stopping.
 	unrun func(ctx context.Context, waited time.Duration, stopping bool)
+	// claimLater: the work claims its delivery itself, with its first
+	// durable write (a command: requests.WithDelivery); otherwise it is
+	// claimed before the work starts.
+	claimLater bool
 }
 
 // admit is accept for an admission; see accept.
@@ -486,7 +490,8 @@ func (b *Bot) admit(workCtx context.Context, sm *socketmode.Client, req *socketm
 		defer cancel()
 		ctx = context.WithValue(ctx, workTimeKey{}, workTime{work: workCtx, deadline: time.Now().Add(b.cfg.RequestTimeout)})
 		b.safely(req.EnvelopeID, func() {
-			if b.firstDelivery(ctx, req.EnvelopeID) {
+			ctx := b.withDelivery(ctx, req.EnvelopeID)
+			if a.claimLater || b.eng.Proceed(ctx) {
 				a.work(ctx)
 			}
 		})
@@ -554,24 +559,18 @@ func (b *Bot) safely(envelopeID string, f func()) (panicked bool) {
 	return false
 }
 
-// firstDelivery reports whether an envelope is seen for the first time, so
-// that an envelope Slack redelivers (same envelope id) is acknowledged again
-// but not acted on twice, by this replica or another. It runs on the worker,
-// after the acknowledgement. When the store cannot say, the envelope is
-// handled: decisions on approvals are compare-and-set in the store anyway.
-func (b *Bot) firstDelivery(ctx context.Context, envelopeID string) bool {
+// withDelivery is ctx carrying its envelope's delivery, so that an
+// envelope Slack redelivers (same envelope id) is acknowledged again but
+// not acted on twice, by this replica or another: the first durable write
+// of its work claims it (requests.WithDelivery), after the
+// acknowledgement. When the store cannot say, the envelope is handled:
+// decisions on approvals are compare-and-set in the store anyway.
+func (b *Bot) withDelivery(ctx context.Context, envelopeID string) context.Context {
 	if b.cfg.Store == nil || envelopeID == "" {
-		return true
+		return ctx
 	}
-	first, err := b.cfg.Store.FirstDelivery(ctx, "envelope:"+envelopeID, b.cfg.Now(), b.cfg.DeliveryTTL)
-	if err != nil {
-		b.log.Warn().Err(err).Str("envelope_id", envelopeID).Msg("could not check whether the envelope was already handled; handling it")
-		return true
-	}
-	if !first {
-		b.log.Info().Str("event", "envelope.duplicate").Str("envelope_id", envelopeID).Msg("envelope already handled; redelivery ignored")
-	}
-	return first
+	return requests.WithDelivery(ctx, store.Delivery{Key: "envelope:" + envelopeID, Now: b.cfg.Now(), TTL: b.cfg.DeliveryTTL},
+		b.log.With().Str("envelope_id", envelopeID).Logger())
 }
 
 // acceptDeferred starts work whose result is the acknowledgement itself

@@ -31,6 +31,9 @@ func (b *Bot) sendCSV(ctx context.Context, log zerolog.Logger, inv invocation, n
 // sendCSVFrom is sendCSV for content of size bytes read from r (from its
 // start, for each attempt).
 func (b *Bot) sendCSVFrom(ctx context.Context, log zerolog.Logger, inv invocation, name string, r io.ReadSeeker, size int64, public bool) string {
+	if !b.eng.Proceed(ctx) {
+		return "" // a redelivered command's work sends nothing
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
 	instead := ""

@@ -153,6 +153,9 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 	defer spool.close()
 	env.UserPages = spool.take
 	res := b.eng.RunDirect(ctx, inv.caller, inv.channel, req, func(ctx context.Context) performed { return b.eng.Perform(ctx, log, req, env) })
+	if !b.eng.Proceed(ctx) {
+		return // a redelivery: the first delivery answers
+	}
 	b.auditDirect(ctx, log, inv, req, res)
 	b.deliver(ctx, log, inv, req, res, spool)
 }
@@ -251,6 +254,9 @@ func (b *Bot) openActionModal(ctx context.Context, log zerolog.Logger, inv invoc
 }
 
 func (b *Bot) openView(ctx context.Context, log zerolog.Logger, inv invocation, view slack.ModalViewRequest) {
+	if !b.eng.Proceed(ctx) {
+		return
+	}
 	if _, err := b.cfg.Slack.OpenViewContext(ctx, inv.triggerID, view); err != nil {
 		log.Error().Err(err).Msg("could not open a modal")
 		b.respond(ctx, log, inv, blocks.Notice(":warning: I could not open the form (Slack allows only 3 seconds to do so). Nothing was run; please try again, or give every value on the command line — `/okta help` shows how."))
@@ -278,7 +284,11 @@ func (b *Bot) respond(ctx context.Context, log zerolog.Logger, inv invocation, r
 
 // respondOne is respond; it returns false when a public reply could not be
 // posted publicly and went to the caller alone, with a word that it did.
+// A redelivered command's work says nothing (requests.Engine.Proceed).
 func (b *Bot) respondOne(ctx context.Context, log zerolog.Logger, inv invocation, r blocks.Reply) (posted bool) {
+	if !b.eng.Proceed(ctx) {
+		return true
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if inv.responseURL != "" {

@@ -144,33 +144,50 @@ type Engine struct {
 }
 
 // Record writes the audit record(s) of a transition (Records, the one
-// place they are made) to the store and the JSON log, and returns them. A
-// store failure does not fail the request recorded: it is logged, with the
-// record.
+// place they are made) to the store, in one write, and to the JSON log,
+// and returns them. Its write claims ctx's delivery if no write has yet
+// (WithDelivery); for a redelivery nothing is written or logged, and the
+// records come back without ids. A store failure does not fail the
+// request recorded: it is logged, with the records.
 func (e *Engine) Record(ctx context.Context, t Transition) []store.AuditRecord {
 	recs := Records(t)
-	for i := range recs {
-		recs[i] = e.Append(ctx, recs[i])
+	if e.commit(ctx, recs) {
+		e.countOutcome(t)
 	}
-	e.countOutcome(t)
 	return recs
 }
 
 // Append writes one record Records made (it may have been queued) to the
 // store and the JSON log, and returns it with its id and time.
 func (e *Engine) Append(ctx context.Context, r store.AuditRecord) store.AuditRecord {
-	if r.At.IsZero() {
-		r.At = e.Now()
+	recs := []store.AuditRecord{r}
+	e.commit(ctx, recs)
+	return recs[0]
+}
+
+// commit writes records in one write (write) and to the JSON log, giving
+// those without a time the present one. It reports false for a
+// redelivery: nothing was written.
+func (e *Engine) commit(ctx context.Context, records []store.AuditRecord) bool {
+	stamp(records, e.Now())
+	ok, err := e.write(ctx, records)
+	if !ok {
+		return false
 	}
-	var err error
-	if e.Store != nil {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		r.ID, err = e.Store.AppendAudit(sctx, r)
-		cancel()
+	for _, r := range records {
+		logRecord(e.Log, r, err)
+		e.count(r)
 	}
-	logRecord(e.Log, r, err)
-	e.count(r)
-	return r
+	return true
+}
+
+// stamp gives the records without a time now.
+func stamp(records []store.AuditRecord, now time.Time) {
+	for i := range records {
+		if records[i].At.IsZero() {
+			records[i].At = now
+		}
+	}
 }
 
 // logRecord writes one audit record to the JSON log.

@@ -18,15 +18,38 @@ func (e *Engine) Refuse(ctx context.Context, caller, channel string, req actions
 }
 
 // RunDirect runs a request that needs no approval (received → running →
-// done | failed): it records that the policy allowed it, runs it with run,
-// and records the outcome of each target.
+// done | failed) with run, and records that the policy allowed it and the
+// outcome of each target. A request that acts (ActsOn) is recorded before
+// it acts, in the write that claims its delivery: a redelivery stops
+// there, unrun, and no crash can leave an act unrecorded; its outcomes
+// follow in one write. A request that only reads is recorded once it has
+// read, its delivery, request and outcome records in one write. Either
+// way the result is recorded before the caller can show it, which they do
+// only if Proceed says so (not for a redelivery).
 func (e *Engine) RunDirect(ctx context.Context, caller, channel string, req actions.Request, run func(context.Context) Performed) Performed {
-	e.Record(ctx, Transition{Event: EventAllowed, Actor: caller, Channel: channel, Request: &req})
+	allowed := Records(Transition{Event: EventAllowed, Actor: caller, Channel: channel, Request: &req})
+	stamp(allowed, e.Now())
+	if e.ActsOn(req.Action) {
+		if !e.commit(ctx, allowed) {
+			return Performed{}
+		}
+		allowed = nil
+	}
 	start := time.Now()
 	p := run(ctx)
-	e.timed(transitionAction(Transition{Request: &req}), p, start)
-	e.Record(ctx, Transition{Event: EventOutcome, Actor: caller, Channel: channel, Request: &req, Result: &p})
+	outcome := Transition{Event: EventOutcome, Actor: caller, Channel: channel, Request: &req, Result: &p}
+	if e.commit(ctx, append(allowed, Records(outcome)...)) {
+		e.timed(transitionAction(outcome), p, start)
+		e.countOutcome(outcome)
+	}
 	return p
+}
+
+// ActsOn reports whether running a reaches beyond reading: it writes to
+// Okta, or sends someone a push to approve (verify-user, or a verify rule
+// of the policy). Its request is recorded before it runs.
+func (e *Engine) ActsOn(a *actions.Action) bool {
+	return a.Writes || e.verifyRule(a.Name) != nil
 }
 
 // Pending is a request to send for approval, its user targets resolved.
@@ -57,6 +80,9 @@ const (
 	// AskedNotShown: its approvers could not be shown it whole, so it was
 	// withdrawn (pending approval → denied).
 	AskedNotShown
+	// AskedRedelivered: its delivery was handled already (Proceed);
+	// nothing was stored or shown.
+	AskedRedelivered
 )
 
 // NotShown is why approvers could not be shown a request whole
@@ -102,6 +128,9 @@ func (e *Engine) Request(ctx context.Context, p Pending) (Asked, store.Approval,
 		ap.Params[StepUpParam] = p.Rule.StepUp
 	}
 	log := e.Log.With().Str("user", p.Requester).Str("action", a.Name).Str("approval_id", ap.ID).Logger()
+	if !e.Proceed(ctx) {
+		return AskedRedelivered, ap, nil
+	}
 	if err := e.Store.CreateApproval(ctx, ap); err != nil {
 		log.Error().Err(err).Msg("could not store an approval request")
 		return AskedNotStored, ap, err

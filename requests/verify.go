@@ -111,10 +111,7 @@ type Verification struct {
 // when the policy's verify rule covers action (or it is verify-user),
 // every user is sent an Okta Verify push before the first write to them.
 func (e *Engine) Verifier(env actions.Env, c Caller, action string) actions.Env {
-	rule := e.Auth.Policy().VerifyFor(action)
-	if action == VerifyUser {
-		rule = &auth.VerifyRule{Method: auth.VerifyPush, Timeout: auth.DefaultVerifyTimeout}
-	}
+	rule := e.verifyRule(action)
 	if rule == nil {
 		return env
 	}
@@ -122,6 +119,16 @@ func (e *Engine) Verifier(env actions.Env, c Caller, action string) actions.Env 
 		return e.Verify(ctx, c, action, rule, u, factor)
 	}
 	return env
+}
+
+// verifyRule is the rule by which users prove they own their account
+// before action acts on them: verify-user's own, or the policy's verify
+// rule covering action; nil when there is none.
+func (e *Engine) verifyRule(action string) *auth.VerifyRule {
+	if action == VerifyUser {
+		return &auth.VerifyRule{Method: auth.VerifyPush, Timeout: auth.DefaultVerifyTimeout}
+	}
+	return e.Auth.Policy().VerifyFor(action)
 }
 
 // Verify has user u prove that they own the account before c's action

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -988,6 +989,54 @@ func TestRedeliveredEnvelopesAreHandledOnce(t *testing.T) {
 	}
 	if got := events(a.auditOf(approvalID(t, a.approvalMessages()[0]))); !slices.Equal(got, []string{"approval.requested", "approval.approved", "outcome"}) {
 		t.Errorf("audit = %q", got)
+	}
+}
+
+// A command needing no approval, redelivered, runs and is answered and
+// recorded once: a read redelivered while its first delivery runs (both
+// read Okta; only one records and answers), and a write redelivered once
+// it has answered (it does not write to Okta again).
+func TestRedeliveredCommandsRunOnce(t *testing.T) {
+	a := newApprovals(t, "1h")
+	bot := a.start("bot")
+	read := a.slack.SlashCommand(uAlice, chGen, "/okta", "get-user carol.danvers@corp.com")
+	again := a.slack.Redeliver(read)
+	for _, i := range []*slackfake.Interaction{read, again} {
+		if _, err := i.WaitAck(3 * time.Second); err != nil {
+			t.Fatalf("not acknowledged: %v", err)
+		}
+	}
+	if _, err := read.WaitReplies(1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the duplicate read to be noticed", func() bool { return bot.logged("envelope.duplicate") == 1 })
+
+	write := a.slack.SlashCommand(uSec1, chGen, "/okta", "enable-user bob@corp.com")
+	if _, err := write.WaitReplies(1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.slack.Redeliver(write).WaitAck(3 * time.Second); err != nil {
+		t.Fatalf("redelivered command not acknowledged: %v", err)
+	}
+	waitFor(t, 5*time.Second, "the duplicate write to be noticed", func() bool { return bot.logged("envelope.duplicate") == 2 })
+	if n := a.oktaOps("unsuspendUser"); n != 1 {
+		t.Errorf("unsuspendUser calls = %d, want 1", n)
+	}
+	if s := a.userStatus("bob@corp.com"); s != "ACTIVE" {
+		t.Errorf("bob is %s", s)
+	}
+	for name, i := range map[string]*slackfake.Interaction{"get-user": read, "enable-user": write} {
+		if r := i.Replies(); len(r) != 1 {
+			t.Errorf("%s: %d replies, want 1: %+v", name, len(r), r)
+		}
+	}
+	got := map[string]int{}
+	for _, r := range a.audit() {
+		got[r.Action+" "+r.Event]++
+	}
+	want := map[string]int{"get-user request.allowed": 1, "get-user outcome": 1, "enable-user request.allowed": 1, "enable-user outcome": 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("audit = %v, want %v", got, want)
 	}
 }
 
