@@ -137,6 +137,8 @@ func (b *Bot) endGrant(ctx context.Context, log zerolog.Logger, inv invocation, 
 	log = log.With().Str("grant", g.ID).Logger()
 	ended, r, err := b.eng.EndGrant(ctx, inv.caller, inv.channel, g)
 	switch r {
+	case requests.EndRedelivered:
+		return
 	case requests.EndUnchecked:
 		log.Error().Err(err).Msg("could not check the caller against the policy")
 	case requests.EndRefused:

@@ -19,10 +19,12 @@ import (
 // request and outcome records of one that only reads (written once it has
 // read, before anything is shown). Work that shows or stores something
 // before it writes a record (a help text, a form, a request stored for
-// approval) claims its delivery alone first (Proceed). A redelivery finds
-// the delivery claimed at that same point and does nothing more: no
-// record, no answer, no Okta write. What it did before that point only
-// read (Okta, Slack).
+// approval, a grant ended) claims its delivery alone first (Proceed): a
+// durable effect before the claim could let a redelivery claim it first,
+// and the records of the delivery that had the effect would then be
+// dropped as a redelivery's. A redelivery finds the delivery claimed at
+// that same point and does nothing more: no record, no answer, no Okta
+// write. What it did before that point only read (Okta, Slack).
 
 // deliveryKey is the context key of a *pendingDelivery.
 type deliveryKey struct{}

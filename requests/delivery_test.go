@@ -288,3 +288,28 @@ func TestARedeliveredRequestForApprovalIsNotStoredTwice(t *testing.T) {
 		t.Errorf("%d pending approvals (%v), want 1", n, err)
 	}
 }
+
+// A redelivered revoke ends nothing and writes nothing: its delivery is
+// claimed before the grant is.
+func TestARedeliveredRevokeEndsNothing(t *testing.T) {
+	g := newGrantRig(t)
+	e := g.replica("a")
+	outcome(t, must(g.ask(e, "U0ALICE", "assign-role bob@corp.com --role HELP_DESK_ADMIN --for 2h")))
+	gr := g.one()
+	revoke := &actions.Request{Action: actions.Default().Lookup("revoke"), Targets: []string{gr.ID}}
+	first := envelope("E8")
+	if _, r, err := e.EndGrant(first, "U0ALICE", "D0ALICE", gr); r != EndedNow || err != nil {
+		t.Fatalf("EndGrant = %v, %v", r, err)
+	}
+	e.Record(first, Transition{Event: EventAllowed, Actor: "U0ALICE", Channel: "D0ALICE", Request: revoke})
+	again := envelope("E8")
+	if _, r, err := e.EndGrant(again, "U0ALICE", "D0ALICE", gr); r != EndRedelivered || err != nil {
+		t.Errorf("redelivered EndGrant = %v, %v", r, err)
+	}
+	if recs := g.events(EventGrantRevoked); len(recs) != 1 {
+		t.Errorf("%d revocations recorded, want 1", len(recs))
+	}
+	if n := g.oktaOps("unassign"); n != 1 {
+		t.Errorf("%d role removals, want 1", n)
+	}
+}

@@ -494,6 +494,9 @@ const (
 	EndRefused
 	// EndUnchecked: the policy could not be checked; nothing changed.
 	EndUnchecked
+	// EndRedelivered: the command's delivery was handled already
+	// (Proceed); nothing changed, and nothing is to be said.
+	EndRedelivered
 )
 
 // EndGrant ends grant g now for by (End now, /okta revoke), in channel:
@@ -511,6 +514,13 @@ func (e *Engine) EndGrant(ctx context.Context, by, channel string, g store.Grant
 				Detail: "not allowed to end others' grants by the policy"})
 			return g, EndRefused, nil
 		}
+	}
+	// A command's delivery is claimed before the grant: a redelivered
+	// revoke ends nothing, and never takes the claim from the delivery
+	// that ends it (whose records would then be dropped as a
+	// redelivery's).
+	if !e.Proceed(ctx) {
+		return g, EndRedelivered, nil
 	}
 	// Ended and claimed in one move: its removal is this call's.
 	ended, err := e.Store.EndGrant(ctx, g.ID, by, e.Replica, e.Lease, e.Now())
