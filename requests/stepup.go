@@ -136,6 +136,11 @@ func (e *Engine) StepUp(ctx context.Context, clicker, channel string, ap store.A
 	v = e.verify(ctx, v, "")
 	e.Log.Info().Str("event", string(EventStepUp)).Str("user", clicker).Str("approval_id", ap.ID).Str("click", string(click)).Str("outcome", string(v.Outcome)).Dur("took", v.Took).Msg("step-up finished")
 	record(acc.User.ID, string(v.Outcome), v.detail())
+	if v.Outcome != VerifyApproved {
+		// The click did not count: one made once its clicker has been
+		// told so is a new step-up, not this one still waiting.
+		e.stepUps.Delete(key)
+	}
 	e.Notify.Verified(ctx, v)
 	if v.Outcome == VerifyApproved {
 		return nil
