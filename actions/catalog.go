@@ -266,7 +266,7 @@ func Default() *Registry {
 				{Name: "user", Type: String, Multi: true, Help: "only records by these Slack users"},
 				{Name: "action", Type: String, Help: "only records of this action"},
 				{Name: "limit", Type: Int, Default: "20", Help: "at most this many records"},
-				{Name: "request", Type: String, Help: "one approval request (its id): its records and every target"},
+				{Name: "request", Type: String, Help: "one request (its id, as approval messages and /okta audit show it): its records and every target"},
 				{Name: "record", Type: String, Help: "one record (its number, #N) in full, every target included"},
 				{Name: "break-glass", Type: Bool, Default: "false", Help: "the break-glass runs nobody has reviewed yet"},
 			},

@@ -157,6 +157,9 @@ type Request struct {
 	// Context is the Slack message (its permalink) whose people the
 	// request acts on: --scope LINK, or the message shortcut. Audited.
 	Context string
+	// ID, for a request that runs at once, is the id its audit records
+	// share (as an approval's records share its id); "" before it runs.
+	ID string
 }
 
 // Bool returns a Bool parameter's value.

@@ -158,17 +158,22 @@ func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.
 		got, err := b.cfg.Store.GetApproval(ctx, v)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return blocks.Notice(fmt.Sprintf(":grey_question: There is no request %s.", blocks.Code(v)))
+			// A request that ran at once: only its records know it.
+			f.ApprovalID, f.Limit = v, store.MaxAuditLimit
 		case err != nil:
 			log.Error().Err(err).Msg("could not read an approval for the audit")
 			return blocks.Notice(":warning: I could not read the audit trail (the bot's database did not answer). Please try again.")
+		default:
+			ap, f.ApprovalID, f.Limit = &got, got.ID, store.MaxAuditLimit
 		}
-		ap, f.ApprovalID, f.Limit = &got, got.ID, store.MaxAuditLimit
 	}
 	recs, err := b.cfg.Store.ListAudit(ctx, f)
 	if err != nil {
 		log.Error().Err(err).Msg("could not list audit records")
 		return blocks.Notice(":warning: I could not read the audit trail (the bot's database did not answer). Please try again.")
+	}
+	if f.ApprovalID != "" && ap == nil && len(recs) == 0 {
+		return blocks.Notice(fmt.Sprintf(":grey_question: There is no request %s.", blocks.Code(f.ApprovalID)))
 	}
 	r := blocks.Audit(recs, f)
 	switch {
@@ -179,13 +184,26 @@ func (b *Bot) auditListing(ctx context.Context, log zerolog.Logger, req actions.
 			labels = nil
 		}
 		r = blocks.WithTargets(r, fmt.Sprintf("request %s", ap.ID), ap.Targets, labels, b.cfg.Now())
-	case f.ID != 0 && len(recs) == 1 && len(recs[0].Targets) > 0:
-		rec := recs[0]
-		labels := strings.Split(rec.Params["target_labels"], "; ")
-		if len(labels) != len(rec.Targets) {
-			labels = nil
+	case f.ApprovalID != "":
+		// A request that ran at once: its targets are its request record's.
+		for _, rec := range recs {
+			if rec.Event == string(requests.EventAllowed) && len(rec.Targets) > 0 {
+				r = b.withRecordTargets(r, "request "+f.ApprovalID, rec)
+				break
+			}
 		}
-		r = blocks.WithTargets(r, fmt.Sprintf("record #%d", rec.ID), rec.Targets, labels, b.cfg.Now())
+	case f.ID != 0 && len(recs) == 1 && len(recs[0].Targets) > 0:
+		r = b.withRecordTargets(r, fmt.Sprintf("record #%d", recs[0].ID), recs[0])
 	}
 	return r
+}
+
+// withRecordTargets adds to r every target of rec, a record that lists a
+// request's targets, as what names.
+func (b *Bot) withRecordTargets(r blocks.Reply, what string, rec store.AuditRecord) blocks.Reply {
+	labels := strings.Split(rec.Params["target_labels"], "; ")
+	if len(labels) != len(rec.Targets) {
+		labels = nil
+	}
+	return blocks.WithTargets(r, what, rec.Targets, labels, b.cfg.Now())
 }

@@ -14,6 +14,7 @@ import (
 	"oktabot/auth"
 	"oktabot/blocks"
 	"oktabot/requests"
+	"oktabot/store"
 )
 
 // invocation is who asked, where, and how to answer them.
@@ -142,6 +143,7 @@ func (b *Bot) execute(ctx context.Context, log zerolog.Logger, inv invocation, r
 		b.showAudit(ctx, log, inv, req)
 		return
 	}
+	req.ID = store.NewID() // its records share it; so do its pushes' and grants'
 	caller := requests.Caller{ID: inv.caller, Channel: inv.channel, Via: inv, Request: &req}
 	env = b.eng.Granting(b.eng.Verifier(env, caller, req.Action.Name), caller, req)
 	// Its targets' pushes wait for their answer: the request has their

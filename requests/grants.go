@@ -250,8 +250,11 @@ func (e *Engine) give(ctx context.Context, c Caller, req actions.Request, a acti
 	if a.Group != nil {
 		g.Role, g.GroupID, g.GroupName = "", a.Group.ID, a.Group.Name
 	}
-	if c.Approval != nil {
+	switch {
+	case c.Approval != nil:
 		g.ApprovalID = c.Approval.ID
+	case c.Request != nil:
+		g.ApprovalID = c.Request.ID // run at once: its request's id
 	}
 	held, err := e.Store.CreateGrant(ctx, g)
 	switch {

@@ -133,6 +133,7 @@ func Records(t Transition) []store.AuditRecord {
 		act = t.Request.Action
 		base.Action = act.Name
 		if t.Event != EventRefused {
+			base.ApprovalID = t.Request.ID
 			base.Targets = t.Request.Targets
 			base.Params = RequestParams(act, t.Request.Values, t.Request.Reason)
 			if t.Request.Context != "" {

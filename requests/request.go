@@ -25,8 +25,12 @@ func (e *Engine) Refuse(ctx context.Context, caller, channel string, req actions
 // follow in one write. A request that only reads is recorded once it has
 // read, its delivery, request and outcome records in one write. Either
 // way the result is recorded before the caller can show it, which they do
-// only if Proceed says so (not for a redelivery).
+// only if Proceed says so (not for a redelivery). Its records share
+// req.ID, the request's id (a new one when it has none).
 func (e *Engine) RunDirect(ctx context.Context, caller, channel string, req actions.Request, run func(context.Context) Performed) Performed {
+	if req.ID == "" {
+		req.ID = store.NewID()
+	}
 	allowed := Records(Transition{Event: EventAllowed, Actor: caller, Channel: channel, Request: &req})
 	stamp(allowed, e.Now())
 	if e.ActsOn(req.Action) {

@@ -69,6 +69,10 @@ func TestAuditTrailOfDirectAndRefusedRequests(t *testing.T) {
 	if r := recs[1]; r.Params["okta_user_id"] != alice.ID || r.Channel != chGen || len(r.Targets) != 0 {
 		t.Errorf("outcome record = %+v", r)
 	}
+	// Its records share the request's id; each request has its own.
+	if recs[0].ApprovalID == "" || recs[1].ApprovalID != recs[0].ApprovalID || recs[2].ApprovalID != recs[0].ApprovalID {
+		t.Errorf("a direct request's records do not share its id: %q %q %q", recs[0].ApprovalID, recs[1].ApprovalID, recs[2].ApprovalID)
+	}
 	// A refused command's text (targets, flags, reason) is not kept: it may
 	// hold what should not have been typed. How many targets it named is.
 	if r := recs[3]; len(r.Targets) != 0 || len(r.Params) != 0 || r.Detail != "not allowed by the policy (1 target named, not recorded)" {
@@ -131,6 +135,30 @@ func TestAuditCommand(t *testing.T) {
 		if strings.Contains(got, "get-user") {
 			t.Errorf("--action listed other actions:\n%s", got)
 		}
+	})
+	t.Run("one request that ran at once", func(t *testing.T) {
+		a.reply(uAlice, "get-user alice carol.danvers@corp.com")
+		var req string
+		for _, r := range a.audit() {
+			if r.Event == "request.allowed" && r.Action == "get-user" && len(r.Targets) == 2 {
+				req = r.ApprovalID
+			}
+		}
+		if req == "" {
+			t.Fatal("the two-target get-user has no request id")
+		}
+		i := a.slack.SlashCommand(uSec1, chGen, "/okta", "audit --request "+req)
+		msgs, err := i.WaitReplies(2, 5*time.Second)
+		if err != nil {
+			t.Fatalf("audit --request: %v", err)
+		}
+		got := msgs[0].AllText()
+		mustContain(t, got, "3 records", "request.allowed", "on `alice` and `carol.danvers@corp.com`")
+		mustContain(t, msgs[1].AllText(), "Every target of request "+req+"* (2 in all)", "carol.danvers@corp.com")
+		if strings.Contains(got, "<@U0MALLORY>") || strings.Count(got, "outcome") != 2 {
+			t.Errorf("--request listed other requests' records:\n%s", got)
+		}
+		mustContain(t, a.reply(uSec1, "audit --request AAAAAAAAAAAAAAAAAAAAAAAAAA"), "There is no request")
 	})
 	t.Run("bad input", func(t *testing.T) {
 		mustContain(t, a.reply(uSec1, "audit --user mallory"), "--user takes Slack user ids")
