@@ -157,8 +157,9 @@ func GrantEndAnswer(g store.Grant, e requests.Ended) Reply {
 }
 
 // WithGrantNote adds to a time-boxed request's approval message that its
-// clock starts when it runs.
-func WithGrantNote(r Reply, a store.Approval) Reply {
+// clock starts when it runs, and then, for each of grants (those its run
+// gave), until when it holds, or when and how it was removed.
+func WithGrantNote(r Reply, a store.Approval, grants []store.Grant) Reply {
 	d := a.Params["for"]
 	if d == "" {
 		return r
@@ -166,6 +167,17 @@ func WithGrantNote(r Reply, a store.Approval) Reply {
 	note := fmt.Sprintf(":stopwatch: *For %s only:* its clock starts when it runs, not when it was asked; oktabot removes it by itself then.", Esc(d))
 	if a.Params["extend"] == "true" {
 		note += " What the user already has through a grant of oktabot's is extended instead."
+	}
+	for _, g := range grants {
+		if g.Status == store.GrantRevoked {
+			how := "at its end"
+			if g.EndedBy != "" {
+				how = "ended early by " + Mention(g.EndedBy)
+			}
+			note += fmt.Sprintf("\n:lock: *Removed* %s, %s: %s to %s (grant %s).", Date(g.RevokedAt), how, Esc(grantWhat(g)), Esc(g.UserLabel), Code(g.ID))
+			continue
+		}
+		note += fmt.Sprintf("\n:stopwatch: *Given until* %s: %s to %s (grant %s).", Date(g.EndsAt), Esc(grantWhat(g)), Esc(g.UserLabel), Code(g.ID))
 	}
 	out := r
 	out.Blocks = make([]slack.Block, 0, len(r.Blocks)+1)

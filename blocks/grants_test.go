@@ -65,9 +65,23 @@ func TestGrantMessages(t *testing.T) {
 func TestApprovalWithGrantNote(t *testing.T) {
 	ap := pendingApproval()
 	ap.Action, ap.Params = "assign-role", map[string]string{"role": "HELP_DESK_ADMIN", "for": "2h"}
-	golden(t, "approval-pending-grant", WithGrantNote(Approval(ap, requests.NoStep), ap))
+	golden(t, "approval-pending-grant", WithGrantNote(Approval(ap, requests.NoStep), ap, nil))
+
+	// Run: until when each grant holds; ended: when and how.
+	ap.Status, ap.DecidedBy, ap.DecidedAt = store.StatusDone, "U0SECURE1", t0.Add(10*time.Minute)
+	given, ended := roleGrant(), groupGrant()
+	ended.Status, ended.RevokedAt, ended.EndedBy = store.GrantRevoked, t0.Add(time.Hour), "U0SECURE1"
+	golden(t, "approval-done-grants", WithGrantNote(Approval(ap, requests.NoStep), ap, []store.Grant{given, ended}))
+	text := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(allText(WithGrantNote(Approval(ap, requests.NoStep), ap, []store.Grant{given, ended})))
+	for _, w := range []string{"*Given until* ", "HELP_DESK_ADMIN to Bob Builder &lt;bob@corp.com&gt; (grant `GRANTABCDEFGHIJKLMNOPQRSTU`)",
+		"*Removed* ", "ended early by <@U0SECURE1>: the group On-call &lt;responders&gt; to carol.danvers@corp.com"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("the note does not say %q: %s", w, text)
+		}
+	}
+
 	ap.Params = map[string]string{"role": "HELP_DESK_ADMIN"}
-	if r := WithGrantNote(Approval(ap, requests.NoStep), ap); len(r.Blocks) != len(Approval(ap, requests.NoStep).Blocks) {
+	if r := WithGrantNote(Approval(ap, requests.NoStep), ap, []store.Grant{given}); len(r.Blocks) != len(Approval(ap, requests.NoStep).Blocks) {
 		t.Errorf("a request without --for got a note")
 	}
 }

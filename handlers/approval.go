@@ -136,7 +136,7 @@ func (b *Bot) requestApproval(ctx context.Context, log zerolog.Logger, inv invoc
 func (b *Bot) show(ctx context.Context, ap store.Approval, remember func(ts string)) *requests.NotShown {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	msg := b.approvalView(ap)
+	msg := b.approvalView(ctx, ap)
 	whole := blocks.AllTargetsShown(ap)
 	first := msg
 	if !whole {
@@ -623,13 +623,25 @@ func (b *Bot) tellRequester(ctx context.Context, log zerolog.Logger, ap store.Ap
 // approvalView is an approval's message, with a word that its targets
 // will be verified when the policy's verify rule covers its action, and
 // that its rule needs MFA (then: that its decider proved it).
-func (b *Bot) approvalView(ap store.Approval) blocks.Reply {
+func (b *Bot) approvalView(ctx context.Context, ap store.Approval) blocks.Reply {
 	r := blocks.Approval(ap, requests.StepOf(b.cfg.Registry.Lookup(ap.Action), ap.Params))
 	if rule := b.cfg.Auth.Policy().VerifyFor(ap.Action); rule != nil {
 		r = blocks.WithVerifyNote(r, ap, rule.FallsBackToApproval(ap.Action))
 	}
 	r = blocks.WithStepUpNote(r, ap, requests.NeedsStepUp(b.cfg.Auth.Policy(), ap))
-	return blocks.WithGrantNote(r, ap)
+	return blocks.WithGrantNote(r, ap, b.grantsOf(ctx, ap))
+}
+
+// grantsOf are the grants ap's run gave (none before it ran).
+func (b *Bot) grantsOf(ctx context.Context, ap store.Approval) []store.Grant {
+	if ap.Params["for"] == "" || b.cfg.Store == nil || ap.Status == store.StatusPending || ap.Status == store.StatusDenied || ap.Status == store.StatusExpired {
+		return nil
+	}
+	gs, err := b.cfg.Store.ListGrants(ctx, store.GrantFilter{ApprovalID: ap.ID})
+	if err != nil {
+		b.log.Error().Err(err).Str("approval_id", ap.ID).Msg("could not read a request's grants for its message")
+	}
+	return gs
 }
 
 // updateApprovalMessage shows the approval's current state in its message.
@@ -637,9 +649,9 @@ func (b *Bot) updateApprovalMessage(ctx context.Context, log zerolog.Logger, ap 
 	if ap.MessageTS == "" || ap.ApprovalChannel == "" {
 		return
 	}
-	r := b.approvalView(ap)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	r := b.approvalView(ctx, ap)
 	if _, _, _, err := b.cfg.Slack.UpdateMessageContext(ctx, ap.ApprovalChannel, ap.MessageTS, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err != nil {
 		log.Error().Err(err).Str("status", string(ap.Status)).Msg("could not update the approval message")
 	}

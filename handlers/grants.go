@@ -243,6 +243,13 @@ func (n slackGrants) GrantRevoked(ctx context.Context, g store.Grant) {
 	if g.EndedBy != g.RequesterID {
 		n.b.directMessage(ctx, n.log(g), g.RequesterID, blocks.GrantRevoked(g))
 	}
+	// The approval message it was given under says so, in place (a grant
+	// of a request that ran at once has no such message).
+	if g.ApprovalID != "" {
+		if ap, err := n.b.cfg.Store.GetApproval(ctx, g.ApprovalID); err == nil {
+			n.b.updateApprovalMessage(ctx, n.log(g), ap)
+		}
+	}
 }
 
 // GrantOverdue tells the audit channel.

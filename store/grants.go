@@ -113,6 +113,7 @@ func (g Grant) Access() string {
 type GrantFilter struct {
 	RequesterID string
 	UserID      string
+	ApprovalID  string // the grants given by one request
 	// Live: only grants that hold (or may hold) their access.
 	Live  bool
 	Limit int // <= 0 or more than MaxGrantList: MaxGrantList

@@ -232,9 +232,16 @@ func TestTimeboxedRoleAfterApproval(t *testing.T) {
 		t.Errorf("grant ends %v (want %v, from the run), approval %q, reason %q", gr.EndsAt, approvedAt.Add(2*time.Hour), gr.ApprovalID, gr.Reason)
 	}
 	mustContain(t, g.told(uAlice, "approved by").AllText(), "assigned HELP_DESK_ADMIN "+until(approvedAt.Add(2*time.Hour)))
+	// The one approval message says until when, and then that it ended.
+	mustContain(t, g.now(msg).AllText(), "Given until", gr.ID)
 	g.clock.add(2 * time.Hour)
 	waitFor(t, 15*time.Second, "HELP_DESK_ADMIN to be removed", func() bool { return len(g.roleTypes("dave@corp.com")) == 0 })
 	g.waitGrant("dave@corp.com", store.GrantRevoked)
+	ended := g.waitUpdate(msg, "Removed").AllText()
+	mustContain(t, ended, "at its end", gr.ID)
+	if strings.Contains(ended, "Given until") {
+		t.Errorf("the approval message still says the access is given: %s", ended)
+	}
 	if n := g.oktaOps("unassignRoleFromUser"); n != 1 {
 		t.Errorf("%d unassignments, want 1", n)
 	}

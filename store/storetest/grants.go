@@ -513,14 +513,14 @@ func testGrantRetry(t *testing.T, h *harness) {
 
 func testGrantList(t *testing.T, h *harness) {
 	s := h.handle(t)
-	mk := func(requester, user, role string, ends time.Duration) store.Grant {
+	mk := func(requester, user, role string, ends time.Duration, approval string) store.Grant {
 		g := roleGrant()
-		g.RequesterID, g.UserID, g.Role, g.EndsAt = requester, user, role, t0.Add(ends)
+		g.RequesterID, g.UserID, g.Role, g.EndsAt, g.ApprovalID = requester, user, role, t0.Add(ends), approval
 		return activeGrant(t, s, g)
 	}
-	a := mk("UREQ", "00u1", "HELP_DESK_ADMIN", 3*time.Hour)
-	b := mk("UREQ", "00u2", "HELP_DESK_ADMIN", time.Hour)
-	c := mk("UOTHER", "00u1", "READ_ONLY_ADMIN", 2*time.Hour)
+	a := mk("UREQ", "00u1", "HELP_DESK_ADMIN", 3*time.Hour, "REQUESTONE")
+	b := mk("UREQ", "00u2", "HELP_DESK_ADMIN", time.Hour, "REQUESTONE")
+	c := mk("UOTHER", "00u1", "READ_ONLY_ADMIN", 2*time.Hour, "")
 	if _, err := s.ClaimGrant(ctx, b.ID, "r", time.Minute, b.EndsAt); err != nil {
 		t.Fatal(err)
 	}
@@ -537,6 +537,8 @@ func testGrantList(t *testing.T, h *harness) {
 		"live requester": {store.GrantFilter{RequesterID: "UREQ", Live: true}, []string{a.ID}},
 		"user":           {store.GrantFilter{UserID: "00u1"}, []string{c.ID, a.ID}},
 		"limit":          {store.GrantFilter{Limit: 1}, []string{b.ID}},
+		"request":        {store.GrantFilter{ApprovalID: "REQUESTONE"}, []string{b.ID, a.ID}},
+		"no request":     {store.GrantFilter{ApprovalID: "NOSUCHREQUEST"}, nil},
 	} {
 		got, err := s.ListGrants(ctx, c.f)
 		if err != nil {

@@ -169,6 +169,10 @@ func (s *Store) ListGrants(ctx context.Context, f store.GrantFilter) ([]store.Gr
 		where = append(where, "user_id = ?")
 		args = append(args, txt(f.UserID))
 	}
+	if f.ApprovalID != "" {
+		where = append(where, "approval_id = ?")
+		args = append(args, txt(f.ApprovalID))
+	}
 	if f.Live {
 		where = append(where, "status <> 'revoked'")
 	}
