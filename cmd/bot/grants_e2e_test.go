@@ -433,3 +433,27 @@ func TestTimeboxedGrantRefusesExistingAccess(t *testing.T) {
 		t.Errorf("refusal records %+v", recs)
 	}
 }
+
+// --extend is a write to its target like any other: a caller whose roles
+// may not act on Okta admins (admin_targets) cannot keep an admin's access
+// longer, although the membership itself is oktabot's grant; one whose
+// roles may, can.
+func TestTimeboxedExtendIsGuardedLikeAGrant(t *testing.T) {
+	g := newGrants(t)
+	g.start("bot")
+	mustContain(t, g.reply(uAlice, "add-to-group dave@corp.com --group Responders --for 1h"), "added to Responders")
+	gr := g.grant("dave@corp.com")
+	dave, _ := g.okta.User("dave@corp.com")
+	g.okta.AddRole(dave.ID, oktatest.Role{Type: "READ_ONLY_ADMIN"}) // dave became an Okta admin since
+	mustContain(t, g.reply(uAlice, "add-to-group dave@corp.com --group Responders --for 8h --extend"),
+		"holds Okta admin roles (READ_ONLY_ADMIN)", "admin_targets")
+	if got := g.grant("dave@corp.com"); !got.EndsAt.Equal(gr.EndsAt) {
+		t.Fatalf("a caller who may not act on Okta admins extended an admin's grant to %v (was %v)", got.EndsAt, gr.EndsAt)
+	}
+	if n := len(g.auditEvents("grant.extended")); n != 0 {
+		t.Errorf("%d grant.extended records, want none", n)
+	}
+	// Security may act on Okta admins.
+	at := g.clock.Now()
+	mustContain(t, g.reply(uSec1, "add-to-group dave@corp.com --group Responders --for 2h --extend"), "its grant now lasts "+until(at.Add(2*time.Hour)))
+}
