@@ -457,3 +457,76 @@ func TestTimeboxedExtendIsGuardedLikeAGrant(t *testing.T) {
 	at := g.clock.Now()
 	mustContain(t, g.reply(uSec1, "add-to-group dave@corp.com --group Responders --for 2h --extend"), "its grant now lasts "+until(at.Add(2*time.Hour)))
 }
+
+// Forged End now and Extend buttons (another's grant id, another clicker)
+// and a policy reloaded between a grant and its Extend change nothing.
+func TestTimeboxedGrantButtonsAreCheckedOnTheServer(t *testing.T) {
+	g := newGrants(t)
+	bot := g.start("bot")
+	mustContain(t, g.reply(uAlice, "add-to-group dave@corp.com --group Responders --for 1h"), "added to Responders")
+	mustContain(t, g.reply(uSec1, "add-to-group erin@corp.com --group Responders --for 1h"), "added to Responders")
+	mine, theirs := g.grant("dave@corp.com"), g.grant("erin@corp.com")
+	g.clock.add(52 * time.Minute)
+	ending := g.dm(uAlice, "ends")
+	real, err := g.slack.ClickButton(uSec1, ending, "Extend") // refused: not theirs
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := real.WaitReplies(1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	button := func(user, actionID, value string) func(map[string]any) {
+		return func(p map[string]any) {
+			p["user"] = map[string]any{"id": user, "name": user, "username": user, "team_id": g.slack.TeamID()}
+			act := p["actions"].([]any)[0].(map[string]any)
+			act["action_id"], act["value"] = actionID, value
+		}
+	}
+	for k, c := range []struct {
+		who, action, value string
+		want               []string
+	}{
+		{uMallory, "grant_end", mine.ID, []string{"only they may end it"}},
+		{uAlice, "grant_end", theirs.ID, []string{"only they may end it"}},
+		{uAlice, "grant_extend", theirs.ID, []string{"Only <@" + uSec1 + ">"}},
+		{uMallory, "grant_extend", mine.ID, []string{"Only <@" + uAlice + ">"}},
+	} {
+		i := forge(t, g.slack, real, button(c.who, c.action, c.value))
+		replies, err := i.WaitReplies(k+2, 5*time.Second)
+		if err != nil {
+			t.Fatalf("%s %s %s: %v", c.who, c.action, c.value, err)
+		}
+		mustContain(t, replies[k+1].AllText(), c.want...)
+	}
+	mustContain(t, g.clickDM(uAlice, ending, "Extend"), "its grant now lasts") // a real one: a response_url takes 5 answers
+	real, err = g.slack.ClickButton(uMallory, ending, "Extend")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := forge(t, g.slack, real, button(uAlice, "grant_end", "../"+mine.ID))
+	if replies, err := i.WaitReplies(2, 5*time.Second); err != nil {
+		t.Fatal(err)
+	} else {
+		mustContain(t, replies[1].AllText(), "is not a grant's id")
+	}
+	mine = g.grant("dave@corp.com")
+	for _, l := range []string{"dave@corp.com", "erin@corp.com"} {
+		if gr := g.grant(l); !g.member(l) || gr.Status != store.GrantActive || gr.EndsAt.After(mine.EndsAt) {
+			t.Fatalf("a forged button changed %s's grant: %+v", l, gr)
+		}
+	}
+
+	// The policy now gives on-call 30 minutes at most: Extend (1h) is
+	// refused; then on-call loses add-to-group: refused too.
+	g.writePolicy(strings.Replace(grantPolicyE2E, "max_duration: 8h", "max_duration: 30m", 1))
+	waitFor(t, 20*time.Second, "the policy to be reloaded", func() bool { return reloads(bot, "policy.reloaded") == 1 })
+	mustContain(t, g.clickDM(uAlice, ending, "Extend"), "--for 1h is longer than the policy lets you give add-to-group", "at most 30m")
+	g.writePolicy(strings.Replace(grantPolicyE2E, "actions: [get-user, add-to-group, assign-role]", "actions: [get-user, assign-role]", 1))
+	waitFor(t, 20*time.Second, "the policy to be reloaded", func() bool { return reloads(bot, "policy.reloaded") == 2 })
+	mustContain(t, g.clickDM(uAlice, ending, "Extend"), "not allowed")
+	if gr := g.grant("dave@corp.com"); !gr.EndsAt.Equal(mine.EndsAt) || len(g.auditEvents("grant.extended")) != 1 {
+		t.Fatalf("extended against the policy in force: %+v", gr)
+	}
+	// Ending their own grant needs nothing of the policy.
+	mustContain(t, g.clickDM(uAlice, ending, "End now"), "is over")
+}
