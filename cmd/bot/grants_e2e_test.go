@@ -530,3 +530,28 @@ func TestTimeboxedGrantButtonsAreCheckedOnTheServer(t *testing.T) {
 	// Ending their own grant needs nothing of the policy.
 	mustContain(t, g.clickDM(uAlice, ending, "End now"), "is over")
 }
+
+// No time-boxed grant reaches an Okta admin, a group that grants admin
+// roles, or the caller's own account, and none of them is kept as a
+// grant; nor is one's own membership extended.
+func TestTimeboxedGrantsKeepTheGuards(t *testing.T) {
+	g := newGrants(t)
+	root := g.okta.AddUser(oktatest.User{Login: "root@corp.com", Email: "root@corp.com", FirstName: "Root", LastName: "Admin"})
+	g.okta.AddRole(root.ID, oktatest.Role{Type: "SUPER_ADMIN"})
+	admins := g.okta.AddGroup(oktatest.Group{Name: "Admins"})
+	g.okta.AddGroupRole(admins.ID, oktatest.Role{Type: "ORG_ADMIN"})
+	g.start("bot")
+	mustContain(t, g.reply(uAlice, "add-to-group root@corp.com --group Responders --for 1h"), "holds Okta admin roles (SUPER_ADMIN)")
+	mustContain(t, g.reply(uAlice, "add-to-group dave@corp.com --group Admins --for 1h"), "grants Okta admin roles (ORG_ADMIN)")
+	mustContain(t, g.reply(uAlice, "add-to-group alice@corp.com --group Responders --for 1h"), "your own Okta account")
+	if gs := g.grants(); len(gs) != 0 || g.oktaOps("assignUserToGroup") != 0 {
+		t.Fatalf("grants %+v, %d additions", gs, g.oktaOps("assignUserToGroup"))
+	}
+	// Security gives alice a membership: she may not extend it herself.
+	mustContain(t, g.reply(uSec1, "add-to-group alice@corp.com --group Responders --for 1h"), "added to Responders")
+	gr := g.grant("alice@corp.com")
+	mustContain(t, g.reply(uAlice, "add-to-group alice@corp.com --group Responders --for 8h --extend"), "your own Okta account")
+	if got := g.grant("alice@corp.com"); !got.EndsAt.Equal(gr.EndsAt) {
+		t.Fatalf("alice extended her own grant: %+v", got)
+	}
+}
