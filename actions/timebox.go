@@ -84,14 +84,11 @@ func beforeWrite(ctx context.Context, env Env, userID string) error {
 // Okta was changed; give makes the write (the assignment id for a role).
 func timeboxed(ctx context.Context, env Env, tb *Timebox, a Access, held bool, give func() (string, error)) (done string, changed bool, err error) {
 	if held {
-		// Extending a membership keeps the user in the group longer: the
-		// guards (Okta admins, the target's verification) are asked as for
-		// a new one. A role extended is the role the grant gave, which the
-		// admin guard would count against its own target.
-		if a.Group != nil {
-			if err := beforeWrite(ctx, env, a.User.ID); err != nil {
-				return "", false, err
-			}
+		// Extending keeps the access longer: the guards (Okta admins, the
+		// target's verification) are asked as for new access, as they are
+		// when an --extend is sent for approval.
+		if err := beforeWrite(ctx, env, a.User.ID); err != nil {
+			return "", false, err
 		}
 		until, err := tb.Held(ctx, a)
 		if err != nil {

@@ -503,6 +503,9 @@ func TestTimeboxedGrantButtonsAreCheckedOnTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := real.WaitReplies(1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	i := forge(t, g.slack, real, button(uAlice, "grant_end", "../"+mine.ID))
 	if replies, err := i.WaitReplies(2, 5*time.Second); err != nil {
 		t.Fatal(err)
@@ -554,4 +557,24 @@ func TestTimeboxedGrantsKeepTheGuards(t *testing.T) {
 	if got := g.grant("alice@corp.com"); !got.EndsAt.Equal(gr.EndsAt) {
 		t.Fatalf("alice extended her own grant: %+v", got)
 	}
+}
+
+// A role's --extend asks the guards as a new assignment does, with or
+// without an approval: its target holds an Okta admin role (the one
+// extended, at least), which only admin_targets may act on.
+func TestTimeboxedRoleExtendIsGuardedWithoutApproval(t *testing.T) {
+	g := newGrants(t)
+	direct := grantPolicyE2E[:strings.Index(grantPolicyE2E, "approvals:")] + "audit:\n  channel: C0AUDIT\n"
+	g.setPolicy(direct)
+	g.okta.AddUser(oktatest.User{Login: "sam@corp.com", Email: "sam@corp.com", FirstName: "Sam", LastName: "Secure"})
+	g.start("bot")
+	mustContain(t, g.reply(uSec1, "assign-role dave@corp.com --role HELP_DESK_ADMIN --for 1h"), "assigned HELP_DESK_ADMIN")
+	gr := g.grant("dave@corp.com")
+	mustContain(t, g.reply(uAlice, "assign-role dave@corp.com --role HELP_DESK_ADMIN --for 4h --extend"),
+		"holds Okta admin roles (HELP_DESK_ADMIN)", "admin_targets")
+	if got := g.grant("dave@corp.com"); !got.EndsAt.Equal(gr.EndsAt) {
+		t.Fatalf("a caller who may not act on Okta admins extended a role grant to %v (was %v)", got.EndsAt, gr.EndsAt)
+	}
+	at := g.clock.Now()
+	mustContain(t, g.reply(uSec1, "assign-role dave@corp.com --role HELP_DESK_ADMIN --for 4h --extend"), "its grant now lasts "+until(at.Add(4*time.Hour)))
 }
