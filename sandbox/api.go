@@ -487,13 +487,23 @@ func (s *Sandbox) apiOkta(w http.ResponseWriter, _ *http.Request) {
 	}
 	calls := []oktaCallJSON{}
 	for _, c := range s.Okta.Calls() {
-		calls = append(calls, oktaCallJSON{At: c.At, Method: c.Method, Path: c.Path, Query: c.Query.Encode(), Operation: c.Operation,
+		calls = append(calls, oktaCallJSON{At: c.At, Method: c.Method, Path: pagePath(c.Path), Query: c.Query.Encode(), Operation: c.Operation,
 			Status: c.Status, ErrorCode: c.ErrorCode, MS: c.Duration.Milliseconds()})
 	}
 	s.mu.Lock()
 	faults := s.oktaState
 	s.mu.Unlock()
 	writeJSON(w, map[string]any{"users": users, "calls": calls, "faults": faults, "logs": s.logs.Lines()})
+}
+
+// pagePath is a call's path as the page shows it: a push's poll names its
+// transaction, which no one but Okta and the bot may know (the phones name
+// pushes by handles of their own).
+func pagePath(path string) string {
+	if dir, _, ok := strings.Cut(path, "/transactions/"); ok {
+		return dir + "/transactions/{transactionId}"
+	}
+	return path
 }
 
 func (s *Sandbox) apiOktaFaults(w http.ResponseWriter, r *http.Request) {

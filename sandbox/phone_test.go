@@ -197,3 +197,37 @@ func TestClockSkipsForwardOnly(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// The Okta panel lists the calls the bot made, and the bot polls a push
+// at its transaction's link: the page sees where it polled, never which
+// transaction (the phones name pushes by handles of their own).
+func TestOktaPanelHidesTransactionIDs(t *testing.T) {
+	s, h := phoneSandbox(t)
+	s.logs = newRing(10)
+	u := s.Okta.AddUser(oktatest.User{Login: "ada@" + domain, FirstName: "Ada", LastName: "Ruiz"})
+	f := s.Okta.AddFactor(u.ID, oktatest.Factor{FactorType: "push"})
+	push(t, s.Okta, u.ID, f.ID)
+	tx := s.Okta.PushTransactions(u.ID)[0]
+	req, _ := http.NewRequest("GET", s.Okta.URL+"/api/v1/users/"+u.ID+"/factors/"+f.ID+"/transactions/"+tx.ID, nil)
+	req.Header.Set("Authorization", "SSWS "+s.Okta.Token)
+	req.Header.Set("Accept", "application/json")
+	resp, err := s.Okta.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("poll: %s", resp.Status)
+	}
+	raw := httptest.NewRecorder()
+	h.ServeHTTP(raw, httptest.NewRequest("GET", "/api/okta", nil))
+	if raw.Code != http.StatusOK {
+		t.Fatalf("/api/okta: %d %s", raw.Code, raw.Body)
+	}
+	if strings.Contains(raw.Body.String(), tx.ID) {
+		t.Errorf("the Okta panel shows the push's transaction id %q: %s", tx.ID, raw.Body)
+	}
+	if !strings.Contains(raw.Body.String(), "/transactions/") {
+		t.Errorf("the Okta panel does not show the poll at all: %s", raw.Body)
+	}
+}
