@@ -95,6 +95,8 @@ func (e *Engine) MayBreakGlass(ctx context.Context, requester, channel string, a
 		return refuse("break glass never applies to role assignment", "break glass never applies to role assignment (%s). Nothing was run; it still waits for an approver", ap.Action)
 	case bg == nil:
 		return refuse("the policy does not allow break glass for the action", "the policy does not allow break glass for %s. Nothing was run; it still waits for an approver", ap.Action)
+	case lostDevice(e.Auth.Policy(), ap):
+		return refuse("break glass never stands in for a lost device's push", "this request says its targets' device is lost, so no Okta Verify push can prove the accounts are theirs; only an approver's approval may stand in for it, and break glass never stands in for a push. Nothing was run; it still waits for an approver")
 	case ap.BreakGlassAt.IsZero():
 		return refuse("requested before its rule allowed break glass", "this request was made before the policy allowed break glass for %s. Nothing was run; it still waits for an approver (or ask again)", ap.Action)
 	}
@@ -291,6 +293,10 @@ func (e *Engine) sweepWaits(ctx context.Context, log zerolog.Logger) {
 		case !in:
 			alog.Warn().Err(err).Msg("could not check the requester's break_glass roles; offering break glass, which checks again when used")
 		}
+		if lostDevice(e.Auth.Policy(), ap) {
+			alog.Info().Msg("the request says its targets' device is lost, which only an approval stands in for; break glass not offered")
+			continue
+		}
 		if r := e.adminTargets(ctx, ap); r != nil && r.Kind == actions.KindForbidden {
 			alog.Info().Str("reason", r.Message).Msg("the request acts on an Okta admin; break glass not offered")
 			continue
@@ -309,6 +315,14 @@ func (e *Engine) sweepWaits(ctx context.Context, log zerolog.Logger) {
 		log.Info().Int("unreviewed", len(unreviewed)).Msg("reminding approvers of break-glass runs nobody reviewed")
 		e.Notify.Unreviewed(ctx, unreviewed)
 	}
+}
+
+// lostDevice reports whether ap says its targets' device is lost
+// (--device-lost) under a verify rule: only an approver's approval stands
+// in for their push (fallback: approval), and break glass is no approval
+// (Verify), so it is never offered nor allowed on ap.
+func lostDevice(p *auth.Policy, ap store.Approval) bool {
+	return ap.Params[DeviceLostParam] == "true" && p.VerifyFor(ap.Action) != nil
 }
 
 // roleTypesOf are the types of Okta roles, each once, in order.

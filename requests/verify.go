@@ -143,9 +143,13 @@ func (e *Engine) verifyRule(action string) *auth.VerifyRule {
 func (e *Engine) Verify(ctx context.Context, c Caller, action string, rule *auth.VerifyRule, u actions.User, factor string) error {
 	v := Verification{Caller: c, Action: action, User: u, Label: UserLabel(u), Timeout: rule.Timeout, Alerted: e.Auth.Policy().AuditChannel() != ""}
 	// The fallback goes through the approval rule: only a request that
-	// went through it (was approved) may use it.
-	byApproval := rule.FallsBackToApproval(action) && c.Approval != nil
+	// went through it (was approved) may use it; break glass is no
+	// approval.
+	byApproval := rule.FallsBackToApproval(action) && c.Approval != nil && !c.Approval.BrokenGlass
 	switch {
+	case c.deviceLost() && c.Approval != nil && c.Approval.BrokenGlass:
+		// Refused before it ran (MayBreakGlass).
+		return actions.Errorf(actions.KindForbidden, "not run: the request says %s's device is lost, so no push can prove the account is theirs, and break glass never stands in for a push (only an approver's approval does)", v.Label)
 	case c.deviceLost() && !byApproval:
 		// Refused before it ran (FallbackRefusal); kept here so that
 		// no path runs it unverified.
@@ -299,7 +303,10 @@ func (v Verification) refusal(rule *auth.VerifyRule) error {
 		msg = fmt.Sprintf("%s%s did not answer the Okta Verify push within %s", notRun, v.Label, actions.Took(v.Timeout))
 	case VerifyNoFactor:
 		msg = fmt.Sprintf("%s%s has no active Okta Verify push factor, so they cannot prove that the account is theirs", notRun, v.Label)
-		if rule.FallsBackToApproval(v.Action) {
+		switch {
+		case rule.FallsBackToApproval(v.Action) && v.Caller.Approval != nil && v.Caller.Approval.BrokenGlass:
+			msg += "; break glass is no approval, so it cannot stand in for their push (only an approver's approval can)"
+		case rule.FallsBackToApproval(v.Action):
 			msg += fmt.Sprintf(". The policy would have %s wait for approval instead, but no approval rule covers %s: tell oktabot's operators", v.Action, v.Action)
 		}
 	default:
