@@ -141,6 +141,9 @@ type Engine struct {
 	// stepUps holds the step-ups whose push waits, by request and
 	// clicker (StepUp).
 	stepUps sync.Map
+	// pushing holds the Okta users whose push waits for an answer
+	// (verify): one at a time each, however many ask.
+	pushing sync.Map
 }
 
 // Record writes the audit record(s) of a transition (Records, the one

@@ -210,6 +210,14 @@ func (e *Engine) verify(ctx context.Context, v Verification, factor string) Veri
 			return v
 		}
 	}
+	// One push waits on a person's phone at a time, whatever asks for it
+	// (targets' verifications, step-ups): many requests are no flood of
+	// pushes to pick from at random.
+	if _, busy := e.pushing.LoadOrStore(v.User.ID, true); busy {
+		v.Outcome, v.Err = VerifyFailed, actions.Errorf(actions.KindConflict, "an Okta Verify push to %s is already waiting for an answer, and no second one was sent; try again once it is answered or has timed out", v.User.Login)
+		return v
+	}
+	defer e.pushing.Delete(v.User.ID)
 	ch, err := dir.SendPush(ctx, v.User.ID, factor)
 	if err != nil {
 		if actions.IsKind(err, actions.KindInvalid) || actions.IsKind(err, actions.KindNotFound) {
