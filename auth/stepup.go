@@ -26,6 +26,20 @@ func (p *Policy) OktaLogin(user string) (string, bool) {
 	return login, ok
 }
 
+// PersonOf is the Slack user the policy's people: map gives Okta login
+// to (compared without case), if any: that account is theirs alone.
+func (p *Policy) PersonOf(login string) (string, bool) {
+	if p == nil {
+		return "", false
+	}
+	for u, l := range p.people {
+		if strings.EqualFold(l, login) {
+			return u, true
+		}
+	}
+	return "", false
+}
+
 // stepUp reads an approval rule's step_up.
 func (c *checker) stepUp(fe entry, what string) string {
 	s, ok := c.str(fe.value, what+": step_up", fe.line)

@@ -176,10 +176,20 @@ func (e *Engine) AccountOf(ctx context.Context, user string) (Account, error) {
 		a.Unknown = fmt.Sprintf("the policy's people: map gives %s as your Okta login, and no Okta user has exactly that login", login)
 	case !mapped && (err != nil || !(strings.EqualFold(u.Login, a.Email) || strings.EqualFold(u.Email, a.Email))):
 		a.Unknown = "no single Okta user has the email of your Slack profile"
+	case !mapped && e.mappedToAnother(u.Login, user):
+		// A Slack profile's email may be edited; the map is the policy's.
+		a.Unknown = fmt.Sprintf("the Okta account with your Slack profile's email, %s, is another person's in the policy's people: map", u.Login)
 	default:
 		a.User = &u
 	}
 	return a, nil
+}
+
+// mappedToAnother reports whether the policy's people: map gives Okta
+// login to someone other than user.
+func (e *Engine) mappedToAnother(login, user string) bool {
+	owner, ok := e.Auth.Policy().PersonOf(login)
+	return ok && owner != user
 }
 
 // guard refuses to act on the caller's own Okta user: the one found for

@@ -126,7 +126,14 @@ func (e *Engine) StepUp(ctx context.Context, clicker, channel string, ap store.A
 		return refused(actions.KindForbidden, "This request needs Okta Verify on your own device, and I cannot tell which Okta account is yours (%s), so you cannot decide it: ask oktabot's operators to add you to the policy's people: map (or to make your Slack email your Okta login)", acc.Unknown)
 	}
 	if clicker != ap.RequesterID {
-		if req, err := e.AccountOf(ctx, ap.RequesterID); err == nil && req.User != nil && req.User.ID == acc.User.ID {
+		// Fail closed: an account the requester's could not be told from
+		// proves nothing. Theirs is the one found for them, or any with
+		// their Slack email (as for "nobody changes their own account").
+		req, err := e.AccountOf(ctx, ap.RequesterID)
+		if err != nil {
+			return refused(actions.KindOf(err), "This request needs Okta Verify, and I could not look up the Okta account of %s, who asked, to make sure yours is not theirs (%s). Please try again", ap.RequesterID, messageOf(err))
+		}
+		if req.guard(ctx, *acc.User) != nil {
 			record(acc.User.ID, "requester's account", "the clicker's Okta account is the requester's")
 			return refused(actions.KindForbidden, "Your Okta account, %s, is also that of %s, who asked: nobody decides their own request", acc.User.Login, ap.RequesterID)
 		}

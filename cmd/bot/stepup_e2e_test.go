@@ -289,3 +289,20 @@ func TestStepUpRunItNow(t *testing.T) {
 		t.Errorf("step-up records %q", got)
 	}
 }
+
+// An Okta login the people: map gives someone is theirs alone: another
+// person whose Slack email happens to be it (a Slack profile they may
+// edit) is not matched to it, and no push goes to its owner's phone.
+func TestStepUpEmailNeverLandsOnAMappedLogin(t *testing.T) {
+	a := newApprovals(t, "1h")
+	a.setPolicy(stepUpPolicy + "people:\n  U0SECURE2: sam@corp.com\n")
+	v := &vh{ah: a}
+	sam := v.pushUser("sam@corp.com", "Sam", "Secure") // uSec1's Slack email, but the map gives it to uSec2
+	a.start("a")
+	_, msg := v.request(uAlice, "disable-user dave")
+	mustContain(t, v.clickReply(uSec1, msg, "Approve"), "cannot tell which Okta account is yours", "people: map", "did not count")
+	v.pending(msg, 0)
+	if n := len(v.okta.PushTransactions(sam.ID)); n != 0 {
+		t.Errorf("%d pushes went to the phone of sam@corp.com, which the people: map gives to %s", n, uSec2)
+	}
+}
