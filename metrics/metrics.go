@@ -14,6 +14,7 @@ package metrics
 import (
 	"context"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,6 +55,8 @@ type Metrics struct {
 	oktaLimited    *prometheus.CounterVec
 	slackErrors    *prometheus.CounterVec
 	slackReconnect prometheus.Counter
+	pushes         *prometheus.CounterVec
+	grants         *prometheus.CounterVec
 
 	state *stateCollector
 }
@@ -127,8 +130,16 @@ func New(reg prometheus.Registerer, o Options) *Metrics {
 		},
 	})
 	build.Set(1)
+	m.pushes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "oktabot_okta_verify_total",
+		Help: "Okta Verify proofs by purpose (target: a verify: rule or verify-user; step_up: a decider's own) and outcome: approved, rejected, timed_out, no_push_factor, no_okta_account, requesters_account, approval_instead, failed.",
+	}, []string{"purpose", "outcome"})
+	m.grants = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "oktabot_grants_total",
+		Help: "Time-boxed grants' moves: given, extended, revoked, revoke_failed (retried), overdue.",
+	}, []string{"action", "event"})
 	reg.MustRegister(m.requests, m.targets, m.decisions, m.duration, m.ack, m.oktaCalls, m.oktaDuration,
-		m.oktaLimit, m.oktaRemaining, m.oktaLimited, m.slackErrors, m.slackReconnect, build, m.state)
+		m.oktaLimit, m.oktaRemaining, m.oktaLimited, m.slackErrors, m.slackReconnect, m.pushes, m.grants, build, m.state)
 	return m
 }
 
@@ -172,8 +183,47 @@ func (m *Metrics) Target(action, outcome string) {
 	m.targets.WithLabelValues(m.action(action), outcome).Inc()
 }
 
-// Decision counts an approval request decided: approved, denied or
-// expired.
+// Okta Verify purposes (oktabot_okta_verify_total's purpose label).
+const (
+	VerifyTarget = "target"  // a target proves the account is theirs
+	VerifyStepUp = "step_up" // a decider proves the click is theirs
+)
+
+// Verify counts one Okta Verify proof of purpose (VerifyTarget or
+// VerifyStepUp) by its outcome, as the audit records it ("timed out"
+// is counted as timed_out).
+func (m *Metrics) Verify(purpose, outcome string) {
+	if m == nil {
+		return
+	}
+	if purpose != VerifyTarget && purpose != VerifyStepUp {
+		purpose = "other"
+	}
+	switch o := strings.NewReplacer(" ", "_", "'", "").Replace(outcome); o {
+	case "approved", "rejected", "timed_out", "no_push_factor", "no_okta_account", "requesters_account", "approval_instead", "failed":
+		outcome = o
+	default:
+		outcome = "other"
+	}
+	m.pushes.WithLabelValues(purpose, outcome).Inc()
+}
+
+// Grant counts a time-boxed grant's move: given, extended, revoked,
+// revoke_failed or overdue.
+func (m *Metrics) Grant(action, event string) {
+	if m == nil {
+		return
+	}
+	switch event {
+	case "given", "extended", "revoked", "revoke_failed", "overdue":
+	default:
+		event = "other"
+	}
+	m.grants.WithLabelValues(m.action(action), event).Inc()
+}
+
+// Decision counts an approval request decided: approved, denied,
+// expired, or broke_glass (run without approval by its requester).
 func (m *Metrics) Decision(action, decision string) {
 	if m == nil {
 		return

@@ -24,6 +24,11 @@ func TestLabelsAreNamesOrCodes(t *testing.T) {
 	m.SlackError("https://hooks.slack.com/commands/T1/2/secret", "expired_url")
 	m.Pool("members", 16, 1000, func() (int, int) { return 3, 7 })
 	m.PendingApprovals(nil)
+	m.Verify(VerifyStepUp, "timed out")
+	m.Verify(VerifyTarget, "requester's account")
+	m.Verify("alice", "tapped 42")
+	m.Grant("get-user", "given")
+	m.Grant("alice@corp.com", "revoked at 12:00")
 
 	got := map[string]bool{}
 	families, err := reg.Gather()
@@ -53,13 +58,18 @@ func TestLabelsAreNamesOrCodes(t *testing.T) {
 		"oktabot_workers_busy{pool=members}",
 		"oktabot_queue_length{pool=members}",
 		"oktabot_build_info{goversion=unknown,revision=unknown,version=unknown}",
+		"oktabot_okta_verify_total{outcome=timed_out,purpose=step_up}",
+		"oktabot_okta_verify_total{outcome=requesters_account,purpose=target}",
+		"oktabot_okta_verify_total{outcome=other,purpose=other}",
+		"oktabot_grants_total{action=get-user,event=given}",
+		"oktabot_grants_total{action=other,event=other}",
 	} {
 		if !got[want] {
 			t.Errorf("no series %s", want)
 		}
 	}
 	for s := range got {
-		if strings.Contains(s, "alice") || strings.Contains(s, "secret") || strings.Contains(s, "C123") {
+		if strings.Contains(s, "alice") || strings.Contains(s, "secret") || strings.Contains(s, "C123") || strings.Contains(s, "42") || strings.Contains(s, "12:00") {
 			t.Errorf("series %s names what it must not", s)
 		}
 	}
@@ -80,4 +90,6 @@ func TestNilCountsNothing(t *testing.T) {
 	m.SlackReconnect()
 	m.Pool("members", 1, 1, nil)
 	m.PendingApprovals(nil)
+	m.Verify(VerifyTarget, "approved")
+	m.Grant("assign-role", "given")
 }

@@ -25,6 +25,24 @@ func (e *Engine) count(r store.AuditRecord) {
 		m.Decision(r.Action, "denied")
 	case EventExpired:
 		m.Decision(r.Action, "expired")
+	case EventBrokeGlass:
+		m.Decision(r.Action, "broke_glass")
+	case EventVerified:
+		m.Verify(metrics.VerifyTarget, r.Outcome)
+	case EventStepUp:
+		m.Verify(metrics.VerifyStepUp, r.Outcome)
+	case EventGranted:
+		m.Grant(r.Action, "given")
+	case EventGrantExtended:
+		m.Grant(r.Action, "extended")
+	case EventGrantRevoked:
+		if r.Outcome == "failed" {
+			m.Grant(r.Action, "revoke_failed")
+		} else {
+			m.Grant(r.Action, "revoked")
+		}
+	case EventGrantOverdue:
+		m.Grant(r.Action, "overdue")
 	case EventOutcome:
 		if r.Target != "" {
 			m.Target(r.Action, r.Outcome)

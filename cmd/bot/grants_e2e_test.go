@@ -245,6 +245,12 @@ func TestTimeboxedRoleAfterApproval(t *testing.T) {
 	if n := g.oktaOps("unassignRoleFromUser"); n != 1 {
 		t.Errorf("%d unassignments, want 1", n)
 	}
+	samples := scrape(t, g.healthAddrOf(g.bots[0]))
+	for event, want := range map[string]float64{"given": 1, "revoked": 1} {
+		if got := sum(samples, "oktabot_grants_total", map[string]string{"action": "assign-role", "event": event}); got != want {
+			t.Errorf("oktabot_grants_total{action=assign-role,event=%s} = %v, want %v", event, got, want)
+		}
+	}
 }
 
 // A grant given by a bot that then stops is removed at its end by the

@@ -161,6 +161,13 @@ func TestStepUpRejectedDoesNotCount(t *testing.T) {
 	if n := v.oktaOps("suspendUser"); n != 1 {
 		t.Errorf("Okta suspended %d times, want once", n)
 	}
+	// Counted for the operators: one rejected and one approved step-up.
+	samples := scrape(t, v.healthAddrOf(v.bots[0]))
+	for outcome, want := range map[string]float64{"rejected": 1, "approved": 1} {
+		if got := sum(samples, "oktabot_okta_verify_total", map[string]string{"purpose": "step_up", "outcome": outcome}); got != want {
+			t.Errorf("oktabot_okta_verify_total{purpose=step_up,outcome=%s} = %v, want %v", outcome, got, want)
+		}
+	}
 }
 
 // No answer in time: not counted, still pending.
