@@ -69,29 +69,11 @@ func assignRoleToGroup(s *Server, c *reqCtx) *response {
 	if aerr != nil {
 		return errResp(aerr)
 	}
-	body, aerr := decodeBody(c)
+	r, aerr := s.roleToAssign(c, s.groupRoles[g.id])
 	if aerr != nil {
 		return errResp(aerr)
 	}
-	typ, _ := body["type"].(string)
-	if _, ok := roleLabels[typ]; !ok || typ == "MOBILE_ADMIN" {
-		return errResp(errValidation("type", "type: unknown role type "+typ))
-	}
-	roleID, _ := body["role"].(string)
-	resourceSet, _ := body["resource-set"].(string)
-	for _, have := range s.groupRoles[g.id] {
-		if have.typ == typ && (typ != "CUSTOM" || (have.roleID == roleID && have.resourceSet == resourceSet)) {
-			return errResp(&apiError{status: http.StatusConflict, code: "E0000090",
-				summary: "Duplicate role assignment exception."})
-		}
-	}
-	r := s.newRole(typ, c.now)
 	r.assignmentType = "GROUP"
-	if typ == "CUSTOM" {
-		r.id = s.newID("irb")
-		r.roleID, r.resourceSet = roleID, resourceSet
-		r.label = "Custom role " + roleID
-	}
 	s.groupRoles[g.id] = append(s.groupRoles[g.id], r)
 	s.logEvent(c, "group.privilege.grant", "Grant group privilege", groupEntity(g))
 	return jsonResp(http.StatusOK, s.assignmentJSON(s.groupURL(g), r))

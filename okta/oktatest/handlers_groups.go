@@ -26,7 +26,7 @@ func listAssignedRolesForUser(s *Server, c *reqCtx) *response {
 			continue
 		}
 		for _, r := range s.groupRoles[g.id] {
-			out = append(out, s.assignmentJSON(s.URL+"/api/v1/groups/"+g.id, r))
+			out = append(out, s.assignmentJSON(s.groupURL(g), r))
 		}
 	}
 	return jsonResp(http.StatusOK, out)
@@ -37,21 +37,33 @@ func assignRoleToUser(s *Server, c *reqCtx) *response {
 	if aerr != nil {
 		return errResp(aerr)
 	}
-	body, aerr := decodeBody(c)
+	r, aerr := s.roleToAssign(c, s.roles[u.id])
 	if aerr != nil {
 		return errResp(aerr)
 	}
+	s.roles[u.id] = append(s.roles[u.id], r)
+	s.logEvent(c, "user.account.privilege.grant", "Grant user privilege", userEntity(u))
+	return jsonResp(http.StatusCreated, s.roleJSON(u.id, r))
+}
+
+// roleToAssign is the role assignment a request body asks for, to a user
+// or a group that holds held: a known type (the spec's enum has already
+// refused others; this is a safety net), never one held already (a custom
+// role: the same role on the same resource set), as Okta answers.
+func (s *Server) roleToAssign(c *reqCtx, held []*role) (*role, *apiError) {
+	body, aerr := decodeBody(c)
+	if aerr != nil {
+		return nil, aerr
+	}
 	typ, _ := body["type"].(string)
 	if _, ok := roleLabels[typ]; !ok || typ == "MOBILE_ADMIN" {
-		// The spec's enum has already refused it; this is a safety net.
-		return errResp(errValidation("type", "type: unknown role type "+typ))
+		return nil, errValidation("type", "type: unknown role type "+typ)
 	}
 	roleID, _ := body["role"].(string)
 	resourceSet, _ := body["resource-set"].(string)
-	for _, have := range s.roles[u.id] {
+	for _, have := range held {
 		if have.typ == typ && (typ != "CUSTOM" || (have.roleID == roleID && have.resourceSet == resourceSet)) {
-			return errResp(&apiError{status: http.StatusConflict, code: "E0000090",
-				summary: "Duplicate role assignment exception."})
+			return nil, &apiError{status: http.StatusConflict, code: "E0000090", summary: "Duplicate role assignment exception."}
 		}
 	}
 	r := s.newRole(typ, c.now)
@@ -60,9 +72,7 @@ func assignRoleToUser(s *Server, c *reqCtx) *response {
 		r.roleID, r.resourceSet = roleID, resourceSet
 		r.label = "Custom role " + roleID
 	}
-	s.roles[u.id] = append(s.roles[u.id], r)
-	s.logEvent(c, "user.account.privilege.grant", "Grant user privilege", userEntity(u))
-	return jsonResp(http.StatusCreated, s.roleJSON(u.id, r))
+	return r, nil
 }
 
 func (s *Server) roleByPath(c *reqCtx) (*user, int, *apiError) {
