@@ -69,8 +69,11 @@ type Grant struct {
 
 	RequesterID      string // Slack user id who asked for it
 	RequesterChannel string // where they asked
-	ApprovalID       string // the approval it ran under, if any
-	Reason           string
+	// ApprovalID is the id of the request that gave it: the approval it
+	// ran under, or a request that ran at once (no stored approval has
+	// that id); its audit records share it.
+	ApprovalID string
+	Reason     string
 	// Duration is how long it was asked for (--for).
 	Duration time.Duration
 
