@@ -218,6 +218,10 @@ type Outcome struct {
 	// Factors are the user's enrolled factors (list-factors, get-user);
 	// never their secrets.
 	Factors []Factor
+	// FactorsUnread is why get-user shows a user without their factors
+	// (Factors nil): ErrOktaBusy when the read was left for a busy Okta
+	// (Optional), or what the read failed with.
+	FactorsUnread error
 	// Events are System Log events about the user (user-activity), newest
 	// first.
 	Events []LogEvent

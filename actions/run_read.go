@@ -75,15 +75,20 @@ func forEachUser(ctx context.Context, env Env, req Request, fn func(context.Cont
 }
 
 // runGetUser finds each user and reads their enrolled factors; factors
-// that cannot be read leave Factors nil (unknown) and the user is still
-// shown.
+// that cannot be read leave Factors nil (unknown, FactorsUnread says why)
+// and the user is still shown. The factors are an optional read
+// (Optional): when Okta is busy, the user is shown at once without them,
+// and list-factors reads them.
 func runGetUser(ctx context.Context, env Env, req Request) (Result, error) {
 	return forEachUser(ctx, env, req, func(ctx context.Context, env Env, o *Outcome) {
-		if fs, err := env.Dir.ListFactors(ctx, o.User.ID); err == nil {
-			o.Factors = fs
-			if o.Factors == nil {
-				o.Factors = []Factor{}
-			}
+		fs, err := env.Dir.ListFactors(Optional(ctx), o.User.ID)
+		if err != nil {
+			o.FactorsUnread = err
+			return
+		}
+		o.Factors = fs
+		if o.Factors == nil {
+			o.Factors = []Factor{}
 		}
 	}), nil
 }

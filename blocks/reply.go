@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -150,7 +151,7 @@ func UserCards(outcomes []actions.Outcome) Reply {
 	if len(outcomes) > 1 {
 		blocks = append(blocks, Context("*get-user* · "+summary))
 	}
-	blocks = append(blocks, cards(outcomes, "users", func(o actions.Outcome) slack.Block { return userCard(o.Target, *o.User, o.Factors) })...)
+	blocks = append(blocks, cards(outcomes, "users", func(o actions.Outcome) slack.Block { return userCard(o) })...)
 	return Reply{Text: "get-user: " + summary, Blocks: blocks}
 }
 
@@ -175,9 +176,11 @@ func cards(outcomes []actions.Outcome, noun string, card func(actions.Outcome) s
 	return blocks
 }
 
-// userCard is one user: their status (and whether they are locked out),
-// login, dates and enrolled factor types (factors nil: not read).
-func userCard(target string, u actions.User, factors []actions.Factor) slack.Block {
+// userCard is one user (o.User): their status (and whether they are
+// locked out), login, dates and enrolled factor types (o.Factors nil: not
+// read, o.FactorsUnread says why).
+func userCard(o actions.Outcome) slack.Block {
+	target, u := o.Target, *o.User
 	head := fmt.Sprintf("%s *%s*", statusEmoji(u.Status), Esc(u.Name()))
 	if !strings.EqualFold(target, u.Login) && target != u.ID {
 		head += " · asked as " + Code(target)
@@ -190,8 +193,11 @@ func userCard(target string, u actions.User, factors []actions.Factor) slack.Blo
 		status += "\n:lock: locked out: `unlock-user` unlocks"
 	}
 	mfa := "could not be read"
-	if factors != nil {
-		mfa = factorTypes(factors)
+	switch {
+	case o.Factors != nil:
+		mfa = factorTypes(o.Factors)
+	case errors.Is(o.FactorsUnread, actions.ErrOktaBusy):
+		mfa = "not read: Okta was busy · " + Code("list-factors "+u.Login) + " reads them"
 	}
 	return slack.NewSectionBlock(mrkdwn(head), fields(
 		"Status", status,

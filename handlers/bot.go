@@ -486,7 +486,10 @@ func (b *Bot) admit(workCtx context.Context, sm *socketmode.Client, req *socketm
 			unrun(q.now().Sub(received), true)
 			return
 		}
-		ctx, cancel := context.WithTimeout(actions.OnBehalfOf(workCtx, a.user), b.cfg.RequestTimeout)
+		// Workers are as many as Okta's concurrent calls: a request that
+		// waited for one, or while others wait, leaves its optional reads.
+		ctx := actions.Queued(actions.OnBehalfOf(workCtx, a.user), j.queued, q.othersWaiting)
+		ctx, cancel := context.WithTimeout(ctx, b.cfg.RequestTimeout)
 		defer cancel()
 		ctx = context.WithValue(ctx, workTimeKey{}, workTime{work: workCtx, deadline: time.Now().Add(b.cfg.RequestTimeout)})
 		b.safely(req.EnvelopeID, func() {

@@ -43,6 +43,7 @@ type job struct {
 	expire   func(waited time.Duration)
 
 	state  jobState // guarded by the queue's mu
+	queued bool     // it waited for a worker; set before it starts
 	expiry *time.Timer
 }
 
@@ -77,6 +78,7 @@ func (q *workQueue) submit(j *job) bool {
 		q.turn = append(q.turn, j.user)
 	}
 	q.waiting[j.user] = append(q.waiting[j.user], j)
+	j.queued = true
 	q.queued++
 	if !j.deadline.IsZero() && j.expire != nil {
 		j.expiry = time.AfterFunc(j.deadline.Sub(q.now()), func() {
@@ -188,6 +190,12 @@ func (q *workQueue) position(j *job) int {
 		ahead += min(n, len(q.waiting[u]))
 	}
 	return ahead + 1
+}
+
+// othersWaiting reports whether jobs wait for a worker.
+func (q *workQueue) othersWaiting() bool {
+	_, queued := q.load()
+	return queued > 0
 }
 
 // load is how many jobs run and wait.

@@ -53,6 +53,7 @@ type Metrics struct {
 	oktaLimit      *prometheus.GaugeVec
 	oktaRemaining  *prometheus.GaugeVec
 	oktaLimited    *prometheus.CounterVec
+	oktaLeft       *prometheus.CounterVec
 	slackErrors    *prometheus.CounterVec
 	slackReconnect prometheus.Counter
 	pushes         *prometheus.CounterVec
@@ -109,6 +110,10 @@ func New(reg prometheus.Registerer, o Options) *Metrics {
 			Name: "oktabot_okta_rate_limited_total",
 			Help: "HTTP 429 answers from Okta, by operation.",
 		}, []string{"operation"}),
+		oktaLeft: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oktabot_okta_calls_left_total",
+			Help: "Optional reads (get-user's factor types) not made because Okta was busy: every call it allows at once in flight with more waiting, or its rate limit spent; by operation.",
+		}, []string{"operation"}),
 		slackErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oktabot_slack_api_errors_total",
 			Help: "Slack Web API calls that failed, by method and Slack's error code (http_NNN for an HTTP error, network when Slack was not reached).",
@@ -139,7 +144,7 @@ func New(reg prometheus.Registerer, o Options) *Metrics {
 		Help: "Time-boxed grants' moves: given, extended, revoked, revoke_failed (retried), overdue.",
 	}, []string{"action", "event"})
 	reg.MustRegister(m.requests, m.targets, m.decisions, m.duration, m.ack, m.oktaCalls, m.oktaDuration,
-		m.oktaLimit, m.oktaRemaining, m.oktaLimited, m.slackErrors, m.slackReconnect, m.pushes, m.grants, build, m.state)
+		m.oktaLimit, m.oktaRemaining, m.oktaLimited, m.oktaLeft, m.slackErrors, m.slackReconnect, m.pushes, m.grants, build, m.state)
 	return m
 }
 
@@ -291,6 +296,15 @@ func (m *Metrics) OktaRateLimited(op string) {
 	m.oktaLimited.WithLabelValues(operation(op)).Inc()
 }
 
+// OktaCallLeft counts an optional call to Okta not made because Okta was
+// busy (actions.Optional).
+func (m *Metrics) OktaCallLeft(op string) {
+	if m == nil {
+		return
+	}
+	m.oktaLeft.WithLabelValues(operation(op)).Inc()
+}
+
 var (
 	slackMethod = regexp.MustCompile(`^[a-z]+(\.[a-zA-Z]+){1,3}$`)
 	slackCode   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
@@ -332,6 +346,18 @@ func (m *Metrics) Pool(name string, workers, queueCapacity int, load func() (bus
 	m.state.pools[name] = pool{workers: workers, capacity: queueCapacity, load: load}
 }
 
+// OktaLoad reports, on every scrape, how many calls the bot lets itself
+// have at Okta at once, how many are in flight and how many wait (the
+// Okta client's).
+func (m *Metrics) OktaLoad(load func() (capacity, inflight, waiting int)) {
+	if m == nil {
+		return
+	}
+	m.state.mu.Lock()
+	defer m.state.mu.Unlock()
+	m.state.okta = load
+}
+
 // PendingApprovals reports, on every scrape, how many approval requests
 // wait for a decision (in the database, so every replica agrees); a
 // scrape when count fails leaves the series out.
@@ -355,6 +381,7 @@ type stateCollector struct {
 	mu      sync.Mutex
 	pools   map[string]pool
 	pending func(context.Context) (int, error)
+	okta    func() (capacity, inflight, waiting int)
 }
 
 var (
@@ -363,10 +390,13 @@ var (
 	descQueue    = prometheus.NewDesc("oktabot_queue_length", "Requests waiting for a worker of a pool.", []string{"pool"}, nil)
 	descQueueCap = prometheus.NewDesc("oktabot_queue_capacity", "Requests that may wait for a worker of a pool before more are told oktabot is busy.", []string{"pool"}, nil)
 	descPending  = prometheus.NewDesc("oktabot_approvals_pending", "Approval requests waiting for a decision, in the database all replicas share.", nil, nil)
+	descOktaCap  = prometheus.NewDesc("oktabot_okta_concurrency", "Calls the bot lets itself have at Okta at once: OKTABOT_OKTA_CONCURRENCY, or less for a while after Okta refused calls for its concurrent-request limit.", nil, nil)
+	descOktaIn   = prometheus.NewDesc("oktabot_okta_calls_in_flight", "Calls at Okta now.", nil, nil)
+	descOktaWait = prometheus.NewDesc("oktabot_okta_calls_waiting", "Calls waiting for one of the calls the bot lets itself have at Okta at once.", nil, nil)
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWorkers, descBusy, descQueue, descQueueCap, descPending} {
+	for _, d := range []*prometheus.Desc{descWorkers, descBusy, descQueue, descQueueCap, descPending, descOktaCap, descOktaIn, descOktaWait} {
 		ch <- d
 	}
 }
@@ -377,8 +407,14 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	for k, v := range c.pools {
 		pools[k] = v
 	}
-	pending := c.pending
+	pending, okta := c.pending, c.okta
 	c.mu.Unlock()
+	if okta != nil {
+		capacity, inflight, waiting := okta()
+		ch <- prometheus.MustNewConstMetric(descOktaCap, prometheus.GaugeValue, float64(capacity))
+		ch <- prometheus.MustNewConstMetric(descOktaIn, prometheus.GaugeValue, float64(inflight))
+		ch <- prometheus.MustNewConstMetric(descOktaWait, prometheus.GaugeValue, float64(waiting))
+	}
 	for name, p := range pools {
 		busy, queued := p.load()
 		ch <- prometheus.MustNewConstMetric(descWorkers, prometheus.GaugeValue, float64(p.workers), name)

@@ -20,6 +20,9 @@ func TestLabelsAreNamesOrCodes(t *testing.T) {
 	m.OktaCall("GET /api/v1/users/alice@corp.com", "200", time.Millisecond)
 	m.OktaCall("GET /api/v1/users/{id}", "200", time.Millisecond)
 	m.OktaRateLimited("GET /api/v1/users?q=alice")
+	m.OktaCallLeft("GET /api/v1/users/alice@corp.com/factors")
+	m.OktaCallLeft("GET /api/v1/users/{id}/factors")
+	m.OktaLoad(func() (int, int, int) { return 75, 75, 12 })
 	m.SlackError("chat.postMessage", "channel not found: C123")
 	m.SlackError("https://hooks.slack.com/commands/T1/2/secret", "expired_url")
 	m.Pool("members", 16, 1000, func() (int, int) { return 3, 7 })
@@ -52,6 +55,11 @@ func TestLabelsAreNamesOrCodes(t *testing.T) {
 		"oktabot_okta_requests_total{operation=other,status=200}",
 		"oktabot_okta_requests_total{operation=GET /api/v1/users/{id},status=200}",
 		"oktabot_okta_rate_limited_total{operation=other}",
+		"oktabot_okta_calls_left_total{operation=other}",
+		"oktabot_okta_calls_left_total{operation=GET /api/v1/users/{id}/factors}",
+		"oktabot_okta_concurrency{}",
+		"oktabot_okta_calls_in_flight{}",
+		"oktabot_okta_calls_waiting{}",
 		"oktabot_slack_api_errors_total{error=other,method=chat.postMessage}",
 		"oktabot_slack_api_errors_total{error=expired_url,method=other}",
 		"oktabot_workers{pool=members}",
@@ -86,6 +94,8 @@ func TestNilCountsNothing(t *testing.T) {
 	m.OktaCall("GET /api/v1/users/{id}", "200", time.Millisecond)
 	m.OktaRateLimit("GET /api/v1/users/{id}", 10, 5)
 	m.OktaRateLimited("GET /api/v1/users/{id}")
+	m.OktaCallLeft("GET /api/v1/users/{id}/factors")
+	m.OktaLoad(nil)
 	m.SlackError("chat.postMessage", "channel_not_found")
 	m.SlackReconnect()
 	m.Pool("members", 1, 1, nil)

@@ -163,6 +163,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	lim := newLimiter(base.Transport, now, maxInFlight, cfg.Logger)
 	lim.metrics = cfg.Metrics
+	cfg.Metrics.OktaLoad(lim.gate.load)
 	tokens := &tokenTransport{next: lim, timeout: timeout, log: cfg.Logger}
 	hc := &http.Client{
 		Transport:     tokens,

@@ -121,6 +121,11 @@ func mapError(err error, resp *sdk.Response, w what) error {
 	if errors.As(err, &ae) {
 		return err
 	}
+	if errors.Is(err, actions.ErrOktaBusy) {
+		// An optional call left unmade: no call, no request id.
+		return &actions.Error{Kind: actions.KindUnavailable, Err: actions.ErrOktaBusy,
+			Message: fmt.Sprintf("%s was left unread: oktabot was using every call Okta allows at once", w)}
+	}
 	e := &actions.Error{Kind: actions.KindInternal, Err: withoutQuery(err)}
 	var hresp *http.Response
 	if resp != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"oktabot/actions"
 )
 
 // gate bounds the bot's calls in flight to Okta and shares them fairly
@@ -39,7 +41,10 @@ func newGate(max int) *gate {
 	return &gate{max: max, cap: max, byWho: map[string]int{}, changed: make(chan struct{})}
 }
 
-// acquire waits for a free slot for a call made for who.
+// acquire waits for a free slot for a call made for who, and notes the
+// wait on ctx's work (actions.NoteWaited). An optional call
+// (actions.Optional) does not wait: without a free slot that nobody
+// waits for, it gets actions.ErrOktaBusy.
 func (g *gate) acquire(ctx context.Context, who string) error {
 	g.mu.Lock()
 	if g.inflight < g.cap && len(g.waiting) == 0 {
@@ -47,6 +52,11 @@ func (g *gate) acquire(ctx context.Context, who string) error {
 		g.mu.Unlock()
 		return nil
 	}
+	if actions.IsOptional(ctx) {
+		g.mu.Unlock()
+		return actions.ErrOktaBusy
+	}
+	actions.NoteWaited(ctx)
 	w := &gateWaiter{who: who, ready: make(chan struct{})}
 	g.waiting = append(g.waiting, w)
 	g.mu.Unlock()

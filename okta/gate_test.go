@@ -2,6 +2,7 @@ package okta
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -223,5 +224,139 @@ func TestLimiterConcurrencyRefusalIsNotABucketLimit(t *testing.T) {
 		// One call was in flight when Okta refused it: the cap fell to 1,
 		// and the retry's answer raised it to 2.
 		t.Errorf("cap %d, want 2", c)
+	}
+}
+
+// An optional call (actions.Optional) never waits: it takes a slot only
+// when one is free and nobody waits for one, and is ErrOktaBusy at once
+// otherwise. A call that does wait for a slot says so on its work
+// (actions.Waited).
+func TestGateNeverKeepsAnOptionalCallWaiting(t *testing.T) {
+	g := newGate(1)
+	optional := actions.Optional(context.Background())
+	if err := g.acquire(optional, "bob"); err != nil {
+		t.Fatalf("an optional call with a free slot: %v", err)
+	}
+	if err := g.acquire(optional, "carol"); !errors.Is(err, actions.ErrOktaBusy) {
+		t.Fatalf("an optional call with every slot taken: %v, want ErrOktaBusy", err)
+	}
+	alice := actions.OnBehalfOf(context.Background(), "alice")
+	done := make(chan error, 1)
+	go func() { done <- g.acquire(alice, "alice") }()
+	waitWaiting(t, g, 1)
+	if !actions.Waited(alice) {
+		t.Error("alice's call waits for a slot, and her work does not say it waited")
+	}
+	if err := g.acquire(optional, "carol"); !errors.Is(err, actions.ErrOktaBusy) {
+		t.Fatalf("an optional call while alice waits: %v, want ErrOktaBusy", err)
+	}
+	g.release("bob", false)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	g.release("alice", false)
+	if _, in, w := g.load(); in != 0 || w != 0 {
+		t.Fatalf("in flight %d, waiting %d; want none (the optional calls refused took no slot)", in, w)
+	}
+	if actions.Waited(actions.OnBehalfOf(context.Background(), "alice")) {
+		t.Error("a new request of alice's starts as if it had waited")
+	}
+}
+
+// Through the client and the fake Okta: with the one slot taken, bob's
+// optional read is left unmade (Okta sees no call) and his request's
+// essential call waits; once his request has waited, its optional reads
+// are left even with the slot free, while alice's, which never waited,
+// are made.
+func TestClientLeavesOptionalReadsToABusyOkta(t *testing.T) {
+	srv := oktatest.New(t)
+	users := seedUsers(srv, 3)
+	c := fakeClient(t, srv, func(cfg *Config) { cfg.MaxInFlight = 1 })
+	bg := context.Background()
+	// Each bucket's first call is a probe; make them before holding.
+	if _, err := c.FindUser(bg, users[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListFactors(bg, users[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	factorCalls := func(u oktatest.User) int {
+		n := 0
+		for _, call := range srv.Calls() {
+			if call.Path == "/api/v1/users/"+u.ID+"/factors" {
+				n++
+			}
+		}
+		return n
+	}
+
+	srv.HoldCalls()
+	alice := actions.OnBehalfOf(bg, "alice")
+	bob := actions.OnBehalfOf(bg, "bob")
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if _, err := c.FindUser(alice, users[1].ID); err != nil {
+			t.Error(err)
+		}
+	}()
+	srv.WaitHeld(1, 10*time.Second)
+	_, err := c.ListFactors(actions.Optional(bob), users[2].ID)
+	var ae *actions.Error
+	if !errors.Is(err, actions.ErrOktaBusy) || !errors.As(err, &ae) || ae.Kind != actions.KindUnavailable {
+		t.Fatalf("bob's optional read with the slot taken: %v, want an unavailable ErrOktaBusy", err)
+	}
+	go func() {
+		defer wg.Done()
+		if _, err := c.FindUser(bob, users[2].ID); err != nil {
+			t.Error(err)
+		}
+	}()
+	waitFor(t, func() bool { _, _, w := c.lim.gate.load(); return w == 1 })
+	srv.StopHolding()
+	wg.Wait()
+
+	if _, err := c.ListFactors(actions.Optional(bob), users[2].ID); !errors.Is(err, actions.ErrOktaBusy) {
+		t.Errorf("bob's optional read after his request waited: %v, want ErrOktaBusy", err)
+	}
+	if n := factorCalls(users[2]); n != 0 {
+		t.Errorf("Okta saw %d reads of bob's target's factors, want none", n)
+	}
+	if _, err := c.ListFactors(actions.Optional(alice), users[1].ID); err != nil {
+		t.Errorf("alice's optional read with the slot free: %v", err)
+	}
+	if n := factorCalls(users[1]); n != 1 {
+		t.Errorf("Okta saw %d reads of alice's target's factors, want 1", n)
+	}
+}
+
+// An optional call is not retried after a 429, nor sent while its
+// endpoint's rate limit is down to the reserve: it is ErrOktaBusy, and
+// the reserve is left to calls their requests cannot do without.
+func TestLimiterLeavesOptionalCallsToTheRateLimit(t *testing.T) {
+	clk := newFakeClock()
+	var calls int
+	var mu sync.Mutex
+	l := testLimiter(rtFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		return rlResponse(clk, 429, 600, 0, 60*time.Second), nil
+	}), clk, 0)
+	ctx, cancel := context.WithTimeout(actions.Optional(context.Background()), time.Minute)
+	defer cancel()
+	if _, err := get(t, ctx, l, "/api/v1/users/bob/factors"); !errors.Is(err, actions.ErrOktaBusy) {
+		t.Fatalf("an optional call answered 429: %v, want ErrOktaBusy", err)
+	}
+	if calls != 1 || len(clk.Sleeps()) != 0 {
+		t.Fatalf("%d calls and waits %v; want one call and no wait", calls, clk.Sleeps())
+	}
+	// The 429 left the bucket spent until its reset, a minute on.
+	if _, err := get(t, ctx, l, "/api/v1/users/bob/factors"); !errors.Is(err, actions.ErrOktaBusy) {
+		t.Fatalf("an optional call with the bucket spent: %v, want ErrOktaBusy", err)
+	}
+	if calls != 1 || len(clk.Sleeps()) != 0 {
+		t.Errorf("%d calls and waits %v; want still one call and no wait", calls, clk.Sleeps())
 	}
 }

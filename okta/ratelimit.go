@@ -161,10 +161,17 @@ func (l *limiter) sleepUntil(ctx context.Context, until time.Time) error {
 	}
 }
 
-func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
+func (l *limiter) RoundTrip(req *http.Request) (_ *http.Response, err error) {
 	ctx := req.Context()
 	tmpl := pathTemplate(req.URL.EscapedPath())
 	key := req.Method + " " + tmpl
+	if actions.IsOptional(ctx) {
+		defer func() {
+			if errors.Is(err, actions.ErrOktaBusy) {
+				l.metrics.OktaCallLeft(key)
+			}
+		}()
+	}
 
 	// Buffer the body so a 429 can be retried with the same bytes.
 	var body []byte
@@ -177,6 +184,9 @@ func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
 		body = b
 	}
 
+	if actions.IsOptional(ctx) && actions.LeaveOptional(ctx) {
+		return nil, actions.ErrOktaBusy
+	}
 	lastID := "" // of the last 429, for the error if admit gives up
 	for attempt := 1; ; attempt++ {
 		if err := l.admit(ctx, key); err != nil {
@@ -223,6 +233,9 @@ func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
 			drain(resp.Body)
+			if actions.IsOptional(ctx) {
+				return nil, actions.ErrOktaBusy
+			}
 			if attempt >= maxAttempts {
 				return nil, &rateLimitError{RequestID: reqID, Reset: reset}
 			}
@@ -322,6 +335,11 @@ func (l *limiter) admit(ctx context.Context, key string) error {
 			}
 		}
 		// known, at or below the reserve
+		if actions.IsOptional(ctx) {
+			// The reserve is for calls their requests cannot do without.
+			l.mu.Unlock()
+			return actions.ErrOktaBusy
+		}
 		reset := b.reset
 		until := reset.Add(l.jitterFor(b))
 		if dl, ok := ctx.Deadline(); ok && until.After(dl) {
@@ -335,6 +353,7 @@ func (l *limiter) admit(ctx context.Context, key string) error {
 			return &rateLimitError{Reset: reset}
 		}
 		l.mu.Unlock()
+		actions.NoteWaited(ctx)
 		l.log.Debug().Str("bucket", key).Dur("wait", until.Sub(now)).Msg("okta rate limit reserve reached; delaying call")
 		if err := l.sleep(ctx, until); err != nil {
 			return &rateLimitError{Reset: reset, Err: err}
