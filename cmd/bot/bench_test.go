@@ -26,7 +26,7 @@ func TestBenchShort(t *testing.T) {
 	got := out.String()
 	for _, want := range []string{
 		"| 20 `get-user` from 20 people at once, Okta answering in 10 ms: answered / busy | 20 / 0 |",
-		"| Okta calls per `get-user` | 2.0 |",
+		"| … Okta calls per answer / answers without factor types (Okta busy) | 2.00 / 0 |",
 		"commands/s |", "its floor", "one call after another", "audit bytes per target, `disable-user` on 5 / 20 |",
 		"Targets, for (1):", "pass: Okta at 10 ms: 0 busy",
 	} {
