@@ -16,7 +16,7 @@ func Default() *Registry {
 		},
 		&Action{
 			Name:            "get-user",
-			Summary:         "Show users: status, name, login, email and key dates",
+			Summary:         "Show users: status (locked out or not), name, login, email, key dates and MFA factor types",
 			Targets:         UserTargets,
 			TargetsRequired: true,
 			Run:             runGetUser,

@@ -219,7 +219,7 @@ type Outcome struct {
 	// never their secrets.
 	Factors []Factor
 	// FactorsUnread is why get-user shows a user without their factors
-	// (Factors nil): ErrOktaBusy when the read was left for a busy Okta
+	// (Factors nil): a *LeftError when the read was left for a busy Okta
 	// (Optional), or what the read failed with.
 	FactorsUnread error
 	// Events are System Log events about the user (user-activity), newest

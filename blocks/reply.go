@@ -193,11 +193,12 @@ func userCard(o actions.Outcome) slack.Block {
 		status += "\n:lock: locked out: `unlock-user` unlocks"
 	}
 	mfa := "could not be read"
+	var left *actions.LeftError
 	switch {
 	case o.Factors != nil:
 		mfa = factorTypes(o.Factors)
-	case errors.Is(o.FactorsUnread, actions.ErrOktaBusy):
-		mfa = "not read: Okta was busy · " + Code("list-factors "+u.Login) + " reads them"
+	case errors.As(o.FactorsUnread, &left):
+		mfa = "left unread: " + Esc(left.Why) + " · " + Code("list-factors "+u.Login) + " reads them"
 	}
 	return slack.NewSectionBlock(mrkdwn(head), fields(
 		"Status", status,

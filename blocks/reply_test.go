@@ -90,7 +90,7 @@ func TestRenderUserOutcomes(t *testing.T) {
 		{Target: "alice@corp.com", User: &locked, Factors: []actions.Factor{}},
 		{Target: "bob", Err: actions.Errorf(actions.KindNotFound, `no Okta user matches "bob"`)},
 		{Target: "@mallory", User: &mallory},
-		{Target: "alice", User: &a, FactorsUnread: &actions.Error{Kind: actions.KindUnavailable, Err: actions.ErrOktaBusy}},
+		{Target: "alice", User: &a, FactorsUnread: &actions.Error{Kind: actions.KindUnavailable, Err: actions.ErrLeftWaiting}},
 		{Target: "al", Err: actions.Errorf(actions.KindAmbiguous, `"al" matches several users: alice@corp.com, alan@corp.com`)},
 		{Target: "carol", Err: &actions.Error{Kind: actions.KindUnavailable, Code: "E0000009", RequestID: "req-1"}},
 	}))

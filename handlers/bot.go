@@ -487,8 +487,9 @@ func (b *Bot) admit(workCtx context.Context, sm *socketmode.Client, req *socketm
 			return
 		}
 		// Workers are as many as Okta's concurrent calls: a request that
-		// waited for one, or while others wait, leaves its optional reads.
-		ctx := actions.Queued(actions.OnBehalfOf(workCtx, a.user), j.queued, q.othersWaiting)
+		// waited long for one, or while others do, leaves its optional
+		// reads (actions.Optional).
+		ctx := actions.Queued(actions.OnBehalfOf(workCtx, a.user), q.now().Sub(received), q.oldestWait)
 		ctx, cancel := context.WithTimeout(ctx, b.cfg.RequestTimeout)
 		defer cancel()
 		ctx = context.WithValue(ctx, workTimeKey{}, workTime{work: workCtx, deadline: time.Now().Add(b.cfg.RequestTimeout)})

@@ -43,7 +43,6 @@ type job struct {
 	expire   func(waited time.Duration)
 
 	state  jobState // guarded by the queue's mu
-	queued bool     // it waited for a worker; set before it starts
 	expiry *time.Timer
 }
 
@@ -78,7 +77,6 @@ func (q *workQueue) submit(j *job) bool {
 		q.turn = append(q.turn, j.user)
 	}
 	q.waiting[j.user] = append(q.waiting[j.user], j)
-	j.queued = true
 	q.queued++
 	if !j.deadline.IsZero() && j.expire != nil {
 		j.expiry = time.AfterFunc(j.deadline.Sub(q.now()), func() {
@@ -192,10 +190,21 @@ func (q *workQueue) position(j *job) int {
 	return ahead + 1
 }
 
-// othersWaiting reports whether jobs wait for a worker.
-func (q *workQueue) othersWaiting() bool {
-	_, queued := q.load()
-	return queued > 0
+// oldestWait is how long the job waiting longest for a worker has waited
+// (0: none waits).
+func (q *workQueue) oldestWait() time.Duration {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var oldest time.Time
+	for _, jobs := range q.waiting {
+		if r := jobs[0].received; oldest.IsZero() || r.Before(oldest) {
+			oldest = r
+		}
+	}
+	if oldest.IsZero() {
+		return 0
+	}
+	return q.now().Sub(oldest)
 }
 
 // load is how many jobs run and wait.

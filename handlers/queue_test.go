@@ -153,3 +153,29 @@ func TestQueueExpiresWorkThatWaitedTooLong(t *testing.T) {
 		t.Errorf("ran %v, want bob only", ran)
 	}
 }
+
+// oldestWait is how long the job waiting longest for a worker has waited,
+// whoever's it is; nothing waiting, it is 0.
+func TestQueueOldestWait(t *testing.T) {
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	release := make(chan struct{})
+	q := newWorkQueue(1, 10, func() time.Time { return now })
+	if w := q.oldestWait(); w != 0 {
+		t.Fatalf("an idle queue's oldest wait: %v", w)
+	}
+	var wg sync.WaitGroup
+	wg.Add(3)
+	q.submit(&job{user: "holder", received: now, run: func() { defer wg.Done(); <-release }})
+	q.submit(&job{user: "alice", received: now.Add(-3 * time.Second), run: wg.Done})
+	q.submit(&job{user: "bob", received: now.Add(-5 * time.Second), run: wg.Done})
+	if w := q.oldestWait(); w != 5*time.Second {
+		t.Errorf("oldest wait %v, want bob's 5s", w)
+	}
+	close(release)
+	wg.Wait()
+	for deadline := time.Now().Add(10 * time.Second); q.oldestWait() != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("jobs still wait")
+		}
+	}
+}

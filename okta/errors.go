@@ -121,10 +121,11 @@ func mapError(err error, resp *sdk.Response, w what) error {
 	if errors.As(err, &ae) {
 		return err
 	}
-	if errors.Is(err, actions.ErrOktaBusy) {
-		// An optional call left unmade: no call, no request id.
-		return &actions.Error{Kind: actions.KindUnavailable, Err: actions.ErrOktaBusy,
-			Message: fmt.Sprintf("%s was left unread: oktabot was using every call Okta allows at once", w)}
+	var left *actions.LeftError
+	if errors.As(err, &left) {
+		// An optional call left unmade: no request id to give.
+		return &actions.Error{Kind: actions.KindUnavailable, Err: left,
+			Message: fmt.Sprintf("%s was left unread: %s", w, left.Why)}
 	}
 	e := &actions.Error{Kind: actions.KindInternal, Err: withoutQuery(err)}
 	var hresp *http.Response

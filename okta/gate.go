@@ -41,10 +41,10 @@ func newGate(max int) *gate {
 	return &gate{max: max, cap: max, byWho: map[string]int{}, changed: make(chan struct{})}
 }
 
-// acquire waits for a free slot for a call made for who, and notes the
-// wait on ctx's work (actions.NoteWaited). An optional call
+// acquire waits for a free slot for a call made for who, and adds the
+// wait to ctx's work (actions.NoteWaited). An optional call
 // (actions.Optional) does not wait: without a free slot that nobody
-// waits for, it gets actions.ErrOktaBusy.
+// waits for, it gets actions.ErrLeftBusy.
 func (g *gate) acquire(ctx context.Context, who string) error {
 	g.mu.Lock()
 	if g.inflight < g.cap && len(g.waiting) == 0 {
@@ -54,14 +54,15 @@ func (g *gate) acquire(ctx context.Context, who string) error {
 	}
 	if actions.IsOptional(ctx) {
 		g.mu.Unlock()
-		return actions.ErrOktaBusy
+		return actions.ErrLeftBusy
 	}
-	actions.NoteWaited(ctx)
 	w := &gateWaiter{who: who, ready: make(chan struct{})}
 	g.waiting = append(g.waiting, w)
 	g.mu.Unlock()
+	start := time.Now()
 	select {
 	case <-w.ready:
+		actions.NoteWaited(ctx, time.Since(start))
 		return nil
 	case <-ctx.Done():
 		g.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -228,8 +229,8 @@ func TestLimiterConcurrencyRefusalIsNotABucketLimit(t *testing.T) {
 }
 
 // An optional call (actions.Optional) never waits: it takes a slot only
-// when one is free and nobody waits for one, and is ErrOktaBusy at once
-// otherwise. A call that does wait for a slot says so on its work
+// when one is free and nobody waits for one, and is ErrLeftBusy at once
+// otherwise. A call that does wait for a slot adds its wait to its work
 // (actions.Waited).
 func TestGateNeverKeepsAnOptionalCallWaiting(t *testing.T) {
 	g := newGate(1)
@@ -237,37 +238,34 @@ func TestGateNeverKeepsAnOptionalCallWaiting(t *testing.T) {
 	if err := g.acquire(optional, "bob"); err != nil {
 		t.Fatalf("an optional call with a free slot: %v", err)
 	}
-	if err := g.acquire(optional, "carol"); !errors.Is(err, actions.ErrOktaBusy) {
-		t.Fatalf("an optional call with every slot taken: %v, want ErrOktaBusy", err)
+	if err := g.acquire(optional, "carol"); err != actions.ErrLeftBusy {
+		t.Fatalf("an optional call with every slot taken: %v, want ErrLeftBusy", err)
 	}
 	alice := actions.OnBehalfOf(context.Background(), "alice")
 	done := make(chan error, 1)
 	go func() { done <- g.acquire(alice, "alice") }()
 	waitWaiting(t, g, 1)
-	if !actions.Waited(alice) {
-		t.Error("alice's call waits for a slot, and her work does not say it waited")
-	}
-	if err := g.acquire(optional, "carol"); !errors.Is(err, actions.ErrOktaBusy) {
-		t.Fatalf("an optional call while alice waits: %v, want ErrOktaBusy", err)
+	if err := g.acquire(optional, "carol"); err != actions.ErrLeftBusy {
+		t.Fatalf("an optional call while alice waits: %v, want ErrLeftBusy", err)
 	}
 	g.release("bob", false)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+	if actions.Waited(alice) <= 0 {
+		t.Error("alice's call waited for a slot, and her work does not say so")
+	}
 	g.release("alice", false)
 	if _, in, w := g.load(); in != 0 || w != 0 {
 		t.Fatalf("in flight %d, waiting %d; want none (the optional calls refused took no slot)", in, w)
-	}
-	if actions.Waited(actions.OnBehalfOf(context.Background(), "alice")) {
-		t.Error("a new request of alice's starts as if it had waited")
 	}
 }
 
 // Through the client and the fake Okta: with the one slot taken, bob's
 // optional read is left unmade (Okta sees no call) and his request's
-// essential call waits; once his request has waited, its optional reads
-// are left even with the slot free, while alice's, which never waited,
-// are made.
+// essential call waits; that brief wait leaves his later optional read
+// to be made, but a request that has waited actions.OptionalPatience for
+// a worker leaves its optional reads even with the slot free.
 func TestClientLeavesOptionalReadsToABusyOkta(t *testing.T) {
 	srv := oktatest.New(t)
 	users := seedUsers(srv, 3)
@@ -304,8 +302,11 @@ func TestClientLeavesOptionalReadsToABusyOkta(t *testing.T) {
 	srv.WaitHeld(1, 10*time.Second)
 	_, err := c.ListFactors(actions.Optional(bob), users[2].ID)
 	var ae *actions.Error
-	if !errors.Is(err, actions.ErrOktaBusy) || !errors.As(err, &ae) || ae.Kind != actions.KindUnavailable {
-		t.Fatalf("bob's optional read with the slot taken: %v, want an unavailable ErrOktaBusy", err)
+	if !errors.Is(err, actions.ErrLeftBusy) || !errors.As(err, &ae) || ae.Kind != actions.KindUnavailable {
+		t.Fatalf("bob's optional read with the slot taken: %v, want an unavailable ErrLeftBusy", err)
+	}
+	if !strings.Contains(ae.Message, "left unread: Okta had every call it allows at once") {
+		t.Errorf("message %q", ae.Message)
 	}
 	go func() {
 		defer wg.Done()
@@ -316,47 +317,58 @@ func TestClientLeavesOptionalReadsToABusyOkta(t *testing.T) {
 	waitFor(t, func() bool { _, _, w := c.lim.gate.load(); return w == 1 })
 	srv.StopHolding()
 	wg.Wait()
-
-	if _, err := c.ListFactors(actions.Optional(bob), users[2].ID); !errors.Is(err, actions.ErrOktaBusy) {
-		t.Errorf("bob's optional read after his request waited: %v, want ErrOktaBusy", err)
-	}
 	if n := factorCalls(users[2]); n != 0 {
 		t.Errorf("Okta saw %d reads of bob's target's factors, want none", n)
 	}
-	if _, err := c.ListFactors(actions.Optional(alice), users[1].ID); err != nil {
-		t.Errorf("alice's optional read with the slot free: %v", err)
+
+	if w := actions.Waited(bob); w <= 0 || w >= actions.OptionalPatience {
+		t.Fatalf("bob waited %v; the test needs a brief wait", w)
 	}
-	if n := factorCalls(users[1]); n != 1 {
-		t.Errorf("Okta saw %d reads of alice's target's factors, want 1", n)
+	if _, err := c.ListFactors(actions.Optional(bob), users[2].ID); err != nil {
+		t.Errorf("bob's optional read after a brief wait, the slot free: %v", err)
+	}
+	carol := actions.Queued(actions.OnBehalfOf(bg, "carol"), actions.OptionalPatience, nil)
+	if _, err := c.ListFactors(actions.Optional(carol), users[1].ID); !errors.Is(err, actions.ErrLeftWaiting) {
+		t.Errorf("carol's optional read after her request waited for a worker: %v, want ErrLeftWaiting", err)
+	}
+	if n := factorCalls(users[1]); n != 0 {
+		t.Errorf("Okta saw %d reads of carol's target's factors, want none", n)
 	}
 }
 
 // An optional call is not retried after a 429, nor sent while its
-// endpoint's rate limit is down to the reserve: it is ErrOktaBusy, and
-// the reserve is left to calls their requests cannot do without.
+// endpoint's rate limit is down to the reserve: the reserve is left to
+// calls their requests cannot do without.
 func TestLimiterLeavesOptionalCallsToTheRateLimit(t *testing.T) {
 	clk := newFakeClock()
 	var calls int
 	var mu sync.Mutex
+	limit := 0 // Okta's concurrency refusal first
 	l := testLimiter(rtFunc(func(r *http.Request) (*http.Response, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		calls++
-		return rlResponse(clk, 429, 600, 0, 60*time.Second), nil
+		return rlResponse(clk, 429, limit, 0, 60*time.Second), nil
 	}), clk, 0)
 	ctx, cancel := context.WithTimeout(actions.Optional(context.Background()), time.Minute)
 	defer cancel()
-	if _, err := get(t, ctx, l, "/api/v1/users/bob/factors"); !errors.Is(err, actions.ErrOktaBusy) {
-		t.Fatalf("an optional call answered 429: %v, want ErrOktaBusy", err)
+	if _, err := get(t, ctx, l, "/api/v1/users/bob/factors"); !errors.Is(err, actions.ErrLeftBusy) {
+		t.Fatalf("an optional call refused for Okta's concurrency limit: %v, want ErrLeftBusy", err)
 	}
-	if calls != 1 || len(clk.Sleeps()) != 0 {
-		t.Fatalf("%d calls and waits %v; want one call and no wait", calls, clk.Sleeps())
+	mu.Lock()
+	limit = 600 // the bucket's own limit, spent
+	mu.Unlock()
+	if _, err := get(t, ctx, l, "/api/v1/users/bob/factors"); !errors.Is(err, actions.ErrLeftRateLimit) {
+		t.Fatalf("an optional call answered 429: %v, want ErrLeftRateLimit", err)
+	}
+	if calls != 2 || len(clk.Sleeps()) != 0 {
+		t.Fatalf("%d calls and waits %v; want two calls and no wait", calls, clk.Sleeps())
 	}
 	// The 429 left the bucket spent until its reset, a minute on.
-	if _, err := get(t, ctx, l, "/api/v1/users/bob/factors"); !errors.Is(err, actions.ErrOktaBusy) {
-		t.Fatalf("an optional call with the bucket spent: %v, want ErrOktaBusy", err)
+	if _, err := get(t, ctx, l, "/api/v1/users/bob/factors"); !errors.Is(err, actions.ErrLeftRateLimit) {
+		t.Fatalf("an optional call with the bucket spent: %v, want ErrLeftRateLimit", err)
 	}
-	if calls != 1 || len(clk.Sleeps()) != 0 {
-		t.Errorf("%d calls and waits %v; want still one call and no wait", calls, clk.Sleeps())
+	if calls != 2 || len(clk.Sleeps()) != 0 {
+		t.Errorf("%d calls and waits %v; want still two calls and no wait", calls, clk.Sleeps())
 	}
 }

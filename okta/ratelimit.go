@@ -167,7 +167,8 @@ func (l *limiter) RoundTrip(req *http.Request) (_ *http.Response, err error) {
 	key := req.Method + " " + tmpl
 	if actions.IsOptional(ctx) {
 		defer func() {
-			if errors.Is(err, actions.ErrOktaBusy) {
+			var left *actions.LeftError
+			if errors.As(err, &left) {
 				l.metrics.OktaCallLeft(key)
 			}
 		}()
@@ -184,8 +185,10 @@ func (l *limiter) RoundTrip(req *http.Request) (_ *http.Response, err error) {
 		body = b
 	}
 
-	if actions.IsOptional(ctx) && actions.LeaveOptional(ctx) {
-		return nil, actions.ErrOktaBusy
+	if actions.IsOptional(ctx) {
+		if err := actions.LeaveOptional(ctx); err != nil {
+			return nil, err
+		}
 	}
 	lastID := "" // of the last 429, for the error if admit gives up
 	for attempt := 1; ; attempt++ {
@@ -234,7 +237,10 @@ func (l *limiter) RoundTrip(req *http.Request) (_ *http.Response, err error) {
 		case resp.StatusCode == http.StatusTooManyRequests:
 			drain(resp.Body)
 			if actions.IsOptional(ctx) {
-				return nil, actions.ErrOktaBusy
+				if concurrent {
+					return nil, actions.ErrLeftBusy
+				}
+				return nil, actions.ErrLeftRateLimit
 			}
 			if attempt >= maxAttempts {
 				return nil, &rateLimitError{RequestID: reqID, Reset: reset}
@@ -338,7 +344,7 @@ func (l *limiter) admit(ctx context.Context, key string) error {
 		if actions.IsOptional(ctx) {
 			// The reserve is for calls their requests cannot do without.
 			l.mu.Unlock()
-			return actions.ErrOktaBusy
+			return actions.ErrLeftRateLimit
 		}
 		reset := b.reset
 		until := reset.Add(l.jitterFor(b))
@@ -353,7 +359,7 @@ func (l *limiter) admit(ctx context.Context, key string) error {
 			return &rateLimitError{Reset: reset}
 		}
 		l.mu.Unlock()
-		actions.NoteWaited(ctx)
+		actions.NoteWaited(ctx, until.Sub(now))
 		l.log.Debug().Str("bucket", key).Dur("wait", until.Sub(now)).Msg("okta rate limit reserve reached; delaying call")
 		if err := l.sleep(ctx, until); err != nil {
 			return &rateLimitError{Reset: reset, Err: err}

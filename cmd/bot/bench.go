@@ -584,7 +584,7 @@ type burstResult struct {
 
 // leftUnread is what a get-user answer says when it left the factor
 // types unread because Okta was busy.
-const leftUnread = "not read: Okta was busy"
+const leftUnread = "left unread: "
 
 // runBurst has each person send text at once and waits for every answer
 // (after a "queued" notice, if one comes first): how many were answered,

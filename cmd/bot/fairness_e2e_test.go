@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"oktabot/actions"
 	"oktabot/slackfake"
 )
 
@@ -71,10 +72,11 @@ func TestOnePersonsBurstDelaysAnothersCommandByOneRoundTripAtMost(t *testing.T) 
 // get-user's factor types are a read it can do without: when Okta is
 // busy, the user is shown at once without them, saying so and how to read
 // them, rather than after another round trip in the queue. Okta is busy
-// for a command that waited for a worker (there are as many as the calls
-// Okta allows at once, OKTABOT_OKTA_CONCURRENCY), and for one whose factor
-// read would come before a command waiting for a worker. Nothing is
-// timed: Okta holds every call until the test lets the round go.
+// for a command that waited a second (actions.OptionalPatience) for a
+// worker (there are as many as the calls Okta allows at once,
+// OKTABOT_OKTA_CONCURRENCY), and for one whose factor read would come
+// before a command that has waited that long. Okta holds every call until
+// the test lets the round go, after that second; nothing is timed.
 func TestGetUserLeavesFactorTypesToABusyOkta(t *testing.T) {
 	h := newHarness(t)
 	h.env["OKTABOT_OKTA_CONCURRENCY"] = "1"
@@ -88,7 +90,7 @@ func TestGetUserLeavesFactorTypesToABusyOkta(t *testing.T) {
 		}
 		return n
 	}
-	busyText := "not read: Okta was busy"
+	busyText := "left unread: requests were waiting for their turn at Okta"
 	addr := h.healthAddr()
 	queued := func() bool { return value(scrape(t, addr), `oktabot_queue_length{pool="members"}`) == 1 }
 
@@ -119,6 +121,7 @@ func TestGetUserLeavesFactorTypesToABusyOkta(t *testing.T) {
 					t.Fatal(err)
 				}
 				waitFor(t, 10*time.Second, "a command waiting for a worker", queued)
+				time.Sleep(actions.OptionalPatience)
 			} else {
 				sam = h.slack.SlashCommand(uSecurity, chGen, "/okta", "get-user carol.danvers@corp.com")
 				h.okta.WaitHeld(1, 10*time.Second)
@@ -127,6 +130,7 @@ func TestGetUserLeavesFactorTypesToABusyOkta(t *testing.T) {
 					t.Fatal(err)
 				}
 				waitFor(t, 10*time.Second, "a command waiting for a worker", queued)
+				time.Sleep(actions.OptionalPatience)
 			}
 			h.okta.ReleaseHeld() // the first call; the waiting one goes
 			h.okta.WaitHeld(1, 10*time.Second)
