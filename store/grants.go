@@ -41,6 +41,13 @@ const (
 	GrantRevoked GrantStatus = "revoked"
 )
 
+// KeptResult is the Result of a grant made permanent (KeepGrant).
+const KeptResult = "kept for good: nothing was removed"
+
+// Kept reports whether g ended by being made permanent (KeepGrant): its
+// access stays.
+func (g Grant) Kept() bool { return g.Status == GrantRevoked && g.Result == KeptResult }
+
 // Live reports whether a grant in status s still holds (or may hold) its
 // access.
 func (s GrantStatus) Live() bool {
@@ -161,6 +168,11 @@ type Grants interface {
 	// ClaimGrant), so that its removal is owner's and no sweep's: EndsAt
 	// becomes now and EndedBy by. ErrNotClaimable unless it is active.
 	EndGrant(ctx context.Context, id, by, owner string, lease time.Duration, now time.Time) (Grant, error)
+	// KeepGrant ends an active grant without removing its access, which
+	// by (a Slack user id) asked to give for good: revoked, with EndedBy
+	// by, RevokedAt now and Result KeptResult (Kept). ErrNotClaimable
+	// unless it is active.
+	KeepGrant(ctx context.Context, id, by string, now time.Time) (Grant, error)
 
 	// WarnGrants marks active grants that end after now and at most
 	// within of now, not yet warned of, as warned, and returns them: each

@@ -19,6 +19,7 @@ var grantCases = []struct {
 	{"GrantOneLivePerAccess", testGrantOneLive},
 	{"GrantDropAndActivate", testGrantDropAndActivate},
 	{"GrantExtendAndEnd", testGrantExtendAndEnd},
+	{"GrantKeep", testGrantKeep},
 	{"GrantWarnOnce", testGrantWarnOnce},
 	{"GrantRevokeOnce", testGrantRevokeOnce},
 	{"GrantRevokeConcurrentTwoHandles", testGrantRevokeConcurrent},
@@ -305,6 +306,47 @@ func testGrantExtendAndEnd(t *testing.T, h *harness) {
 	}
 	_, err = s.EndGrant(ctx, "NOSUCHGRANT", "UREQ", "replica-a", time.Minute, t1)
 	wantErr(t, "EndGrant of nothing", err, store.ErrNotFound)
+}
+
+// A grant made permanent ends without any removal: never due, never
+// claimed, ended or extended again, and only while active.
+func testGrantKeep(t *testing.T, h *harness) {
+	s := h.handle(t)
+	g := createGrant(t, s, roleGrant())
+	_, err := s.KeepGrant(ctx, g.ID, "USEC", t0)
+	wantErr(t, "KeepGrant of a giving grant", err, store.ErrNotClaimable)
+	if _, err := s.ActivateGrant(ctx, g.ID, "ra1", t0); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.KeepGrant(ctx, g.ID, "", t0)
+	wantErr(t, "KeepGrant by nobody", err, store.ErrInvalid)
+	t1 := t0.Add(time.Hour)
+	kept, err := s.KeepGrant(ctx, g.ID, "USEC", t1)
+	if err != nil {
+		t.Fatalf("KeepGrant: %v", err)
+	}
+	if !kept.Kept() || kept.EndedBy != "USEC" || !kept.RevokedAt.Equal(norm(t1)) || kept.Status.Live() {
+		t.Errorf("kept: %+v", kept)
+	}
+	if got := getGrant(t, s, g.ID); !got.Kept() {
+		t.Errorf("stored as %s %q, want kept", got.Status, got.Result)
+	}
+	if due, _ := s.DueGrants(ctx, t0.Add(24*time.Hour)); len(due) != 0 {
+		t.Errorf("a kept grant is due: %v", grantIDs(due))
+	}
+	if _, err := s.LiveGrant(ctx, g.UserID, g.Access()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("LiveGrant after keeping: %v, want ErrNotFound", err)
+	}
+	_, err = s.ClaimGrant(ctx, g.ID, "replica-a", time.Minute, t0.Add(24*time.Hour))
+	wantErr(t, "ClaimGrant of a kept grant", err, store.ErrNotClaimable)
+	_, err = s.EndGrant(ctx, g.ID, "UREQ", "replica-a", time.Minute, t1)
+	wantErr(t, "EndGrant of a kept grant", err, store.ErrNotClaimable)
+	_, err = s.ExtendGrant(ctx, g.ID, t0.Add(5*time.Hour), t1)
+	wantErr(t, "ExtendGrant of a kept grant", err, store.ErrNotClaimable)
+	_, err = s.KeepGrant(ctx, g.ID, "UREQ", t1)
+	wantErr(t, "KeepGrant twice", err, store.ErrNotClaimable)
+	_, err = s.KeepGrant(ctx, "NOSUCHGRANT", "UREQ", t1)
+	wantErr(t, "KeepGrant of nothing", err, store.ErrNotFound)
 }
 
 // Each grant is warned of once, to one of any number of callers, and only

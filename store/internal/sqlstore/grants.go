@@ -242,6 +242,19 @@ func (s *Store) EndGrant(ctx context.Context, id, by, owner string, lease time.D
 	return s.grantMoved(ctx, op, id, g, ok, err)
 }
 
+// KeepGrant implements store.Grants.
+func (s *Store) KeepGrant(ctx context.Context, id, by string, now time.Time) (store.Grant, error) {
+	const op = "keep grant"
+	if id == "" || by == "" || now.IsZero() {
+		return store.Grant{}, s.invalid(op, "id, by and now are required")
+	}
+	g, ok, err := s.grantReturning(ctx, `UPDATE grants
+		SET status = 'revoked', ended_by = ?, result = ?, revoked_at = ?, updated_at = ?
+		WHERE id = ? AND status = 'active'`,
+		txt(by), txt(store.KeptResult), s.t(now), s.t(now), txt(id))
+	return s.grantMoved(ctx, op, id, g, ok, err)
+}
+
 // WarnGrants implements store.Grants.
 func (s *Store) WarnGrants(ctx context.Context, now time.Time, within time.Duration) ([]store.Grant, error) {
 	const op = "warn grants"
