@@ -129,6 +129,14 @@ type Env struct {
 	// Timebox, when set, makes assign-role and add-to-group give what
 	// they give for a time only (--for): see Timebox.
 	Timebox *Timebox
+	// Keep, when set, is asked when assign-role or add-to-group without
+	// --for finds that a user already has the access: if a time-boxed
+	// grant of oktabot's gave it, the grant is made permanent (its end
+	// removes nothing), once check (the guards, asked as for new access)
+	// allows it, and Keep says so in a few words; "" when no grant of
+	// oktabot's gave it. Without Keep, a grant's end would take away
+	// access its caller asked to give for good.
+	Keep func(ctx context.Context, a Access, check func() error) (kept string, err error)
 	// UserPages, when set, takes every page of a user listing as Okta
 	// returns it (list-users), so that a long listing is never held whole:
 	// the Result then keeps the first page only, and counts them all in

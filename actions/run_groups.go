@@ -95,6 +95,11 @@ func changeMembership(ctx context.Context, env Env, req Request, add bool) (Resu
 		switch {
 		case add && member:
 			o.Done = "already in " + g.Name
+			kept, err := keepHeld(ctx, env, Access{User: *o.User, Group: &g})
+			if kept != "" {
+				o.Done += "; " + kept
+			}
+			o.Err = err
 		case !add && !member:
 			o.Done = "was not in " + g.Name
 		case add:

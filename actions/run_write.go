@@ -65,6 +65,16 @@ func runAssignRole(ctx context.Context, env Env, req Request) (Result, error) {
 		}
 		o.Done = summary("assigned", done, "already had", already)
 		o.Changed = len(done) > 0
+		for _, typ := range already {
+			kept, err := keepHeld(ctx, env, Access{User: *o.User, Role: strings.ToUpper(typ)})
+			if kept != "" {
+				o.Done += "; " + kept
+			}
+			if err != nil {
+				o.Err = err
+				return
+			}
+		}
 	}), nil
 }
 

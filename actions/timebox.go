@@ -116,5 +116,14 @@ func timeboxed(ctx context.Context, env Env, tb *Timebox, a Access, held bool, g
 	return verb + a.Role + " " + Until(until), true, nil
 }
 
+// keepHeld asks env.Keep about access a the user already has, asked for
+// without --for: the words to add to the outcome, or why it failed.
+func keepHeld(ctx context.Context, env Env, a Access) (string, error) {
+	if env.Keep == nil {
+		return "", nil
+	}
+	return env.Keep(ctx, a, func() error { return beforeWrite(ctx, env, a.User.ID) })
+}
+
 // joinDone joins the few words of each role type's outcome.
 func joinDone(parts []string) string { return strings.Join(parts, "; ") }

@@ -106,6 +106,9 @@ func grantWhat(g store.Grant) string {
 // how late its removal was when it was.
 func grantEnded(g store.Grant) string {
 	s := "ended " + Date(g.RevokedAt)
+	if g.Kept() {
+		return "was made permanent by " + Mention(g.EndedBy) + " " + Date(g.RevokedAt)
+	}
 	if g.EndedBy != "" {
 		s = "was ended early by " + Mention(g.EndedBy) + " " + Date(g.RevokedAt)
 	} else if late := g.RevokedAt.Sub(g.EndsAt); late >= requests.GrantOverdue {
@@ -117,11 +120,17 @@ func grantEnded(g store.Grant) string {
 // GrantRevoked tells a grant's requester that it ended and what oktabot
 // removed.
 func GrantRevoked(g store.Grant) Reply {
+	if g.Kept() {
+		return Notice(fmt.Sprintf(":pushpin: Your grant %s of %s %s, who asked to give it for good: its end removes nothing.", Code(g.ID), GrantAccess(g), grantEnded(g)))
+	}
 	return Notice(fmt.Sprintf(":lock: Your grant %s of %s %s: %s.", Code(g.ID), GrantAccess(g), grantEnded(g), Esc(g.Result)))
 }
 
 // GrantRevokedLine is the audit channel's one line for a grant that ended.
 func GrantRevokedLine(g store.Grant) string {
+	if g.Kept() {
+		return fmt.Sprintf(":pushpin: %s grant %s of %s, asked by %s, %s: its end removes nothing", Code(g.Action), Code(g.ID), GrantAccess(g), Mention(g.RequesterID), grantEnded(g))
+	}
 	return fmt.Sprintf(":lock: %s grant %s of %s, asked by %s, %s: %s", Code(g.Action), Code(g.ID), GrantAccess(g), Mention(g.RequesterID), grantEnded(g), Esc(g.Result))
 }
 
@@ -169,6 +178,10 @@ func WithGrantNote(r Reply, a store.Approval, grants []store.Grant) Reply {
 		note += " What the user already has through a grant of oktabot's is extended instead."
 	}
 	for _, g := range grants {
+		if g.Kept() {
+			note += fmt.Sprintf("\n:pushpin: *Made permanent* %s by %s: %s to %s (grant %s); its end removes nothing.", Date(g.RevokedAt), Mention(g.EndedBy), Esc(grantWhat(g)), Esc(g.UserLabel), Code(g.ID))
+			continue
+		}
 		if g.Status == store.GrantRevoked {
 			how := "at its end"
 			if g.EndedBy != "" {

@@ -40,6 +40,9 @@ func TestGrantMessages(t *testing.T) {
 	early := groupGrant()
 	early.Status, early.EndedBy, early.RevokedAt, early.Result = store.GrantRevoked, "U0SECURE1", t0.Add(time.Hour), "removed carol.danvers@corp.com from On-call <responders>"
 	golden(t, "grant-ended-early", GrantEndAnswer(early, requests.EndedNow))
+	kept := groupGrant()
+	kept.Status, kept.EndedBy, kept.RevokedAt, kept.Result = store.GrantRevoked, "U0SECURE1", t0.Add(time.Hour), store.KeptResult
+	golden(t, "grant-kept", GrantRevoked(kept))
 
 	if b := buttonsOf(GrantEnding(roleGrant(), now).Blocks); len(b) != 2 || b[0].ActionID != ActGrantExtend || b[1].ActionID != ActGrantEnd ||
 		b[0].Value != roleGrant().ID || b[1].Value != roleGrant().ID || b[1].Confirm == nil {
@@ -52,6 +55,12 @@ func TestGrantMessages(t *testing.T) {
 		"revoked line": {GrantRevokedLine(revoked), []string{"`assign-role` grant `GRANTABCDEFGHIJKLMNOPQRSTU`", "`HELP_DESK_ADMIN` to `Bob Builder &lt;bob@corp.com&gt;`", "asked by <@U0ALICE01>", "ended <!date^"}},
 		"late line":    {GrantRevokedLine(func() store.Grant { g := revoked; g.RevokedAt = g.EndsAt.Add(time.Hour); return g }()), []string{"(1h after its end, <!date^"}},
 		"early line":   {GrantRevokedLine(early), []string{"the group `On-call &lt;responders&gt;`", "was ended early by <@U0SECURE1>"}},
+		"kept line":    {GrantRevokedLine(kept), []string{":pushpin:", "the group `On-call &lt;responders&gt;`", "was made permanent by <@U0SECURE1>", "its end removes nothing"}},
+		"kept note": {strings.NewReplacer(`\u003c`, "<", `\u003e`, ">").Replace(allText(WithGrantNote(Approval(func() store.Approval {
+			ap := pendingApproval()
+			ap.Action, ap.Params, ap.Status = "add-to-group", map[string]string{"group": "On-call", "for": "2h"}, store.StatusDone
+			return ap
+		}(), requests.NoStep), store.Approval{Params: map[string]string{"for": "2h"}}, []store.Grant{kept}))), []string{"*Made permanent* ", "by <@U0SECURE1>", "its end removes nothing"}},
 		"overdue line": {GrantOverdueLine(failing), []string{":rotating_light:", "could not remove it yet (3 failed attempts; last: Okta did not answer in time)"}},
 	} {
 		for _, w := range c.want {

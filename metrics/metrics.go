@@ -141,7 +141,7 @@ func New(reg prometheus.Registerer, o Options) *Metrics {
 	}, []string{"purpose", "outcome"})
 	m.grants = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "oktabot_grants_total",
-		Help: "Time-boxed grants' moves: given, extended, revoked, revoke_failed (retried), overdue.",
+		Help: "Time-boxed grants' moves: given, extended, revoked, revoke_failed (retried), kept (made permanent), overdue.",
 	}, []string{"action", "event"})
 	reg.MustRegister(m.requests, m.targets, m.decisions, m.duration, m.ack, m.oktaCalls, m.oktaDuration,
 		m.oktaLimit, m.oktaRemaining, m.oktaLimited, m.oktaLeft, m.slackErrors, m.slackReconnect, m.pushes, m.grants, build, m.state)
@@ -214,13 +214,13 @@ func (m *Metrics) Verify(purpose, outcome string) {
 }
 
 // Grant counts a time-boxed grant's move: given, extended, revoked,
-// revoke_failed or overdue.
+// revoke_failed, kept (made permanent) or overdue.
 func (m *Metrics) Grant(action, event string) {
 	if m == nil {
 		return
 	}
 	switch event {
-	case "given", "extended", "revoked", "revoke_failed", "overdue":
+	case "given", "extended", "revoked", "revoke_failed", "kept", "overdue":
 	default:
 		event = "other"
 	}

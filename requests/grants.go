@@ -111,7 +111,15 @@ func grantFor(req actions.Request) time.Duration {
 // alone, and the action then gives nothing (actions.Timebox).
 func (e *Engine) Granting(env actions.Env, c Caller, req actions.Request) actions.Env {
 	d := grantFor(req)
-	if d == 0 || e.Store == nil {
+	if e.Store == nil || req.Action == nil || !auth.Timeboxed(req.Action.Name) {
+		return env
+	}
+	if d == 0 {
+		if req.Values["for"] == "" {
+			env.Keep = func(ctx context.Context, a actions.Access, check func() error) (string, error) {
+				return e.keep(ctx, c, a, check)
+			}
+		}
 		return env
 	}
 	extend := req.Bool("extend")
@@ -182,6 +190,40 @@ func (e *Engine) extend(ctx context.Context, c Caller, a actions.Access, d time.
 	e.Record(ctx, Transition{Event: EventGrantExtended, Actor: c.ID, Channel: c.Channel, Grant: &ext,
 		Detail: fmt.Sprintf("%s %s (was %s)", a.Name(), actions.Until(ext.EndsAt), actions.Until(g.EndsAt))})
 	return ext.EndsAt, nil
+}
+
+// keep makes the grant of oktabot's that gave access a, which c asked to
+// give for good (no --for), permanent: its end removes nothing. check
+// asks the guards first, as for new access. No grant gave it: "".
+func (e *Engine) keep(ctx context.Context, c Caller, a actions.Access, check func() error) (string, error) {
+	g, err := e.Store.LiveGrant(ctx, a.User.ID, accessKey(a))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", &actions.Error{Kind: actions.KindUnavailable, Err: err,
+			Message: fmt.Sprintf("could not look up oktabot's grants (its database did not answer), so it is not known whether a grant's end takes %s from %s; nothing was changed. Try again", a.Name(), a.User.Login)}
+	case g.Status != store.GrantActive:
+		return "", actions.Errorf(actions.KindConflict,
+			"%s has %s through oktabot's grant %s, which is being %s right now; nothing was changed. Try again in a moment", a.User.Login, a.Name(), g.ID, grantMove(g.Status))
+	}
+	if err := check(); err != nil {
+		return "", err
+	}
+	kept, err := e.Store.KeepGrant(ctx, g.ID, c.ID, e.Now())
+	switch {
+	case errors.Is(err, store.ErrNotClaimable):
+		return "", actions.Errorf(actions.KindConflict,
+			"oktabot's grant %s of %s to %s ended as it was being made permanent, and its access is being removed; ask again once it is", g.ID, a.Name(), a.User.Login)
+	case err != nil:
+		return "", &actions.Error{Kind: actions.KindUnavailable, Err: err,
+			Message: fmt.Sprintf("could not make oktabot's grant %s permanent (its database did not answer), so it still ends %s; try again", g.ID, actions.Until(g.EndsAt))}
+	}
+	e.Log.Info().Str("event", string(EventGrantKept)).Str("grant", g.ID).Msg("grant made permanent")
+	e.Record(ctx, Transition{Event: EventGrantKept, Actor: c.ID, Channel: c.Channel, Grant: &kept,
+		Detail: fmt.Sprintf("%s kept for good (it was %s)", a.Name(), actions.Until(g.EndsAt))})
+	e.GrantNotify.GrantRevoked(context.WithoutCancel(ctx), kept)
+	return fmt.Sprintf("oktabot's grant %s, which gave it %s, is now for good: its end removes nothing", g.ID, actions.Until(g.EndsAt)), nil
 }
 
 // GrantRefusals is what a time-boxed request (--for) of users (their Okta

@@ -41,6 +41,8 @@ func (e *Engine) count(r store.AuditRecord) {
 		} else {
 			m.Grant(r.Action, "revoked")
 		}
+	case EventGrantKept:
+		m.Grant(r.Action, "kept")
 	case EventGrantOverdue:
 		m.Grant(r.Action, "overdue")
 	case EventOutcome:

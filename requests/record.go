@@ -67,6 +67,9 @@ const (
 	// found gone (unchanged), or could not be removed this time (failed:
 	// it is tried again).
 	EventGrantRevoked Event = "grant.revoked"
+	// EventGrantKept: a grant was made permanent (its end removes
+	// nothing) by a request without --for for the access it gave.
+	EventGrantKept Event = "grant.kept"
 	// EventGrantOverdue: a grant's access is still there well past its
 	// end (recorded once, and told to the audit channel).
 	EventGrantOverdue Event = "grant.overdue"

@@ -584,3 +584,92 @@ func TestTimeboxedRoleExtendIsGuardedWithoutApproval(t *testing.T) {
 	at := g.clock.Now()
 	mustContain(t, g.reply(uSec1, "assign-role dave@corp.com --role HELP_DESK_ADMIN --for 4h --extend"), "its grant now lasts "+until(at.Add(4*time.Hour)))
 }
+
+// Access given for a time and then asked for again without --for is kept
+// for good: the grant is made permanent, so its end takes away nothing
+// its caller asked to give for good. Its requester is told, the audit
+// channel too, and the records say grant.kept. Access not given by a grant
+// of oktabot's is an answer, as before.
+func TestTimeboxedGrantIsKeptForGoodWhenAskedWithoutFor(t *testing.T) {
+	g := newGrants(t)
+	direct := grantPolicyE2E[:strings.Index(grantPolicyE2E, "approvals:")] + "audit:\n  channel: C0AUDIT\n"
+	g.setPolicy(direct)
+	erin, _ := g.okta.User("erin@corp.com")
+	g.okta.AddGroupMember(g.group.ID, erin.ID) // for good, not by oktabot
+	g.okta.AddUser(oktatest.User{Login: "sid@corp.com", Email: "sid@corp.com", FirstName: "Sid", LastName: "Sentinel"})
+	g.okta.AddUser(oktatest.User{Login: "sam@corp.com", Email: "sam@corp.com", FirstName: "Sam", LastName: "Secure"}) // uSec1's account
+	g.start("bot")
+
+	mustContain(t, g.reply(uAlice, "add-to-group dave@corp.com --group Responders --for 2h"), "added to Responders")
+	mustContain(t, g.reply(uSec1, "assign-role dave@corp.com --role HELP_DESK_ADMIN --for 1h"), "assigned HELP_DESK_ADMIN")
+	var membership, role store.Grant
+	for _, gr := range g.grants() {
+		if gr.GroupID != "" {
+			membership = gr
+		} else {
+			role = gr
+		}
+	}
+	// Sid's grant, not kept, ends with dave's: its removal shows that the
+	// grants' ends have come.
+	mustContain(t, g.reply(uAlice, "add-to-group sid@corp.com --group Responders --for 2h"), "added to Responders")
+	sid := g.grant("sid@corp.com")
+
+	mustContain(t, g.reply(uSec1, "add-to-group dave@corp.com erin@corp.com --group Responders"),
+		"already in Responders; oktabot's grant "+membership.ID, "is now for good: its end removes nothing")
+	mustContain(t, g.reply(uSec1, "assign-role dave@corp.com --role HELP_DESK_ADMIN"),
+		"already had HELP_DESK_ADMIN; oktabot's grant "+role.ID, "is now for good")
+	for _, gr := range g.grants() {
+		if gr.ID != sid.ID && (!gr.Kept() || gr.EndedBy != uSec1) {
+			t.Errorf("grant %s: %s %q by %q, want kept by %s", gr.ID, gr.Status, gr.Result, gr.EndedBy, uSec1)
+		}
+	}
+	mustContain(t, g.dm(uAlice, ":pushpin: Your grant").AllText(), membership.ID, "was made permanent by <@"+uSec1+">", "its end removes nothing")
+	waitFor(t, 5*time.Second, "the audit channel's lines", func() bool { return len(g.auditWith(":pushpin:")) == 2 })
+
+	g.clock.add(3 * time.Hour)
+	waitFor(t, 15*time.Second, "sid to leave Responders", func() bool { return !g.member("sid@corp.com") })
+	g.waitGrant("sid@corp.com", store.GrantRevoked)
+	if !g.member("dave@corp.com") || !g.member("erin@corp.com") || !slices.Contains(g.roleTypes("dave@corp.com"), "HELP_DESK_ADMIN") {
+		t.Fatalf("after the grants' ends: dave in Responders %v, erin %v, dave's roles %v", g.member("dave@corp.com"), g.member("erin@corp.com"), g.roleTypes("dave@corp.com"))
+	}
+	if n := g.oktaOps("unassignUserFromGroup") + g.oktaOps("unassignRoleFromUser"); n != 1 {
+		t.Errorf("%d removals sent to Okta, want sid's only", n)
+	}
+	var events []string
+	for _, r := range g.audit() {
+		if strings.HasPrefix(r.Event, "grant.") {
+			events = append(events, r.Event+" "+r.Params["grant"])
+		}
+	}
+	want := []string{"grant.given " + membership.ID, "grant.given " + role.ID, "grant.given " + sid.ID,
+		"grant.kept " + membership.ID, "grant.kept " + role.ID, "grant.revoked " + sid.ID}
+	if !slices.Equal(events, want) {
+		t.Errorf("grant records %q, want %q", events, want)
+	}
+}
+
+// Making a grant permanent keeps access longer, so the guards are asked
+// as for new access: a caller whose roles may not act on Okta admins
+// cannot keep an admin's membership, nor anyone their own; the grant
+// still ends as it would have.
+func TestTimeboxedGrantKeptForGoodKeepsTheGuards(t *testing.T) {
+	g := newGrants(t)
+	g.start("bot")
+	mustContain(t, g.reply(uAlice, "add-to-group dave@corp.com --group Responders --for 1h"), "added to Responders")
+	mustContain(t, g.reply(uSec1, "add-to-group alice@corp.com --group Responders --for 1h"), "added to Responders")
+	dave, _ := g.okta.User("dave@corp.com")
+	g.okta.AddRole(dave.ID, oktatest.Role{Type: "READ_ONLY_ADMIN"}) // dave became an Okta admin since
+	mustContain(t, g.reply(uAlice, "add-to-group dave@corp.com --group Responders"), "holds Okta admin roles (READ_ONLY_ADMIN)", "admin_targets")
+	mustContain(t, g.reply(uAlice, "add-to-group alice@corp.com --group Responders"), "your own Okta account")
+	for _, gr := range g.grants() {
+		if gr.Status != store.GrantActive {
+			t.Errorf("grant %s to %s is %s %q, want still active", gr.ID, gr.UserLabel, gr.Status, gr.Result)
+		}
+	}
+	if n := len(g.auditEvents("grant.kept")); n != 0 {
+		t.Errorf("%d grant.kept records, want none", n)
+	}
+	g.clock.add(61 * time.Minute)
+	waitFor(t, 15*time.Second, "both to leave Responders", func() bool { return !g.member("dave@corp.com") && !g.member("alice@corp.com") })
+}

@@ -44,7 +44,7 @@ async function api(method, path, body) {
 
 const EMOJI = {
   warning: "⚠️", no_entry: "⛔", white_check_mark: "✅", hourglass: "⌛", hourglass_flowing_sand: "⏳",
-  information_source: "ℹ️", grey_question: "❔", no_entry_sign: "🚫", lock: "🔒", x: "❌", key: "🔑",
+  information_source: "ℹ️", grey_question: "❔", no_entry_sign: "🚫", lock: "🔒", pushpin: "📌", x: "❌", key: "🔑",
   white_circle: "⚪", large_green_circle: "🟢", large_yellow_circle: "🟡", large_orange_circle: "🟠",
   black_circle: "⚫", red_circle: "🔴", electric_plug: "🔌", construction: "🚧", thread: "🧵", snail: "🐌",
   memo: "📝", gear: "⚙️", busts_in_silhouette: "👥", bust_in_silhouette: "👤", house: "🏠", mag: "🔍",
