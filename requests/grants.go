@@ -157,6 +157,8 @@ func (e *Engine) heldGrant(ctx context.Context, a actions.Access, extend bool) (
 	case g.Status != store.GrantActive:
 		return g, actions.Errorf(actions.KindConflict,
 			"oktabot's grant %s of %s to %s is being %s right now; nothing was changed. Try again in a moment", g.ID, a.Name(), a.User.Login, grantMove(g.Status))
+	case !g.EndsAt.After(e.Now()):
+		return g, pastEnd(g, a)
 	case !extend:
 		return g, actions.Errorf(actions.KindConflict,
 			"%s already has %s through oktabot's grant %s, %s; add --extend to extend it. Nothing was changed", a.User.Login, a.Name(), g.ID, actions.Until(g.EndsAt))
@@ -192,6 +194,14 @@ func (e *Engine) extend(ctx context.Context, c Caller, a actions.Access, d time.
 	return ext.EndsAt, nil
 }
 
+// pastEnd refuses to extend or keep grant g of a, whose end has come: it
+// is over, and its access is being removed (a sweep may not have come yet).
+func pastEnd(g store.Grant, a actions.Access) error {
+	return actions.Errorf(actions.KindConflict,
+		"oktabot's grant %s of %s to %s ended %s, and its access is being removed; nothing was changed. Ask again once it is",
+		g.ID, a.Name(), a.User.Login, g.EndsAt.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
 // keep makes the grant of oktabot's that gave access a, which c asked to
 // give for good (no --for), permanent: its end removes nothing. check
 // asks the guards first, as for new access. No grant gave it: "".
@@ -206,6 +216,8 @@ func (e *Engine) keep(ctx context.Context, c Caller, a actions.Access, check fun
 	case g.Status != store.GrantActive:
 		return "", actions.Errorf(actions.KindConflict,
 			"%s has %s through oktabot's grant %s, which is being %s right now; nothing was changed. Try again in a moment", a.User.Login, a.Name(), g.ID, grantMove(g.Status))
+	case !g.EndsAt.After(e.Now()):
+		return "", pastEnd(g, a)
 	}
 	if err := check(); err != nil {
 		return "", err

@@ -516,3 +516,31 @@ func TestEndGrantRacesTheSweeps(t *testing.T) {
 		}
 	}
 }
+
+// A grant past its end is over, whether or not a sweep has removed its
+// access yet: --extend (and a request to keep it for good) in those
+// seconds does not revive it, and its access is removed as at any end.
+func TestGrantPastItsEndIsNotRevived(t *testing.T) {
+	g := newGrantRig(t)
+	e := g.replica("a")
+	g.okta.AddUser(oktatest.User{Login: "sec@corp.com", Email: "sec@corp.com", FirstName: "Sec", LastName: "Urity"})
+	outcome(t, must(g.ask(e, "U0ALICE", "add-to-group bob@corp.com --group \"On-call responders\" --for 1h")))
+	first := g.one()
+	g.clock.add(61 * time.Minute) // past its end; no sweep yet
+	for _, text := range []string{
+		"add-to-group bob@corp.com --group \"On-call responders\" --for 2h --extend",
+		"add-to-group bob@corp.com --group \"On-call responders\"",
+	} {
+		o := outcome(t, must(g.ask(e, "U0SEC1", text)))
+		if o.Err == nil || !strings.Contains(o.Err.Error(), "ended") {
+			t.Errorf("%s: %+v, want refused: the grant has ended", text, o)
+		}
+		if got := g.one(); got.Status != store.GrantActive || !got.EndsAt.Equal(first.EndsAt) {
+			t.Errorf("%s: grant now %s %q, ends %v; want as it was", text, got.Status, got.Result, got.EndsAt)
+		}
+	}
+	e.SweepGrants(context.Background())
+	if n := len(g.okta.Members(g.group.ID)); n != 0 || len(g.gn.revoked) != 1 {
+		t.Errorf("after the sweep: %d members, revoked %v", n, g.gn.revoked)
+	}
+}

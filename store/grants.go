@@ -161,7 +161,9 @@ type Grants interface {
 	DropGrant(ctx context.Context, id string) error
 	// ExtendGrant moves an active grant's end to endsAt (which must be
 	// after now), and clears WarnedAt and OverdueAt: it is warned of
-	// again before its new end. ErrNotClaimable unless it is active.
+	// again before its new end. ErrNotClaimable unless it is active and
+	// its end has not come: a grant past its end is over, whether its
+	// access was removed yet or not.
 	ExtendGrant(ctx context.Context, id string, endsAt, now time.Time) (Grant, error)
 	// EndGrant ends an active grant early and claims it for owner in the
 	// same move (revoking, for lease by the database's clock, as
@@ -171,7 +173,7 @@ type Grants interface {
 	// KeepGrant ends an active grant without removing its access, which
 	// by (a Slack user id) asked to give for good: revoked, with EndedBy
 	// by, RevokedAt now and Result KeptResult (Kept). ErrNotClaimable
-	// unless it is active.
+	// unless it is active and its end has not come.
 	KeepGrant(ctx context.Context, id, by string, now time.Time) (Grant, error)
 
 	// WarnGrants marks active grants that end after now and at most

@@ -268,6 +268,9 @@ func testGrantExtendAndEnd(t *testing.T, h *harness) {
 	}
 	_, err = s.ExtendGrant(ctx, giving.ID, near, near)
 	wantErr(t, "ExtendGrant to now", err, store.ErrInvalid)
+	// Past its end, it is over, swept or not.
+	_, err = s.ExtendGrant(ctx, giving.ID, t0.Add(5*time.Hour), t0.Add(2*time.Hour))
+	wantErr(t, "ExtendGrant at its end", err, store.ErrNotClaimable)
 	newEnd := t0.Add(4 * time.Hour)
 	ext, err := s.ExtendGrant(ctx, giving.ID, newEnd, near)
 	if err != nil {
@@ -320,6 +323,8 @@ func testGrantKeep(t *testing.T, h *harness) {
 	}
 	_, err = s.KeepGrant(ctx, g.ID, "", t0)
 	wantErr(t, "KeepGrant by nobody", err, store.ErrInvalid)
+	_, err = s.KeepGrant(ctx, g.ID, "USEC", g.EndsAt)
+	wantErr(t, "KeepGrant at its end", err, store.ErrNotClaimable)
 	t1 := t0.Add(time.Hour)
 	kept, err := s.KeepGrant(ctx, g.ID, "USEC", t1)
 	if err != nil {

@@ -222,7 +222,7 @@ func (s *Store) ExtendGrant(ctx context.Context, id string, endsAt, now time.Tim
 		return store.Grant{}, s.invalid(op, "id, now and an end after now are required")
 	}
 	g, ok, err := s.grantReturning(ctx, `UPDATE grants SET ends_at = ?, warned_at = NULL, overdue_at = NULL, updated_at = ?
-		WHERE id = ? AND status = 'active'`, s.t(endsAt), s.t(now), txt(id))
+		WHERE id = ? AND status = 'active' AND ends_at > ?`, s.t(endsAt), s.t(now), txt(id), s.t(now))
 	return s.grantMoved(ctx, op, id, g, ok, err)
 }
 
@@ -250,8 +250,8 @@ func (s *Store) KeepGrant(ctx context.Context, id, by string, now time.Time) (st
 	}
 	g, ok, err := s.grantReturning(ctx, `UPDATE grants
 		SET status = 'revoked', ended_by = ?, result = ?, revoked_at = ?, updated_at = ?
-		WHERE id = ? AND status = 'active'`,
-		txt(by), txt(store.KeptResult), s.t(now), s.t(now), txt(id))
+		WHERE id = ? AND status = 'active' AND ends_at > ?`,
+		txt(by), txt(store.KeptResult), s.t(now), s.t(now), txt(id), s.t(now))
 	return s.grantMoved(ctx, op, id, g, ok, err)
 }
 
