@@ -160,7 +160,7 @@ func Approval(a store.Approval, step requests.Step) Reply {
 	if a.Status == store.StatusPending || a.Status == "" {
 		confirm := slack.NewConfirmationBlockObject(
 			Plain("Approve this request?"),
-			Plain(Clip(fmt.Sprintf("%s on %d target(s), asked for by %s, runs against Okta as soon as you approve.", a.Action, len(a.Targets), a.RequesterID), 300)),
+			Plain(Clip(fmt.Sprintf("%s runs against Okta as soon as you approve, on %s.", a.Action, plainTargets(a, 3)), 300)),
 			Plain("Approve"), Plain("Cancel"))
 		approve := slack.NewButtonBlockElement(ActApprove, a.ID, Plain("Approve")).WithStyle(slack.StylePrimary).WithConfirm(confirm)
 		deny := slack.NewButtonBlockElement(ActDeny, a.ID, Plain("Deny")).WithStyle(slack.StyleDanger)
@@ -280,6 +280,21 @@ func ApprovalTargetRefs(a store.Approval) []string {
 		}
 	}
 	return refs
+}
+
+// plainTargets is an approval's targets in one line of plain text (a
+// confirmation dialog's, which renders no formatting), the first show of
+// them named by their labels.
+func plainTargets(a store.Approval, show int) string {
+	labelled := len(a.TargetLabels) == len(a.Targets)
+	var names []string
+	for i, t := range a.Targets[:min(len(a.Targets), show)] {
+		if labelled && a.TargetLabels[i] != "" {
+			t = a.TargetLabels[i]
+		}
+		names = append(names, t)
+	}
+	return summarize(names, len(a.Targets))
 }
 
 // ApprovalTargets is an approval's targets in one line, the first show of

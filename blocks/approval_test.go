@@ -77,7 +77,21 @@ func TestApprovalMessages(t *testing.T) {
 	}
 	b := buttonsOf(Approval(p, requests.NoStep).Blocks)
 	if len(b) != 2 || b[0].ActionID != ActApprove || b[1].ActionID != ActDeny || b[0].Value != p.ID || b[1].Value != p.ID || b[0].Confirm == nil {
-		t.Errorf("pending approval buttons = %+v", b)
+		t.Fatalf("pending approval buttons = %+v", b)
+	}
+	// The last look before approving names what it touches, in plain
+	// text (a confirmation dialog renders no mention): never a raw id.
+	if got := b[0].Confirm.Text.Text; !strings.Contains(got, "Bob Builder <bob@corp.com> and carol.danvers@corp.com") || strings.Contains(got, p.RequesterID) {
+		t.Errorf("the Approve confirmation says %q; want its targets by name, and no Slack id", got)
+	}
+	many := p
+	many.Targets, many.TargetLabels = nil, nil
+	for i := range 7 {
+		many.Targets = append(many.Targets, fmt.Sprintf("00u%d", i))
+		many.TargetLabels = append(many.TargetLabels, fmt.Sprintf("user%d@corp.com", i))
+	}
+	if got := buttonsOf(Approval(many, requests.NoStep).Blocks)[0].Confirm.Text.Text; !strings.Contains(got, "user0@corp.com, user1@corp.com, user2@corp.com and 4 more") {
+		t.Errorf("the Approve confirmation of 7 targets says %q", got)
 	}
 }
 
@@ -90,8 +104,16 @@ func TestApprovalShowsTargetLabels(t *testing.T) {
 	a.TargetLabels[1] = "Mallory <!channel> *boss* <mallory@corp.com>"
 	wantRef := "`Mallory &lt;!channel&gt; *boss* &lt;mallory@corp.com&gt;`"
 	all := func(r Reply) string { b, _ := json.Marshal(r.Blocks); return string(b) }
+	// The Approve confirmation is plain text, which Slack shows as it is
+	// (no mention, no formatting): it names the label as typed.
+	msg := Approval(a, requests.NoStep)
+	confirm := buttonsOf(msg.Blocks)[0].Confirm
+	if confirm.Text.Type != slack.PlainTextType || !strings.Contains(confirm.Text.Text, "Mallory <!channel> *boss* <mallory@corp.com>") {
+		t.Errorf("the Approve confirmation: %+v", confirm.Text)
+	}
+	buttonsOf(msg.Blocks)[0].Confirm = nil
 	for name, text := range map[string]string{
-		"approval message": all(Approval(a, requests.NoStep)),
+		"approval message": all(msg),
 		"request line":     RequestLine(a),
 		"audit line":       AuditRequest(a),
 		"deny form":        fmt.Sprint(DenyForm(a).Blocks.BlockSet[0].(*slack.SectionBlock).Text.Text),

@@ -101,7 +101,7 @@ func reviewButton(a store.Approval) slack.Block {
 		return nil
 	}
 	confirm := slack.NewConfirmationBlockObject(Plain("Mark it reviewed?"),
-		Plain(Clip(fmt.Sprintf("You looked at what %s ran with break glass, and why. The audit keeps who reviewed it.", a.RequesterID), 300)),
+		Plain(Clip(fmt.Sprintf("You looked at what %s ran with break glass, on %s, and why. The audit keeps who reviewed it.", a.Action, plainTargets(a, 3)), 300)),
 		Plain("Reviewed"), Plain("Cancel"))
 	return slack.NewActionBlock(blockReview, slack.NewButtonBlockElement(ActReviewed, a.ID, Plain("Reviewed")).WithStyle(slack.StylePrimary).WithConfirm(confirm))
 }
