@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,11 +78,38 @@ func (b *Bot) pickSubmitted(ctx context.Context, cb slack.InteractionCallback) a
 		b.log.Info().Str("event", "pick.refused").Str("user", cb.User.ID).Str("action", a.Name).Msg("picked an action the policy does not allow")
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockPick: fmt.Sprintf("You are not allowed to run %s. Choose another action.", a.Name)})
 	}
-	view := blocks.ActionForm(a, actions.Request{Action: a, Values: map[string]string{}}, meta, b.ruleFor(a.Name))
+	view := blocks.ActionForm(formAction(a, d), actions.Request{Action: a, Values: map[string]string{}}, meta, b.ruleFor(a.Name))
 	return slack.NewUpdateViewSubmissionResponse(&view)
 }
 
 func (b *Bot) ruleFor(action string) *auth.ApprovalRule { return b.cfg.Auth.Policy().RuleFor(action) }
+
+// formAction is a as its form offers it to a caller the policy decided d
+// for: the role types it offers (assign-role's --role) are those d lets
+// them assign, when it lets them assign any. What is submitted is checked
+// against the policy all the same.
+func formAction(a *actions.Action, d auth.Decision) *actions.Action {
+	if d.RoleTypes.IsZero() {
+		return a
+	}
+	out := *a
+	out.Params = slices.Clone(a.Params)
+	for i, p := range out.Params {
+		if p.Name != "role" || p.Type != actions.Choice {
+			continue
+		}
+		var allowed []string
+		for _, c := range p.Choices {
+			if d.RoleTypes.Allows(c) {
+				allowed = append(allowed, c)
+			}
+		}
+		if len(allowed) > 0 {
+			out.Params[i].Choices = allowed
+		}
+	}
+	return &out
+}
 
 // actionSubmitted validates a form and, when it is complete, closes it and
 // runs the request on a worker.

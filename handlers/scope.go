@@ -219,7 +219,7 @@ func (b *Bot) scopeSubmitted(ctx context.Context, cb slack.InteractionCallback) 
 	case d.Verdict == auth.Deny:
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.BlockPick: fmt.Sprintf("You are not allowed to run %s. Choose another action.", a.Name)})
 	}
-	view := blocks.LabelledActionForm(a, actions.Request{Action: a, Targets: ids, Values: map[string]string{}}, labels, meta, b.ruleFor(a.Name))
+	view := blocks.LabelledActionForm(formAction(a, d), actions.Request{Action: a, Targets: ids, Values: map[string]string{}}, labels, meta, b.ruleFor(a.Name))
 	return slack.NewUpdateViewSubmissionResponse(&view)
 }
 

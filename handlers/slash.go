@@ -251,7 +251,7 @@ func (b *Bot) openPicker(ctx context.Context, log zerolog.Logger, inv invocation
 // openActionModal asks for what a command left out, pre-filled with what
 // it gave.
 func (b *Bot) openActionModal(ctx context.Context, log zerolog.Logger, inv invocation, req actions.Request, decision auth.Decision) {
-	view := blocks.ActionForm(req.Action, req, blocks.FormMeta{Channel: inv.channel, ResponseURL: inv.responseURL, Context: req.Context}, decision.Rule)
+	view := blocks.ActionForm(formAction(req.Action, decision), req, blocks.FormMeta{Channel: inv.channel, ResponseURL: inv.responseURL, Context: req.Context}, decision.Rule)
 	b.openView(ctx, log, inv, view)
 }
 

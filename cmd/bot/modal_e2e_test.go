@@ -317,3 +317,22 @@ func TestReadCommandWithoutTheRulesReasonOpensTheForm(t *testing.T) {
 	form := h.openedView(uAlice, "okta_action", views)
 	mustContain(t, string(form.Blocks), `"block_id":"reason"`, "bob@corp.com")
 }
+
+// The assign-role form offers only the role types its caller may assign
+// (their roles' assignable_roles): "*" leaves out the privileged ones,
+// which the policy would refuse anyway.
+func TestAssignRoleFormOffersOnlyAssignableRoleTypes(t *testing.T) {
+	h := newHarness(t).start()
+	views := len(h.slack.Views())
+	cmd := h.slack.SlashCommand(uSecurity, chGen, "/okta", "assign-role bob@corp.com")
+	if _, err := cmd.WaitAck(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	form := string(h.openedView(uSecurity, "okta_action", views).Blocks)
+	mustContain(t, form, `"value":"HELP_DESK_ADMIN"`, `"value":"USER_ADMIN"`)
+	for _, typ := range []string{"SUPER_ADMIN", "ORG_ADMIN"} {
+		if strings.Contains(form, `"value":"`+typ+`"`) {
+			t.Errorf("the form offers %s, which security may not assign", typ)
+		}
+	}
+}
