@@ -345,6 +345,8 @@ type Store interface {
 
 	// Grants: time-boxed access (grants.go).
 	Grants
+	// PushLocks: one Okta Verify push waiting per person (push.go).
+	PushLocks
 
 	// Close releases the store's connections.
 	Close() error

@@ -77,7 +77,7 @@ func TestMigrationsAppliedOnceInWALMode(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff([]string{"0001_init", "0002_public_result", "0003_target_labels", "0004_audit_retention", "0005_break_glass", "0006_grants", "0007_grants_by_request"}, got); d != "" {
+	if d := cmp.Diff([]string{"0001_init", "0002_public_result", "0003_target_labels", "0004_audit_retention", "0005_break_glass", "0006_grants", "0007_grants_by_request", "0008_push_locks"}, got); d != "" {
 		t.Errorf("schema_migrations (-want +got):\n%s", d)
 	}
 }

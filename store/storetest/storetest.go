@@ -62,6 +62,7 @@ func Run(t *testing.T, newDB NewDB) {
 	cases = append(cases, recordCases...)
 	cases = append(cases, waitsCases...)
 	cases = append(cases, grantCases...)
+	cases = append(cases, pushCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
