@@ -211,13 +211,14 @@ func (e *Engine) verify(ctx context.Context, v Verification, factor string) Veri
 		}
 	}
 	// One push waits on a person's phone at a time, whatever asks for it
-	// (targets' verifications, step-ups): many requests are no flood of
-	// pushes to pick from at random.
-	if _, busy := e.pushing.LoadOrStore(v.User.ID, true); busy {
+	// (targets' verifications, step-ups) and whichever replica: many
+	// requests are no flood of pushes to pick from at random.
+	release, free := e.takePush(ctx, v.User.ID, v.Timeout)
+	if !free {
 		v.Outcome, v.Err = VerifyFailed, actions.Errorf(actions.KindConflict, "an Okta Verify push to %s is already waiting for an answer, and no second one was sent; try again once it is answered or has timed out", v.User.Login)
 		return v
 	}
-	defer e.pushing.Delete(v.User.ID)
+	defer release()
 	ch, err := dir.SendPush(ctx, v.User.ID, factor)
 	if err != nil {
 		if actions.IsKind(err, actions.KindInvalid) || actions.IsKind(err, actions.KindNotFound) {
@@ -269,6 +270,46 @@ func (e *Engine) verify(ctx context.Context, v Verification, factor string) Veri
 			return v
 		}
 	}
+}
+
+// pushLeaseMargin is how long a push lock outlives its push's timeout,
+// for the answer's last poll: a replica that dies holding it frees the
+// person's phone for pushes that long after the push timed out.
+const pushLeaseMargin = time.Minute
+
+// takePush takes the push lock of Okta user userID for a push answered
+// within timeout, in this process and in the store (every replica), and
+// returns its release; free is false while a push to them waits. A store
+// that cannot answer leaves the bound to this process, as before replicas
+// shared it: a push is not refused for the database's sake.
+func (e *Engine) takePush(ctx context.Context, userID string, timeout time.Duration) (release func(), free bool) {
+	if _, busy := e.pushing.LoadOrStore(userID, true); busy {
+		return nil, false
+	}
+	local := func() { e.pushing.Delete(userID) }
+	if e.Store == nil {
+		return local, true
+	}
+	owner := store.NewID()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	took, err := e.Store.TakePush(sctx, userID, owner, timeout+pushLeaseMargin)
+	cancel()
+	switch {
+	case err != nil:
+		e.Log.Warn().Err(err).Msg("could not check whether another replica's Okta Verify push waits for this person; sending it")
+		return local, true
+	case !took:
+		local()
+		return nil, false
+	}
+	return func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		defer cancel()
+		if err := e.Store.ReleasePush(rctx, userID, owner); err != nil {
+			e.Log.Warn().Err(err).Msg("could not release a person's push lock; it lapses by itself")
+		}
+		local()
+	}, true
 }
 
 // detail is the audit's word on a verification: never the number.
