@@ -1,6 +1,7 @@
 package slackfake
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -116,7 +117,8 @@ func TestLatencyAndMaxInFlight(t *testing.T) {
 // conversations.info: what the app can see, as Slack shows it to a bot
 // token; is_member tells a public channel the bot is in from one it is not.
 func TestConversationsInfo(t *testing.T) {
-	s := newFake(t)
+	// The app's DM needs im:read, which the manifest does not grant.
+	s := newFake(t, WithScopes(append(slices.Clone(manifestScopes), "im:read")...))
 	api, ctx := newAPI(s), t.Context()
 	s.AddChannel("C1GENERAL", "general", "U1ALICE")
 	s.AddChannel("C2OUTSIDE", "outside", "U1ALICE")

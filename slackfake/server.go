@@ -14,6 +14,9 @@
 // duplicate or late acks, ack payloads Slack ignores, unsupported methods,
 // response_url misuse) are recorded in Violations and, unless
 // WithoutViolationCheck is given, reported with t.Errorf when the test ends.
+// The bot token has the OAuth scopes of oktabot's manifest.yml unless
+// WithScopes says otherwise; a method called without the scope it needs
+// answers missing_scope, as Slack does (listed in MissingScopes).
 //
 // Typical use, with slack-go's real clients:
 //
@@ -65,6 +68,7 @@ type config struct {
 	disconnectGrace  time.Duration
 	maxConnections   int
 	checkViolations  bool
+	scopes           []string // the bot token's OAuth scopes
 }
 
 // WithPingInterval sets how often every websocket connection gets a ping
@@ -228,6 +232,7 @@ type Server struct {
 	calls      []APICall
 	acks       []Ack
 	violations []string
+	refused    []string // calls refused for a scope the bot token lacks
 	files      map[string]*File
 	fileOrder  []string
 	inject     map[string][]injected
@@ -262,6 +267,7 @@ func newServer(t reporter, opts []Option) *Server {
 		disconnectGrace:  2 * time.Second,
 		maxConnections:   10,
 		checkViolations:  true,
+		scopes:           slices.Clone(manifestScopes),
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -189,6 +189,10 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		fail(errResp(inj[0].code))
 		return
 	}
+	if e := s.checkScopeLocked(method, req.params); e != nil {
+		fail(e)
+		return
+	}
 	var (
 		body map[string]any
 		e    *apiErr
@@ -568,7 +572,7 @@ func (s *Server) usersInfoLocked(p params) (map[string]any, *apiErr) {
 		"display_name": u.DisplayName, "display_name_normalized": u.DisplayName,
 		"team": team,
 	}
-	if u.Email != "" {
+	if u.Email != "" && s.grantedLocked("users:read.email") {
 		profile["email"] = u.Email
 	}
 	user := map[string]any{
