@@ -306,7 +306,7 @@ func newBenchWorld(dir string, people, concurrency int) (*benchWorld, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	w := &benchWorld{slack: slackfake.Start()}
+	w := &benchWorld{slack: slackfake.Start()} // granting manifest.yml's bot scopes, its default
 	var err error
 	if w.okta, err = oktatest.Start(); err != nil {
 		w.slack.Close()

@@ -81,7 +81,12 @@ type harness struct {
 // newHarness seeds both fakes; start runs the bot against them.
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	sf := slackfake.New(t, slackfake.WithPingInterval(500*time.Millisecond))
+	sf := slackfake.New(t, slackfake.WithPingInterval(500*time.Millisecond), slackfake.WithScopes(botScopes(t)...))
+	t.Cleanup(func() {
+		for _, m := range sf.MissingScopes() {
+			t.Errorf("Slack refused a call for a scope manifest.yml does not grant: %s", m)
+		}
+	})
 	for _, u := range []slackfake.User{
 		{ID: uAlice, Name: "alice", RealName: "Alice Liddell", Email: "alice@corp.com"},
 		{ID: uBob, Name: "bob", RealName: "Bob Builder", Email: "bob@corp.com"},
