@@ -258,11 +258,17 @@ func (b *Bot) expandScope(ctx context.Context, log zerolog.Logger, inv invocatio
 	if !ok {
 		return no(":no_entry: `--scope` needs a link to a Slack message (the message's ⋯ menu → *Copy link*).")
 	}
+	cannotRead := fmt.Sprintf(":no_entry: I cannot read the messages of %s: oktabot reads only channels it is a member of (invite it with `/invite @oktabot`), never direct messages between people. Or use the message's shortcut *Okta: act on people* there.", blocks.ChannelRef(channel))
+	if strings.HasPrefix(channel, "D") {
+		return no(cannotRead) // a direct message: oktabot has no scope to read one
+	}
 	msg, err := b.readMessage(ctx, inv.caller, channel, ts, thread)
 	var se slack.SlackErrorResponse
 	switch {
-	case errors.As(err, &se) && (se.Err == "not_in_channel" || se.Err == "channel_not_found"):
-		return no(fmt.Sprintf(":no_entry: I cannot read the messages of %s: oktabot reads only channels it is a member of (invite it with `/invite @oktabot`), never direct messages between people. Or use the message's shortcut *Okta: act on people* there.", blocks.ChannelRef(channel)))
+	case errors.As(err, &se) && (se.Err == "not_in_channel" || se.Err == "channel_not_found" || se.Err == "missing_scope"):
+		// missing_scope: a group direct message, which oktabot has no
+		// scope to read either.
+		return no(cannotRead)
 	case errors.Is(err, errNotMember):
 		return no(fmt.Sprintf(":no_entry: You are not a member of %s, so I will not read its messages for you.", blocks.ChannelRef(channel)))
 	case errors.Is(err, errNoMessage):

@@ -220,3 +220,18 @@ func TestScopeFromACommand(t *testing.T) {
 		t.Errorf("no request.allowed record with the context %s", link)
 	}
 }
+
+// A link to a direct message (the app's own, whose history the app may
+// not read: Slack answers missing_scope) is refused as any direct message
+// is, saying why, not as if Slack had failed.
+func TestScopeFromADirectMessageSaysWhy(t *testing.T) {
+	a := newApprovals(t, "1h")
+	a.start("bot")
+	dm := a.slack.AppDM(uAlice)
+	link := "https://fake.slack.com/archives/" + dm + "/p1700000000000100"
+	got := a.reply(uAlice, "get-user --scope "+link)
+	mustContain(t, got, "cannot read the messages of", "never direct messages between people", "Nothing was run")
+	if strings.Contains(got, "did not answer") {
+		t.Errorf("a refusal for a scope oktabot lacks is told as Slack not answering: %s", got)
+	}
+}
