@@ -121,6 +121,9 @@ type Authorizer struct {
 	mu      sync.Mutex
 	cache   map[string]cached // group id → members
 	flights map[string]*flight
+	// seen is every group's members as last looked up, kept past the
+	// cache's expiry: for Known, which decides nothing.
+	seen map[string]map[string]bool
 
 	joined func() // test hook: called when a caller joins a lookup in flight
 }
@@ -148,6 +151,7 @@ func New(p *Policy, m Members, opts ...Option) *Authorizer {
 		timeout: DefaultLookupTimeout,
 		cache:   map[string]cached{},
 		flights: map[string]*flight{},
+		seen:    map[string]map[string]bool{},
 	}
 	a.policy.Store(p)
 	for _, o := range opts {
@@ -312,6 +316,39 @@ func (l *lookup) isMember(ctx context.Context, user string, r *role) bool {
 	return false
 }
 
+// Known reports, without asking Slack, whether the policy in force names
+// user: by id, or through a user group whose members were last seen (by
+// any lookup, or Warm) to include them. It decides nothing (Decide does,
+// asking Slack when its cache is stale); it tells a member of the policy
+// from an outsider for whom no worker need be kept.
+func (a *Authorizer) Known(user string) bool {
+	p := a.Policy()
+	if p.Lists(user) {
+		return true
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, g := range p.Groups() {
+		if a.seen[g][user] {
+			return true
+		}
+	}
+	return false
+}
+
+// Warm looks up the members of every user group the policy in force
+// names, so that Known knows them before their first request; it returns
+// the first lookup's error, if any (the others are still made).
+func (a *Authorizer) Warm(ctx context.Context) error {
+	var first error
+	for _, g := range a.Policy().Groups() {
+		if _, err := a.groupMembers(Fresh(ctx), g); err != nil && first == nil {
+			first = fmt.Errorf("user group %s: %w", g, err)
+		}
+	}
+	return first
+}
+
 // groupMembers returns the members of a user group from the cache, or asks
 // Members, sharing one call among concurrent callers. Failures are not
 // cached. Under Fresh it neither reads the cache nor joins a call that
@@ -375,6 +412,9 @@ func (a *Authorizer) fetch(ctx context.Context, group string, f *flight) {
 	}
 	if err == nil && a.ttl > 0 {
 		a.cache[group] = cached{members: set, expires: a.now().Add(a.ttl)}
+	}
+	if err == nil {
+		a.seen[group] = set
 	}
 	f.members, f.err = set, err
 	a.mu.Unlock()

@@ -633,3 +633,60 @@ func TestFreshSkipsTheGroupCache(t *testing.T) {
 		t.Errorf("S0ONCALL lookups = %d, want 1", got)
 	}
 }
+
+// Known says, without asking Slack, whether the policy names someone: by
+// id, or through a user group whose members were last seen to include
+// them (Warm looks every group up; any decision refreshes one). It decides
+// nothing: only which queue a request waits in.
+func TestKnownMembersWithoutAskingSlack(t *testing.T) {
+	m := newFakeMembers()
+	clock := newClock()
+	a := New(mustParse(t, testPolicy), m, WithClock(clock.Now))
+	if !a.Known("U0ONCALL1") {
+		t.Error("a member listed by id is not known")
+	}
+	if a.Known("U0ONCALL2") || a.Known("U0HELP") {
+		t.Error("a group member is known before any group was looked up")
+	}
+	if n := m.totalCalls(); n != 0 {
+		t.Fatalf("Known asked Slack %d times", n)
+	}
+	if err := a.Warm(context.Background()); err != nil {
+		t.Fatalf("Warm: %v", err)
+	}
+	for _, u := range []string{"U0ONCALL2", "U0HELP", "U0BOTH", "U0SEC2"} {
+		if !a.Known(u) {
+			t.Errorf("%s, in a policy user group, is not known after Warm", u)
+		}
+	}
+	if a.Known("U0MALLORY") || a.Known("S0ONCALL") || a.Known("") {
+		t.Error("someone outside the policy is known")
+	}
+	calls := m.totalCalls()
+
+	// Long after the cache expired, the last membership seen still holds,
+	// without a call; a refreshed group counts its new members, not its
+	// old ones.
+	clock.Advance(24 * time.Hour)
+	if !a.Known("U0HELP") || m.totalCalls() != calls {
+		t.Error("the last membership seen was forgotten, or Known asked Slack")
+	}
+	m.setGroup("S0HELPDESK", "U0NEWHELP")
+	if err := a.Warm(context.Background()); err != nil {
+		t.Fatalf("Warm: %v", err)
+	}
+	if !a.Known("U0NEWHELP") || a.Known("U0HELP") {
+		t.Error("Known does not follow the group's members as last seen")
+	}
+
+	// A group the policy no longer names counts for nothing.
+	a.SetPolicy(mustParse(t, groupPolicy))
+	if a.Known("U0NEWHELP") || !a.Known("U0ONCALL2") {
+		t.Error("Known follows groups the policy in force does not name")
+	}
+	m.setFail("S0SECURITY", errors.New("ratelimited"))
+	a.SetPolicy(mustParse(t, testPolicy))
+	if err := a.Warm(context.Background()); err == nil {
+		t.Error("Warm hid a failed lookup")
+	}
+}

@@ -35,6 +35,11 @@ type Authorizer interface {
 	CanApprove(ctx context.Context, approver, requester string, rule *auth.ApprovalRule) (bool, error)
 	InRoles(ctx context.Context, user string, roles []string) (bool, error)
 	Policy() *auth.Policy
+	// Known tells a member of the policy (by id, or through a user group
+	// as last seen) from an outsider, without asking Slack; Warm looks
+	// the policy's user groups up.
+	Known(user string) bool
+	Warm(ctx context.Context) error
 }
 
 var _ Authorizer = (*auth.Authorizer)(nil)
@@ -217,7 +222,7 @@ func (b *Bot) postAuditLine(ctx context.Context, channel, text string) error {
 // let them run or decide something lately. Their work takes the main
 // workers; everyone else's, the outsiders' few.
 func (b *Bot) insider(user string) bool {
-	return b.cfg.Auth.Policy().Lists(user) || b.insiders.known(user)
+	return b.cfg.Auth.Known(user) || b.insiders.known(user)
 }
 
 func (b *Bot) queueFor(user string) *workQueue {
@@ -242,6 +247,14 @@ func (b *Bot) Run(ctx context.Context, sm *socketmode.Client) error {
 
 	connCtx, stopConn := context.WithCancel(ctx)
 	defer stopConn()
+
+	// The policy's user groups, looked up before their members' first
+	// requests: those wait with the members', never with outsiders'.
+	go func() {
+		if err := b.cfg.Auth.Warm(workCtx); err != nil {
+			b.log.Warn().Err(err).Msg("could not look up a user group of the policy; its members count as outsiders until their first request")
+		}
+	}()
 	connErr := make(chan error, 1)
 	go func() { connErr <- sm.RunContext(connCtx) }()
 

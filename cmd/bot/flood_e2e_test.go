@@ -133,3 +133,34 @@ func TestAFloodOfRefusedCommandsStarvesNobody(t *testing.T) {
 		t.Errorf("an audit channel line repeats a refused command's targets:\n%s", all)
 	}
 }
+
+// Someone in the policy only through a Slack user group is no outsider on
+// their first command: the bot looks the policy's user groups up when it
+// starts, and their work runs with the members', not beside a flood of
+// outsiders'. (Okta holds the ping's call, so the worker it takes shows.)
+func TestAUserGroupMemberWaitsWithTheMembersFromTheirFirstCommand(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	waitFor(t, 10*time.Second, "the bot to look up its policy's user groups", func() bool {
+		for _, c := range h.slack.Calls() {
+			if c.Method == "usergroups.users.list" && c.Params["usergroup"] == "S0ONCALL01" && c.Error == "" {
+				return true
+			}
+		}
+		return false
+	})
+	addr := h.healthAddr()
+	h.okta.HoldCalls()
+	ping := h.slack.SlashCommand(uBob, chGen, "/okta", "ping") // bob is in the policy through S0ONCALL01 only
+	h.okta.WaitHeld(1, 10*time.Second)
+	got := scrape(t, addr)
+	if m, o := value(got, `oktabot_workers_busy{pool="members"}`), value(got, `oktabot_workers_busy{pool="outsiders"}`); m != 1 || o != 0 {
+		t.Errorf("bob's first command runs on a worker of the members' pool %v times, of the outsiders' %v; want the members'", m, o)
+	}
+	h.okta.StopHolding()
+	msgs, err := ping.WaitReplies(1, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, msgs[0].AllText(), "Okta is reachable")
+}
