@@ -119,6 +119,13 @@ func (r *policyReloader) reload(ctx context.Context, why string, force bool) {
 		r.log.Warn().Str("event", "policy.warning").Msg(w)
 	}
 	r.az.SetPolicy(p)
+	// Its user groups' members wait with the members from their first
+	// request (Authorizer.Known).
+	go func() {
+		if err := r.az.Warm(ctx); err != nil {
+			r.log.Warn().Err(err).Msg("could not look up a user group of the new policy; its members count as outsiders until their first request")
+		}
+	}()
 	r.log.Info().Str("event", "policy.reloaded").Str("trigger", why).Str("sha256", hash).
 		Int("policy_roles", len(p.Roles())).Int("approval_rules", len(p.Rules())).Msg("policy reloaded")
 	rec.Event, rec.Outcome = "policy.reloaded", "ok"

@@ -155,3 +155,21 @@ func TestPolicyReloadsOnSIGHUP(t *testing.T) {
 		t.Errorf("exit after SIGTERM: %v\n%s", err, h.stderr)
 	}
 }
+
+// A user group a reloaded policy names is looked up at once: its members
+// are no outsiders on their first command.
+func TestReloadLooksTheNewPolicysUserGroupsUp(t *testing.T) {
+	a := newApprovals(t, "1h")
+	a.slack.AddUserGroup("S0NEWTEAM1", uMallory)
+	bot := a.start("bot")
+	a.writePolicy(strings.Replace(approvalPolicy("1h"), "members: [U0ALICE01, S0ONCALL01]", "members: [U0ALICE01, S0ONCALL01, S0NEWTEAM1]", 1))
+	waitFor(t, 20*time.Second, "the policy to be reloaded", func() bool { return reloads(bot, "policy.reloaded") == 1 })
+	waitFor(t, 10*time.Second, "the new user group to be looked up", func() bool {
+		for _, c := range a.slack.Calls() {
+			if c.Method == "usergroups.users.list" && c.Params["usergroup"] == "S0NEWTEAM1" && c.Error == "" {
+				return true
+			}
+		}
+		return false
+	})
+}
