@@ -154,7 +154,8 @@ func GrantEndAnswer(g store.Grant, e requests.Ended) Reply {
 		case store.GrantRevoked:
 			return Notice(fmt.Sprintf(":information_source: Grant %s of %s already %s. Nothing more was done.", Code(g.ID), GrantAccess(g), grantEnded(g)))
 		case store.GrantGiving:
-			return Notice(fmt.Sprintf(":hourglass: Grant %s of %s is being given right now; nothing was changed. Try again in a moment.", Code(g.ID), GrantAccess(g)))
+			return Notice(fmt.Sprintf(":hourglass: Grant %s of %s is being given right now; nothing was changed. Try again in a moment. (If a bot stopped while giving it, it can be ended from %s, once no giving can still be under way; else it is removed at its end.)",
+				Code(g.ID), GrantAccess(g), Date(g.UpdatedAt.Add(store.GivingLapse))))
 		}
 		return Notice(fmt.Sprintf(":information_source: Grant %s of %s is already being removed. Nothing more was done.", Code(g.ID), GrantAccess(g)))
 	case requests.EndRefused:

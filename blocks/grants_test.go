@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +56,9 @@ func TestGrantMessages(t *testing.T) {
 		"revoked line": {GrantRevokedLine(revoked), []string{"`assign-role` grant `GRANTABCDEFGHIJKLMNOPQRSTU`", "`HELP_DESK_ADMIN` to `Bob Builder &lt;bob@corp.com&gt;`", "asked by <@U0ALICE01>", "ended <!date^"}},
 		"late line":    {GrantRevokedLine(func() store.Grant { g := revoked; g.RevokedAt = g.EndsAt.Add(time.Hour); return g }()), []string{"(1h after its end, <!date^"}},
 		"early line":   {GrantRevokedLine(early), []string{"the group `On-call &lt;responders&gt;`", "was ended early by <@U0SECURE1>"}},
-		"kept line":    {GrantRevokedLine(kept), []string{":pushpin:", "the group `On-call &lt;responders&gt;`", "was made permanent by <@U0SECURE1>", "its end removes nothing"}},
+		"giving answer": {allText(GrantEndAnswer(func() store.Grant { g := roleGrant(); g.Status, g.UpdatedAt = store.GrantGiving, t0; return g }(), requests.EndNotActive)),
+			[]string{"is being given right now; nothing was changed", "it can be ended from <!date^" + strconv.FormatInt(t0.Add(store.GivingLapse).Unix(), 10)}},
+		"kept line": {GrantRevokedLine(kept), []string{":pushpin:", "the group `On-call &lt;responders&gt;`", "was made permanent by <@U0SECURE1>", "its end removes nothing"}},
 		"kept note": {strings.NewReplacer(`\u003c`, "<", `\u003e`, ">").Replace(allText(WithGrantNote(Approval(func() store.Approval {
 			ap := pendingApproval()
 			ap.Action, ap.Params, ap.Status = "add-to-group", map[string]string{"group": "On-call", "for": "2h"}, store.StatusDone

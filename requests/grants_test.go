@@ -544,3 +544,37 @@ func TestGrantPastItsEndIsNotRevived(t *testing.T) {
 		t.Errorf("after the sweep: %d members, revoked %v", n, g.gn.revoked)
 	}
 }
+
+// A grant left giving by a bot that stopped before it saw Okta's answer
+// can be ended early once no giving can still be under way
+// (store.GivingLapse): its access, if Okta gave it, is removed now, not
+// only at its end. Before that, End now says it is being given.
+func TestGrantLeftGivingCanBeEndedEarly(t *testing.T) {
+	g := newGrantRig(t)
+	e := g.replica("a")
+	now := g.clock.Now()
+	g.okta.AddRole(g.bob.ID, oktatest.Role{Type: "HELP_DESK_ADMIN"}) // what Okta did before the bot stopped
+	gr := store.Grant{ID: store.NewID(), Action: "assign-role", UserID: g.bob.ID, UserLabel: "bob@corp.com", Role: "HELP_DESK_ADMIN",
+		RequesterID: "U0ALICE", Duration: 8 * time.Hour, CreatedAt: now, EndsAt: now.Add(8 * time.Hour)}
+	if _, err := g.st.CreateGrant(context.Background(), gr); err != nil {
+		t.Fatal(err)
+	}
+	g.clock.add(time.Minute)
+	if _, ended, err := e.EndGrant(context.Background(), "U0ALICE", "C0GEN", g.one()); err != nil || ended != EndNotActive {
+		t.Fatalf("End now of a grant being given: %v %v, want not active", ended, err)
+	}
+	if got := g.roles(g.bob.ID); len(got) != 1 {
+		t.Fatalf("roles %v", got)
+	}
+	g.clock.add(store.GivingLapse)
+	done, ended, err := e.EndGrant(context.Background(), "U0ALICE", "C0GEN", g.one())
+	if err != nil || ended != EndedNow {
+		t.Fatalf("End now of a grant left giving: %v %v, want ended now", ended, err)
+	}
+	if got := g.roles(g.bob.ID); len(got) != 0 {
+		t.Errorf("roles after ending it: %v", got)
+	}
+	if done.Status != store.GrantRevoked || done.EndedBy != "U0ALICE" || done.Result != "removed HELP_DESK_ADMIN from bob@corp.com" {
+		t.Errorf("grant %+v", done)
+	}
+}

@@ -41,6 +41,12 @@ const (
 	GrantRevoked GrantStatus = "revoked"
 )
 
+// GivingLapse is how long after a grant was stored (giving) no replica
+// can still be giving it: a request runs for minutes at most, so one
+// still giving this long after was left by a replica that stopped before
+// it saw Okta's answer. EndGrant may then end it early.
+const GivingLapse = time.Hour
+
 // KeptResult is the Result of a grant made permanent (KeepGrant).
 const KeptResult = "kept for good: nothing was removed"
 
@@ -168,7 +174,9 @@ type Grants interface {
 	// EndGrant ends an active grant early and claims it for owner in the
 	// same move (revoking, for lease by the database's clock, as
 	// ClaimGrant), so that its removal is owner's and no sweep's: EndsAt
-	// becomes now and EndedBy by. ErrNotClaimable unless it is active.
+	// becomes now and EndedBy by. A grant still giving GivingLapse after
+	// it was last updated was left half-given, and is ended the same way.
+	// ErrNotClaimable otherwise.
 	EndGrant(ctx context.Context, id, by, owner string, lease time.Duration, now time.Time) (Grant, error)
 	// KeepGrant ends an active grant without removing its access, which
 	// by (a Slack user id) asked to give for good: revoked, with EndedBy

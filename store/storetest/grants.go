@@ -20,6 +20,7 @@ var grantCases = []struct {
 	{"GrantDropAndActivate", testGrantDropAndActivate},
 	{"GrantExtendAndEnd", testGrantExtendAndEnd},
 	{"GrantKeep", testGrantKeep},
+	{"GrantLeftGivingEnds", testGrantLeftGivingEnds},
 	{"GrantWarnOnce", testGrantWarnOnce},
 	{"GrantRevokeOnce", testGrantRevokeOnce},
 	{"GrantRevokeConcurrentTwoHandles", testGrantRevokeConcurrent},
@@ -252,7 +253,7 @@ func testGrantExtendAndEnd(t *testing.T, h *harness) {
 	giving := createGrant(t, s, roleGrant())
 	_, err := s.ExtendGrant(ctx, giving.ID, t0.Add(5*time.Hour), t0)
 	wantErr(t, "ExtendGrant of a giving grant", err, store.ErrNotClaimable)
-	_, err = s.EndGrant(ctx, giving.ID, "UREQ", "replica-a", time.Minute, t0)
+	_, err = s.EndGrant(ctx, giving.ID, "UREQ", "replica-a", time.Minute, t0.Add(store.GivingLapse-time.Second))
 	wantErr(t, "EndGrant of a giving grant", err, store.ErrNotClaimable)
 	if _, err := s.ActivateGrant(ctx, giving.ID, "ra1", t0); err != nil {
 		t.Fatal(err)
@@ -309,6 +310,25 @@ func testGrantExtendAndEnd(t *testing.T, h *harness) {
 	}
 	_, err = s.EndGrant(ctx, "NOSUCHGRANT", "UREQ", "replica-a", time.Minute, t1)
 	wantErr(t, "EndGrant of nothing", err, store.ErrNotFound)
+}
+
+// A grant still giving GivingLapse after it was stored was left by a
+// replica that stopped: it may be ended early, and its giver, were it
+// still alive, can no longer settle it.
+func testGrantLeftGivingEnds(t *testing.T, h *harness) {
+	s := h.handle(t)
+	g := createGrant(t, s, roleGrant())
+	at := g.UpdatedAt.Add(store.GivingLapse)
+	ended, err := s.EndGrant(ctx, g.ID, "USEC", "replica-a", time.Minute, at)
+	if err != nil {
+		t.Fatalf("EndGrant of a grant left giving: %v", err)
+	}
+	if ended.Status != store.GrantRevoking || ended.EndedBy != "USEC" || ended.Owner != "replica-a" || !ended.EndsAt.Equal(norm(at)) {
+		t.Errorf("ended: %+v", ended)
+	}
+	_, err = s.ActivateGrant(ctx, g.ID, "ra1", at)
+	wantErr(t, "ActivateGrant of an ended grant", err, store.ErrNotClaimable)
+	wantErr(t, "DropGrant of an ended grant", s.DropGrant(ctx, g.ID), store.ErrNotClaimable)
 }
 
 // A grant made permanent ends without any removal: never due, never

@@ -237,8 +237,8 @@ func (s *Store) EndGrant(ctx context.Context, id, by, owner string, lease time.D
 	}
 	g, ok, err := s.grantReturning(ctx, `UPDATE grants
 		SET status = 'revoking', ends_at = ?, ended_by = ?, lease_owner = ?, lease_until = `+s.d.LeaseEnd+`, updated_at = ?
-		WHERE id = ? AND status = 'active'`,
-		s.t(now), txt(by), txt(owner), lease.Microseconds(), s.t(now), txt(id))
+		WHERE id = ? AND (status = 'active' OR (status = 'giving' AND updated_at <= ?))`,
+		s.t(now), txt(by), txt(owner), lease.Microseconds(), s.t(now), txt(id), s.t(now.Add(-store.GivingLapse)))
 	return s.grantMoved(ctx, op, id, g, ok, err)
 }
 
