@@ -569,6 +569,9 @@ func (e *Engine) EndGrant(ctx context.Context, by, channel string, g store.Grant
 		case d.Verdict == auth.Deny:
 			e.Record(ctx, Transition{Event: EventRefused, Actor: by, Channel: channel, Request: &actions.Request{Action: e.Registry.Lookup(auth.RevokeAction)},
 				Detail: "not allowed to end others' grants by the policy"})
+			if !e.Proceed(ctx) {
+				return g, EndRedelivered, nil // the refusal's record found it handled
+			}
 			return g, EndRefused, nil
 		}
 	}

@@ -578,3 +578,27 @@ func TestGrantLeftGivingCanBeEndedEarly(t *testing.T) {
 		t.Errorf("grant %+v", done)
 	}
 }
+
+// A redelivered refused /okta revoke is neither recorded nor answered
+// again: the refusal's record claims the delivery.
+func TestEndGrantRefusedOnceForARedelivery(t *testing.T) {
+	g := newGrantRig(t)
+	e := g.replica("a")
+	outcome(t, must(g.ask(e, "U0ALICE", "assign-role bob@corp.com --role HELP_DESK_ADMIN --for 2h")))
+	gr := g.one()
+	var results []Ended
+	for range 2 {
+		ctx := WithDelivery(context.Background(), store.Delivery{Key: "envelope:revoke-1", Now: time.Now(), TTL: time.Hour}, zerolog.Nop())
+		_, r, err := e.EndGrant(ctx, "U0BOB", "C0GEN", gr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, r)
+	}
+	if results[0] != EndRefused || results[1] != EndRedelivered {
+		t.Errorf("a refused end and its redelivery: %v, want refused then redelivered", results)
+	}
+	if recs := g.events(EventRefused); len(recs) != 1 {
+		t.Errorf("%d refusal records, want 1", len(recs))
+	}
+}
