@@ -210,9 +210,9 @@ func (b *Bot) onBlockActions(workCtx context.Context, sm *socketmode.Client, req
 	act := *cb.ActionCallback.BlockActions[0]
 	switch act.ActionID {
 	case blocks.ActApprove, blocks.ActDeny, blocks.ActSetPassword, blocks.ActRunApproved, blocks.ActBreakGlass, blocks.ActReviewed:
-		b.accept(workCtx, sm, req, cb.User.ID, nil, func(ctx context.Context) { b.approvalClicked(ctx, cb, act) })
+		b.acceptNoting(workCtx, sm, req, cb.User.ID, cb.ResponseURL, "your click", nil, func(ctx context.Context) { b.approvalClicked(ctx, cb, act) })
 	case blocks.ActGrantExtend, blocks.ActGrantEnd:
-		b.accept(workCtx, sm, req, cb.User.ID, nil, func(ctx context.Context) { b.grantClicked(ctx, cb, act) })
+		b.acceptNoting(workCtx, sm, req, cb.User.ID, cb.ResponseURL, "your click", nil, func(ctx context.Context) { b.grantClicked(ctx, cb, act) })
 	default:
 		b.ack(sm, req, nil)
 	}

@@ -391,7 +391,16 @@ func (b *Bot) dispatch(workCtx context.Context, sm *socketmode.Client, evt socke
 // Work that waited too long is not run, and user is told so by direct
 // message.
 func (b *Bot) accept(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, user string, busy any, work func(context.Context)) bool {
+	return b.acceptNoting(workCtx, sm, req, user, "", "", busy, work)
+}
+
+// acceptNoting is accept for work with a response URL: one that waits
+// more than queuedNoticeAfter for a worker is told there that it is
+// queued, and its place (what names it: "your click").
+func (b *Bot) acceptNoting(workCtx context.Context, sm *socketmode.Client, req *socketmode.Request, user, responseURL, what string, busy any, work func(context.Context)) bool {
+	log := b.log.With().Str("user", user).Str("envelope_id", req.EnvelopeID).Logger()
 	return b.admit(workCtx, sm, req, admission{user: user, busy: busy, work: work,
+		queued: b.queuedNotice(workCtx, log, responseURL, what),
 		unrun: func(ctx context.Context, waited time.Duration, stopping bool) {
 			log := b.log.With().Str("user", user).Str("envelope_id", req.EnvelopeID).Logger()
 			b.tellUser(ctx, log, user, "", blocks.Notice(unrunText("What you clicked or submitted", waited, stopping)))
@@ -406,20 +415,8 @@ func (b *Bot) acceptSlash(workCtx context.Context, sm *socketmode.Client, req *s
 	inv := invocation{caller: cmd.UserID, channel: cmd.ChannelID, team: cmd.TeamID, responseURL: cmd.ResponseURL}
 	log := b.log.With().Str("user", cmd.UserID).Str("envelope_id", req.EnvelopeID).Logger()
 	admitted := b.admit(workCtx, sm, req, admission{user: cmd.UserID, busy: busyMessage(), claimLater: true,
-		work: func(ctx context.Context) { b.handleSlash(ctx, cmd) },
-		queued: func(position int) {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(workCtx), 5*time.Second)
-			defer cancel()
-			if inv.responseURL == "" {
-				return
-			}
-			// Only this one notice, through the response_url: the answer
-			// itself still has the rest of its uses.
-			if _, _, err := b.cfg.Slack.PostMessageContext(ctx, "", slack.MsgOptionResponseURL(inv.responseURL, slack.ResponseTypeEphemeral),
-				slack.MsgOptionText(queuedText(position), false)); err != nil {
-				log.Info().Err(withoutURLPath(err)).Msg("could not say that a command is queued")
-			}
-		},
+		work:   func(ctx context.Context) { b.handleSlash(ctx, cmd) },
+		queued: b.queuedNotice(workCtx, log, inv.responseURL, "your command"),
 		unrun: func(ctx context.Context, waited time.Duration, stopping bool) {
 			b.respond(ctx, log, inv, blocks.Notice(unrunText("Your command", waited, stopping)))
 			why := fmt.Sprintf("waited %s for a worker; not run", waited.Round(time.Second))
@@ -695,8 +692,26 @@ func busyMessage() map[string]any {
 }
 
 // queuedText tells a caller their command waits its turn.
-func queuedText(position int) string {
-	return fmt.Sprintf(":hourglass_flowing_sand: oktabot is busy with other requests; your command is queued (%s in line) and will run in its turn. Nothing more to do.", ordinal(position))
+func queuedText(what string, position int) string {
+	return fmt.Sprintf(":hourglass_flowing_sand: oktabot is busy with other requests; %s is queued (%s in line) and will run in its turn. Nothing more to do.", what, ordinal(position))
+}
+
+// queuedNotice tells, through responseURL, that work (what: "your
+// command") waits for a worker, and its place: only this one notice, so
+// that the answer itself still has the response URL's other uses. Nil
+// without a response URL.
+func (b *Bot) queuedNotice(workCtx context.Context, log zerolog.Logger, responseURL, what string) func(position int) {
+	if responseURL == "" {
+		return nil
+	}
+	return func(position int) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(workCtx), 5*time.Second)
+		defer cancel()
+		if _, _, err := b.cfg.Slack.PostMessageContext(ctx, "", slack.MsgOptionResponseURL(responseURL, slack.ResponseTypeEphemeral),
+			slack.MsgOptionText(queuedText(what, position), false)); err != nil {
+			log.Info().Err(withoutURLPath(err)).Msg("could not say that a request is queued")
+		}
+	}
 }
 
 // unrunText tells a caller that what they asked was not run after all.

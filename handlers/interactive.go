@@ -45,7 +45,7 @@ func (b *Bot) onInteractive(workCtx context.Context, sm *socketmode.Client, req 
 			b.ack(sm, req, nil)
 			return
 		}
-		b.accept(workCtx, sm, req, cb.User.ID, nil, func(ctx context.Context) { b.onMessageShortcut(ctx, cb) })
+		b.acceptNoting(workCtx, sm, req, cb.User.ID, cb.ResponseURL, "your request", nil, func(ctx context.Context) { b.onMessageShortcut(ctx, cb) })
 	case slack.InteractionTypeBlockActions:
 		b.onBlockActions(workCtx, sm, req, cb)
 	case slack.InteractionTypeBlockSuggestion:
@@ -159,7 +159,7 @@ func (b *Bot) actionSubmitted(workCtx context.Context, sm *socketmode.Client, re
 		return
 	}
 	inv := invocation{caller: cb.User.ID, channel: meta.Channel, team: cb.Team.ID, responseURL: meta.ResponseURL, triggerID: cb.TriggerID}
-	b.accept(workCtx, sm, req, cb.User.ID, slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(a): "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
+	b.acceptNoting(workCtx, sm, req, cb.User.ID, meta.ResponseURL, "your form", slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(a): "oktabot is busy right now; nothing was run. Please submit again in a moment."}),
 		func(ctx context.Context) {
 			log := inv.logger(b.log).With().Str("action", a.Name).Str("via", "modal").Logger()
 			if b.localGrantCommand(ctx, log, inv, parsed.Request) {

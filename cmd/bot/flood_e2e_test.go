@@ -164,3 +164,29 @@ func TestAUserGroupMemberWaitsWithTheMembersFromTheirFirstCommand(t *testing.T) 
 	}
 	mustContain(t, msgs[0].AllText(), "Okta is reachable")
 }
+
+// A click that waits for a worker (every one busy) is told, after 2 s,
+// that it is queued and its place, as a command is; then it runs.
+func TestAQueuedClickIsToldItWaits(t *testing.T) {
+	a := newApprovals(t, "1h")
+	a.env["OKTABOT_OKTA_CONCURRENCY"] = "1" // one request runs at a time
+	a.start("bot")
+	_, msg := a.request(uAlice, `disable-user carol.danvers@corp.com --reason "INC-43"`)
+	a.okta.HoldCalls()
+	ping := a.slack.SlashCommand(uAlice, chGen, "/okta", "ping") // takes the one worker
+	a.okta.WaitHeld(1, 10*time.Second)
+	click := a.click(uSec1, msg, "Approve")
+	replies, err := click.WaitReplies(1, 10*time.Second)
+	if err != nil {
+		t.Fatalf("the queued click was told nothing: %v", err)
+	}
+	mustContain(t, replies[0].AllText(), "your click is queued", "1st in line")
+	if !replies[0].Ephemeral() || replies[0].ReplaceOriginal {
+		t.Errorf("the notice is not an ephemeral message of its own: %+v", replies[0])
+	}
+	a.okta.StopHolding()
+	if _, err := ping.WaitReplies(1, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, a.waitUpdate(msg, "and run").AllText(), "Approved", "suspended")
+}
