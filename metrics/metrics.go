@@ -112,7 +112,7 @@ func New(reg prometheus.Registerer, o Options) *Metrics {
 		}, []string{"operation"}),
 		oktaLeft: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oktabot_okta_calls_left_total",
-			Help: "Optional reads (get-user's factor types) not made because Okta was busy: every call it allows at once in flight with more waiting, or its rate limit spent; by operation.",
+			Help: "Optional reads (get-user's factor types) left unread because Okta was busy (not made, or answered 429 and not retried): someone waited a second for their turn, every call it allows at once was in flight, or its rate limit was spent; by operation.",
 		}, []string{"operation"}),
 		slackErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oktabot_slack_api_errors_total",
