@@ -270,11 +270,10 @@ func RequesterPrompt(a store.Approval, step requests.Step) Reply {
 // were kept), each target as typed. Labels are Okta's text, so they are
 // shown as code: a name cannot format or mention anything.
 func ApprovalTargetRefs(a store.Approval) []string {
-	labelled := len(a.TargetLabels) == len(a.Targets)
 	refs := make([]string, len(a.Targets))
 	for i, t := range a.Targets {
-		if labelled && a.TargetLabels[i] != "" {
-			refs[i] = Code(a.TargetLabels[i])
+		if label, ok := targetLabel(a, i); ok {
+			refs[i] = Code(label)
 		} else {
 			refs[i] = TargetRef(t)
 		}
@@ -282,15 +281,23 @@ func ApprovalTargetRefs(a store.Approval) []string {
 	return refs
 }
 
+// targetLabel is the label of a's i'th target, resolved when it was
+// asked for, if it has one (requests stored before labels have none).
+func targetLabel(a store.Approval, i int) (string, bool) {
+	if len(a.TargetLabels) != len(a.Targets) || a.TargetLabels[i] == "" {
+		return "", false
+	}
+	return a.TargetLabels[i], true
+}
+
 // plainTargets is an approval's targets in one line of plain text (a
 // confirmation dialog's, which renders no formatting), the first show of
 // them named by their labels.
 func plainTargets(a store.Approval, show int) string {
-	labelled := len(a.TargetLabels) == len(a.Targets)
 	var names []string
 	for i, t := range a.Targets[:min(len(a.Targets), show)] {
-		if labelled && a.TargetLabels[i] != "" {
-			t = a.TargetLabels[i]
+		if label, ok := targetLabel(a, i); ok {
+			t = label
 		}
 		names = append(names, t)
 	}
