@@ -6,6 +6,7 @@ package main
 // recorded.
 
 import (
+	"oktabot/slackfake"
 	"strings"
 	"sync"
 	"testing"
@@ -141,14 +142,7 @@ func TestAFloodOfRefusedCommandsStarvesNobody(t *testing.T) {
 func TestAUserGroupMemberWaitsWithTheMembersFromTheirFirstCommand(t *testing.T) {
 	h := newHarness(t)
 	h.start()
-	waitFor(t, 10*time.Second, "the bot to look up its policy's user groups", func() bool {
-		for _, c := range h.slack.Calls() {
-			if c.Method == "usergroups.users.list" && c.Params["usergroup"] == "S0ONCALL01" && c.Error == "" {
-				return true
-			}
-		}
-		return false
-	})
+	waitGroupLookup(t, h.slack, "S0ONCALL01")
 	addr := h.healthAddr()
 	h.okta.HoldCalls()
 	ping := h.slack.SlashCommand(uBob, chGen, "/okta", "ping") // bob is in the policy through S0ONCALL01 only
@@ -189,4 +183,18 @@ func TestAQueuedClickIsToldItWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustContain(t, a.waitUpdate(msg, "and run").AllText(), "Approved", "suspended")
+}
+
+// waitGroupLookup waits until the bot has looked up a user group's
+// members in Slack, and been answered.
+func waitGroupLookup(t *testing.T, sf *slackfake.Server, group string) {
+	t.Helper()
+	waitFor(t, 10*time.Second, "the bot to look up user group "+group, func() bool {
+		for _, c := range sf.Calls() {
+			if c.Method == "usergroups.users.list" && c.Params["usergroup"] == group && c.Error == "" {
+				return true
+			}
+		}
+		return false
+	})
 }

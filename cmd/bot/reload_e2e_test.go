@@ -164,12 +164,5 @@ func TestReloadLooksTheNewPolicysUserGroupsUp(t *testing.T) {
 	bot := a.start("bot")
 	a.writePolicy(strings.Replace(approvalPolicy("1h"), "members: [U0ALICE01, S0ONCALL01]", "members: [U0ALICE01, S0ONCALL01, S0NEWTEAM1]", 1))
 	waitFor(t, 20*time.Second, "the policy to be reloaded", func() bool { return reloads(bot, "policy.reloaded") == 1 })
-	waitFor(t, 10*time.Second, "the new user group to be looked up", func() bool {
-		for _, c := range a.slack.Calls() {
-			if c.Method == "usergroups.users.list" && c.Params["usergroup"] == "S0NEWTEAM1" && c.Error == "" {
-				return true
-			}
-		}
-		return false
-	})
+	waitGroupLookup(t, a.slack, "S0NEWTEAM1")
 }
