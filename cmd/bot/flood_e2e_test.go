@@ -6,11 +6,12 @@ package main
 // recorded.
 
 import (
-	"oktabot/slackfake"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"oktabot/slackfake"
 )
 
 func TestAFloodOfRefusedCommandsStarvesNobody(t *testing.T) {
